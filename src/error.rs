@@ -1,0 +1,388 @@
+//! The crate's one error type.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::provisioner::Provider;
+
+/// Shorthand for results whose error is the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, grouped by what the caller can do about it.
+///
+/// Provider answers keep their full detail in an [`ApiError`] (status, provider code,
+/// message, request id, the provider's typed error body). `Display` shows the provider's
+/// code and message and never a credential: messages from the server are scrubbed of the
+/// client's secrets before they are stored.
+///
+/// ```
+/// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser) {
+/// use user_provisioner::{Error, RequestOptions};
+///
+/// match p.create_user(user, &RequestOptions::new()).await {
+///     Ok(outcome) => println!("{outcome:?}"),
+///     Err(Error::Conflict(api)) => println!("already exists: {}", api.message),
+///     Err(Error::InvalidInput { field, reason }) => println!("fix {field}: {reason}"),
+///     Err(other) if other.is_retryable() => println!("try again later: {other}"),
+///     Err(other) => println!("failed: {other}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was refused before any request was sent.
+    #[error("invalid input: {field}: {reason}")]
+    InvalidInput {
+        /// The field, as a path such as `email` or `attributes["jambonz.account_sid"]`.
+        field: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// The provider has no way to honour a field or operation; nothing was sent.
+    #[error("{provider} does not support {field}: {reason}")]
+    Unsupported {
+        /// The provider that cannot honour it.
+        provider: Provider,
+        /// The portable field or operation.
+        field: String,
+        /// What to do instead.
+        reason: String,
+    },
+
+    /// A client could not be built from its configuration.
+    #[error("invalid configuration: {field}: {reason}")]
+    Config {
+        /// The setting (or environment variable) at fault.
+        field: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// The provider did not accept the credentials (HTTP 401).
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(Box<ApiError>),
+
+    /// The credentials are valid but may not do this (HTTP 403).
+    #[error("permission denied: {0}")]
+    PermissionDenied(Box<ApiError>),
+
+    /// The user does not exist. Some providers say so with another status (jambonz
+    /// answers 500 for an unknown user); the original status stays in the [`ApiError`].
+    #[error("not found: {0}")]
+    NotFound(Box<ApiError>),
+
+    /// The user already exists, or the change collides with another user (HTTP 409,
+    /// jambonz 422 on a duplicate name or email).
+    #[error("conflict: {0}")]
+    Conflict(Box<ApiError>),
+
+    /// The provider refused the request for now (HTTP 429); see
+    /// [`ApiError::retry_after`].
+    #[error("rate limited: {0}")]
+    RateLimited(Box<ApiError>),
+
+    /// The provider failed (HTTP 5xx).
+    #[error("server error: {0}")]
+    Server(Box<ApiError>),
+
+    /// Any other provider error (400, 422, ...), with its status and code.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+
+    /// No complete answer arrived in time.
+    #[error("{provider} did not answer within {after:?}")]
+    Timeout {
+        /// The provider called.
+        provider: Provider,
+        /// The limit that ran out.
+        after: Duration,
+        /// Whether the request may have reached the server (so a create may have happened).
+        may_have_reached_server: bool,
+    },
+
+    /// The connection failed.
+    #[error("could not reach {provider}: {message}")]
+    Transport {
+        /// The provider called.
+        provider: Provider,
+        /// What failed, without credentials.
+        message: String,
+        /// Whether the request may have reached the server (so a create may have happened).
+        may_have_reached_server: bool,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// A response did not have the documented shape.
+    #[error("could not decode the {provider} response (HTTP {status}) at `{path}`: {reason}")]
+    Decode {
+        /// The provider called.
+        provider: Provider,
+        /// The HTTP status of the response.
+        status: u16,
+        /// Where decoding failed, such as `user_sid` or `[2].is_active`; `.` is the root.
+        path: String,
+        /// What was wrong there.
+        reason: String,
+    },
+
+    /// A response body was larger than the client's limit; reading stopped there.
+    #[error("the {provider} response (HTTP {status}) is larger than the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// The provider called.
+        provider: Provider,
+        /// The HTTP status of the response.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
+    /// The provider answered with a redirect, which the client never follows so that no
+    /// credential travels to another host.
+    #[error(
+        "{provider} answered with redirect {status} to {location:?}; redirects are not followed"
+    )]
+    Redirect {
+        /// The provider called.
+        provider: Provider,
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, if any.
+        location: Option<String>,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Config {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn unsupported(
+        provider: Provider,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Unsupported {
+            provider,
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Turns a provider error that `matches` into another kind, keeping the answer whole.
+    /// For providers that signal a meaning with an unusual status (jambonz reports an
+    /// unknown user as 500).
+    pub(crate) fn reclassify(
+        self,
+        matches: impl FnOnce(&ApiError) -> bool,
+        into: fn(Box<ApiError>) -> Error,
+    ) -> Error {
+        match self.api_error() {
+            Some(api) if matches(api) => match self {
+                Error::Unauthenticated(api)
+                | Error::PermissionDenied(api)
+                | Error::NotFound(api)
+                | Error::Conflict(api)
+                | Error::RateLimited(api)
+                | Error::Server(api)
+                | Error::Api(api) => into(api),
+                other => other,
+            },
+            _ => self,
+        }
+    }
+
+    /// The provider's answer behind this error, if the error came from one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Unauthenticated(api)
+            | Error::PermissionDenied(api)
+            | Error::NotFound(api)
+            | Error::Conflict(api)
+            | Error::RateLimited(api)
+            | Error::Server(api)
+            | Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the provider answered with, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Decode { status, .. }
+            | Error::ResponseTooLarge { status, .. }
+            | Error::Redirect { status, .. } => Some(*status),
+            other => other.api_error().map(|api| api.status),
+        }
+    }
+
+    /// The provider's own error code (such as `user.user_name.conflict`), if it sent one.
+    pub fn provider_code(&self) -> Option<&str> {
+        self.api_error().and_then(|api| api.code.as_deref())
+    }
+
+    /// The provider's request id, if it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api_error().and_then(|api| api.request_id.as_deref())
+    }
+
+    /// How long the provider asked the caller to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|api| api.retry_after)
+    }
+
+    /// Whether the same call might succeed later: rate limits, server errors, timeouts
+    /// and connection failures.
+    ///
+    /// This says nothing about whether *re-sending* is safe: a create that timed out may
+    /// have happened (see `may_have_reached_server`). The client's own retries only
+    /// repeat what the provider makes safe to repeat.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited(_) | Error::Server(_) | Error::Timeout { .. } => true,
+            Error::Transport { .. } => true,
+            Error::Api(api) => api.status == 408,
+            _ => false,
+        }
+    }
+
+    /// Whether the user already exists or the change collides with another user.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Conflict(_))
+    }
+
+    /// Whether the user does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound(_))
+    }
+
+    /// Whether the request may have reached the provider without the caller learning the
+    /// outcome: for a create, the user may or may not exist now.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Timeout {
+                may_have_reached_server,
+                ..
+            }
+            | Error::Transport {
+                may_have_reached_server,
+                ..
+            } => *may_have_reached_server,
+            Error::Server(api) => matches!(api.status, 502..=504),
+            _ => false,
+        }
+    }
+}
+
+/// A provider's error answer, kept whole.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The provider that answered.
+    pub provider: Provider,
+    /// The HTTP status.
+    pub status: u16,
+    /// The provider's own error code, when it sends one.
+    pub code: Option<String>,
+    /// The provider's message (for a non-JSON body, a short excerpt of it).
+    pub message: String,
+    /// The request id from the response headers, when the provider sends one.
+    pub request_id: Option<String>,
+    /// The delay the provider asked for (`Retry-After` or `RateLimit-Reset`).
+    pub retry_after: Option<Duration>,
+    /// The provider's typed error body.
+    pub detail: ProviderErrorDetail,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} answered HTTP {}", self.provider, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " [{code}]")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(request_id) = &self.request_id {
+            write!(f, " (request id {request_id})")?;
+        }
+        if let Some(delay) = self.retry_after {
+            write!(f, " (retry after {delay:?})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The typed error body of each provider, for callers that need more than
+/// [`ApiError::code`] and [`ApiError::message`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub enum ProviderErrorDetail {
+    /// The body was empty, not JSON, or not in the provider's documented error shape.
+    #[default]
+    None,
+    /// A jambonz `{"msg": ...}` body.
+    #[cfg(feature = "jambonz")]
+    Jambonz(crate::providers::jambonz::JambonzErrorBody),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16) -> Box<ApiError> {
+        Box::new(ApiError {
+            provider: Provider::Jambonz,
+            status,
+            code: Some("E1".into()),
+            message: "boom".into(),
+            request_id: Some("req-1".into()),
+            retry_after: Some(Duration::from_secs(2)),
+            detail: ProviderErrorDetail::None,
+        })
+    }
+
+    #[test]
+    fn display_names_provider_status_code_message_and_request_id() {
+        let shown = Error::Conflict(api(422)).to_string();
+        assert_eq!(
+            shown,
+            "conflict: jambonz answered HTTP 422 [E1]: boom (request id req-1) (retry after 2s)"
+        );
+    }
+
+    #[test]
+    fn helpers_read_through_to_the_api_error() {
+        let err = Error::RateLimited(api(429));
+        assert_eq!(err.status(), Some(429));
+        assert_eq!(err.provider_code(), Some("E1"));
+        assert_eq!(err.request_id(), Some("req-1"));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+        assert!(err.is_retryable());
+        assert!(!err.is_conflict());
+        assert!(Error::Conflict(api(409)).is_conflict());
+        assert!(!Error::invalid_input("email", "bad").is_retryable());
+    }
+
+    #[test]
+    fn error_stays_small() {
+        assert!(
+            std::mem::size_of::<Error>() <= 64,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! Credentials and the headers that carry them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// How a client proves who it is. Header values are built once, marked sensitive (so
+/// the HTTP stack never logs them) and kept out of `Debug`.
+#[derive(Clone)]
+pub(crate) struct Auth {
+    scheme: &'static str,
+    header: Option<(HeaderName, HeaderValue)>,
+    /// Every form in which the credential could be echoed back, for scrubbing.
+    secrets: Vec<Secret>,
+}
+
+impl Auth {
+    /// `Authorization: Bearer <token>`.
+    pub(crate) fn bearer(field: &str, token: &Secret) -> Result<Self> {
+        Self::authorization(field, "Bearer", "Bearer", token)
+    }
+
+    /// `Authorization: ApiKey <key>` (Elastic).
+    #[allow(dead_code, reason = "the ECE adapter's API-key auth")]
+    pub(crate) fn api_key_authorization(field: &str, key: &Secret) -> Result<Self> {
+        Self::authorization(field, "ApiKey", "ApiKey", key)
+    }
+
+    /// A custom header such as `X-API-Key: <key>`.
+    #[allow(dead_code, reason = "the Connect adapter's X-API-Key auth")]
+    pub(crate) fn header(field: &str, name: &'static str, key: &Secret) -> Result<Self> {
+        check_not_empty(field, key)?;
+        let name = HeaderName::from_static(name);
+        Ok(Self {
+            scheme: "ApiKeyHeader",
+            header: Some((name, sensitive_value(field, key.expose())?)),
+            secrets: vec![key.clone()],
+        })
+    }
+
+    /// HTTP basic authentication.
+    #[allow(dead_code, reason = "the ECE adapter's basic auth")]
+    pub(crate) fn basic(field: &str, username: &str, password: &Secret) -> Result<Self> {
+        if username.is_empty() {
+            return Err(Error::config(field, "the user name is empty"));
+        }
+        if username.contains(':') {
+            return Err(Error::config(
+                field,
+                "a basic-auth user name cannot contain ':'",
+            ));
+        }
+        let encoded = base64(format!("{username}:{}", password.expose()).as_bytes());
+        let value = sensitive_value(field, &format!("Basic {encoded}"))?;
+        Ok(Self {
+            scheme: "Basic",
+            header: Some((AUTHORIZATION, value)),
+            secrets: vec![password.clone(), Secret::new(encoded)],
+        })
+    }
+
+    fn authorization(
+        field: &str,
+        scheme: &'static str,
+        prefix: &str,
+        token: &Secret,
+    ) -> Result<Self> {
+        check_not_empty(field, token)?;
+        let value = sensitive_value(field, &format!("{prefix} {}", token.expose()))?;
+        Ok(Self {
+            scheme,
+            header: Some((AUTHORIZATION, value)),
+            secrets: vec![token.clone()],
+        })
+    }
+
+    pub(crate) fn header_pair(&self) -> Option<&(HeaderName, HeaderValue)> {
+        self.header.as_ref()
+    }
+
+    /// Replaces every occurrence of the credential in `text` with `***`; borrowed back
+    /// when there was none.
+    pub(crate) fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut text = Cow::Borrowed(text);
+        for secret in &self.secrets {
+            // A very short credential would match ordinary words; such credentials are
+            // refused by providers anyway.
+            if secret.expose().len() >= 4 && text.contains(secret.expose()) {
+                text = Cow::Owned(text.replace(secret.expose(), "***"));
+            }
+        }
+        text
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}(***)", self.scheme)
+    }
+}
+
+fn check_not_empty(field: &str, secret: &Secret) -> Result<()> {
+    if secret.expose().trim().is_empty() {
+        return Err(Error::config(field, "the credential is empty"));
+    }
+    Ok(())
+}
+
+fn sensitive_value(field: &str, value: &str) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
+        Error::config(
+            field,
+            "the credential holds characters an HTTP header cannot carry",
+        )
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Standard base64 with padding (RFC 4648), for the basic-auth header.
+#[allow(dead_code, reason = "the ECE adapter's basic auth")]
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
+        }
+    }
+
+    #[test]
+    fn headers_are_sensitive_and_debug_hides_them() {
+        let auth = Auth::bearer("api_key", &Secret::new("tok-123456")).unwrap();
+        let (name, value) = auth.header_pair().unwrap();
+        assert_eq!(name, AUTHORIZATION);
+        assert!(value.is_sensitive());
+        assert_eq!(value.to_str().unwrap(), "Bearer tok-123456");
+        assert_eq!(format!("{auth:?}"), "Bearer(***)");
+
+        let basic = Auth::basic("credentials", "admin", &Secret::new("pw-123456")).unwrap();
+        assert_eq!(
+            basic.header_pair().unwrap().1.to_str().unwrap(),
+            "Basic YWRtaW46cHctMTIzNDU2"
+        );
+        assert!(!format!("{basic:?}").contains("pw-123456"));
+    }
+
+    #[test]
+    fn scrub_removes_raw_and_encoded_forms() {
+        let basic = Auth::basic("credentials", "admin", &Secret::new("pw-123456")).unwrap();
+        let text = basic.scrub("bad pw-123456 / YWRtaW46cHctMTIzNDU2");
+        assert_eq!(text, "bad *** / ***");
+    }
+
+    #[test]
+    fn refuses_empty_and_unprintable_credentials() {
+        assert!(Auth::bearer("api_key", &Secret::new("  ")).is_err());
+        assert!(Auth::bearer("api_key", &Secret::new("a\nb")).is_err());
+        assert!(Auth::basic("u", "a:b", &Secret::new("pw")).is_err());
+    }
+}

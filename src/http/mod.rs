@@ -1,0 +1,334 @@
+//! The HTTP core every adapter sends through: base URL and path encoding, auth headers,
+//! timeouts, retries, bounded body reads, response classification and secret scrubbing.
+//! Adapters describe a request ([`ApiRequest`]) and decode a response; they never
+//! touch `reqwest` themselves.
+
+mod auth;
+mod base_url;
+mod options;
+mod response;
+mod retry;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+
+pub(crate) use auth::Auth;
+pub(crate) use base_url::BaseUrl;
+pub use options::ClientOptions;
+pub(crate) use response::{ErrorBody, RawResponse};
+pub(crate) use retry::Replay;
+pub use retry::RetryPolicy;
+
+use crate::error::{ApiError, Error, Result};
+use crate::idempotency::IdempotencyKey;
+use crate::options::RequestOptions;
+use crate::provisioner::Provider;
+
+/// `User-Agent` of every request.
+const USER_AGENT_VALUE: &str = concat!("user-provisioner/", env!("CARGO_PKG_VERSION"));
+
+/// Reads a provider's error body into its code, message and typed detail.
+pub(crate) type ErrorDecoder = fn(&RawResponse) -> ErrorBody;
+
+/// One provider's connection: client, base URL, credentials and policies.
+#[derive(Clone)]
+pub(crate) struct HttpCore {
+    provider: Provider,
+    client: reqwest::Client,
+    base: BaseUrl,
+    auth: Auth,
+    options: ClientOptions,
+    decode_error: ErrorDecoder,
+}
+
+impl fmt::Debug for HttpCore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpCore")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base.as_url().as_str())
+            .field("auth", &self.auth)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// A request described by an adapter.
+pub(crate) struct ApiRequest<'a> {
+    method: Method,
+    segments: Vec<&'a str>,
+    query: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    replay: Replay,
+    idempotency: Option<(&'static str, &'a IdempotencyKey)>,
+    map_error: fn(Error) -> Error,
+}
+
+impl<'a> ApiRequest<'a> {
+    /// A request to `segments` under the base URL; reads (GET) are safe to repeat.
+    pub(crate) fn new(method: Method, segments: &[&'a str]) -> Self {
+        Self {
+            method,
+            segments: segments.to_vec(),
+            query: Vec::new(),
+            body: None,
+            replay: Replay::Safe,
+            idempotency: None,
+            map_error: std::convert::identity,
+        }
+    }
+
+    /// A JSON body. The error names the field that could not be encoded.
+    pub(crate) fn json<T: Serialize>(mut self, provider: Provider, body: &T) -> Result<Self> {
+        let mut bytes = Vec::with_capacity(256);
+        let mut serializer = serde_json::Serializer::new(&mut bytes);
+        serde_path_to_error::serialize(body, &mut serializer).map_err(|err| {
+            Error::invalid_input(
+                err.path().to_string(),
+                format!("cannot be encoded for {provider}: {}", err.inner()),
+            )
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// Translates this operation's error answers before the retry decision, for
+    /// providers that signal a meaning with an unusual status (jambonz reports an unknown
+    /// user as 500, which must not be retried as a server failure).
+    pub(crate) fn map_error(mut self, map: fn(Error) -> Error) -> Self {
+        self.map_error = map;
+        self
+    }
+
+    /// A query parameter.
+    #[allow(
+        dead_code,
+        reason = "paged lists of the NetSapiens and Connect adapters"
+    )]
+    pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// Marks a create the provider cannot deduplicate: it is never re-sent once it may
+    /// have reached the server.
+    pub(crate) fn send_once(mut self) -> Self {
+        self.replay = Replay::Once;
+        self
+    }
+
+    #[allow(dead_code, reason = "the Connect adapter's X-Idempotency-Key")]
+    /// Sends `key` in `header` on every attempt, which makes the request safe to repeat.
+    pub(crate) fn idempotency_key(mut self, header: &'static str, key: &'a IdempotencyKey) -> Self {
+        self.idempotency = Some((header, key));
+        self.replay = Replay::Safe;
+        self
+    }
+}
+
+impl HttpCore {
+    /// Checks the base URL and credentials and prepares the client.
+    pub(crate) fn new(
+        provider: Provider,
+        base_url: &str,
+        auth: Auth,
+        options: ClientOptions,
+        decode_error: ErrorDecoder,
+    ) -> Result<Self> {
+        let base = BaseUrl::parse("base_url", base_url, options.allow_http)?;
+        let client = options.build_client()?;
+        Ok(Self {
+            provider,
+            client,
+            base,
+            auth,
+            options,
+            decode_error,
+        })
+    }
+
+    pub(crate) fn base_url(&self) -> &url::Url {
+        self.base.as_url()
+    }
+
+    /// Sends `request`, retrying as its [`Replay`] and the policy allow, and returns a
+    /// 2xx response. Anything else becomes the matching [`Error`].
+    pub(crate) async fn send(
+        &self,
+        request: ApiRequest<'_>,
+        call: &RequestOptions,
+    ) -> Result<RawResponse> {
+        let url = self.base.endpoint(&request.segments, &request.query)?;
+        let policy = &self.options.retry;
+        let budget = call.timeout.unwrap_or_else(|| policy.max_elapsed());
+        let started = Instant::now();
+        let deadline = started + budget;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::Timeout {
+                    provider: self.provider,
+                    after: budget,
+                    may_have_reached_server: attempt > 1,
+                });
+            }
+            let attempt_timeout = self.options.timeout.min(remaining);
+            let error = match self.attempt(&url, &request, call, attempt_timeout).await {
+                Ok(response) => return Ok(response),
+                Err(error) => (request.map_error)(error),
+            };
+            if attempt >= policy.max_attempts() || !retry::is_retryable(&error, request.replay) {
+                return Err(error);
+            }
+            let delay = error
+                .retry_after()
+                .unwrap_or_else(|| policy.backoff(attempt));
+            if Instant::now() + delay >= deadline {
+                return Err(error);
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        url: &url::Url,
+        request: &ApiRequest<'_>,
+        call: &RequestOptions,
+        timeout: Duration,
+    ) -> Result<RawResponse> {
+        let mut builder = self
+            .client
+            .request(request.method.clone(), url.clone())
+            .timeout(timeout)
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some((name, value)) = self.auth.header_pair() {
+            builder = builder.header(name, value.clone());
+        }
+        if let Some((header, key)) = request.idempotency {
+            builder = builder.header(header, key.as_str());
+        }
+        for (name, value) in &call.headers {
+            builder = builder.header(name, value.clone());
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body.clone());
+        }
+
+        let response = builder
+            .send()
+            .await
+            .map_err(|err| self.transport_error(err, timeout))?;
+        if !same_origin(response.url(), url) {
+            return Err(Error::Redirect {
+                provider: self.provider,
+                status: response.status().as_u16(),
+                location: Some(response.url().as_str().to_owned()),
+            });
+        }
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(Error::Redirect {
+                provider: self.provider,
+                status: status.as_u16(),
+                location: response
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            });
+        }
+        let raw = response::read(self.provider, response, self.options.max_response_bytes)
+            .await
+            .map_err(|err| match err {
+                response::ReadError::TooLarge { status, limit } => Error::ResponseTooLarge {
+                    provider: self.provider,
+                    status,
+                    limit,
+                },
+                response::ReadError::Transport(err) => self.transport_error(err, timeout),
+            })?;
+        if status.is_success() {
+            return Ok(raw);
+        }
+        Err(self.classify(status, raw))
+    }
+
+    fn transport_error(&self, err: reqwest::Error, timeout: Duration) -> Error {
+        // A failed connect never carried the request; anything later may have.
+        let may_have_reached_server = !err.is_connect();
+        if err.is_timeout() {
+            return Error::Timeout {
+                provider: self.provider,
+                after: timeout,
+                may_have_reached_server,
+            };
+        }
+        Error::Transport {
+            provider: self.provider,
+            message: self.auth.scrub(&error_chain(&err)).into_owned(),
+            may_have_reached_server,
+            source: Box::new(err),
+        }
+    }
+
+    /// Maps an error answer to the crate error, keeping status, code, message, request
+    /// id and the provider's typed body, with credentials scrubbed from the text.
+    pub(crate) fn classify(&self, status: StatusCode, mut raw: RawResponse) -> Error {
+        // Scrubbed before decoding, so the typed detail is as clean as the message.
+        if let Cow::Owned(clean) = self.auth.scrub(&String::from_utf8_lossy(&raw.body)) {
+            raw.body = clean.into_bytes();
+        }
+        let body = (self.decode_error)(&raw);
+        let message = body
+            .message
+            .unwrap_or_else(|| raw.text_excerpt())
+            .trim()
+            .to_owned();
+        let api = Box::new(ApiError {
+            provider: self.provider,
+            status: status.as_u16(),
+            code: body.code,
+            message,
+            request_id: raw.request_id.clone(),
+            retry_after: retry::advised_delay(&raw.headers),
+            detail: body.detail,
+        });
+        match status.as_u16() {
+            401 => Error::Unauthenticated(api),
+            403 => Error::PermissionDenied(api),
+            404 => Error::NotFound(api),
+            409 => Error::Conflict(api),
+            429 => Error::RateLimited(api),
+            500..=599 => Error::Server(api),
+            _ => Error::Api(api),
+        }
+    }
+}
+
+fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The error and its causes on one line: reqwest's own `Display` stops at the top.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,77 @@
+//! Create and manage user accounts on several provider platforms through one typed,
+//! async interface.
+//!
+//! | provider | module | feature | create answers |
+//! | --- | --- | --- | --- |
+//! | jambonz | [`providers::jambonz`] | `jambonz` | `201 {user_sid}` → [`CreateOutcome::Created`] |
+//!
+//! Every adapter implements [`UserProvisioner`], so services can hold any of them as
+//! `Arc<dyn UserProvisioner>`, and also exposes its provider's complete typed API for
+//! whatever the portable model does not cover.
+//!
+//! # Guarantees
+//! - "Created" and "accepted, not yet readable" are different variants of
+//!   [`CreateOutcome`], never a flag.
+//! - A create is re-sent only where the provider deduplicates it by idempotency key.
+//!   Elsewhere an uncertain outcome is an error for which [`Error::is_outcome_unknown`]
+//!   is true; the create is never sent twice.
+//! - Bad input is refused before any request, with [`Error::InvalidInput`] naming the
+//!   field and the reason. A portable field a provider cannot store is refused with
+//!   [`Error::Unsupported`] unless the caller chose [`UnsupportedFields::Ignore`].
+//! - Provider errors keep status, provider code, message and request id ([`ApiError`]).
+//!   Response bodies are read up to a limit ([`ClientOptions::with_max_response_bytes`]).
+//! - Credentials live in [`Secret`]s, travel in headers marked sensitive, never appear
+//!   in `Debug`, `Display` or error text, and never follow a redirect.
+//!
+//! # Example
+//! ```no_run
+//! use user_provisioner::providers::jambonz::JambonzBuilder;
+//! use user_provisioner::{CreateOutcome, NewUser, RequestOptions, UserProvisioner};
+//!
+//! # async fn run() -> Result<(), user_provisioner::Error> {
+//! let jambonz = JambonzBuilder::new()
+//!     .with_base_url("https://api.jambonz.cloud/v1")
+//!     .with_api_key("my-api-key")
+//!     .build()?;
+//! let person = NewUser::new("jdoe")
+//!     .with_email("jdoe@example.com")
+//!     .with_password("Str0ngP@ss!");
+//! if let CreateOutcome::Created(user) = jambonz.create_user(&person, &RequestOptions::new()).await? {
+//!     println!("jambonz user {}", user.id);
+//! }
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Built with no adapter, only the portable types are used; the HTTP core waits for one.
+// (The list names the features whose adapters exist so far.)
+#![cfg_attr(not(any(feature = "jambonz")), allow(dead_code, unused_imports))]
+
+mod error;
+mod http;
+mod idempotency;
+mod options;
+mod patch;
+mod provisioner;
+mod secret;
+mod user;
+
+pub mod providers;
+
+pub use error::{ApiError, Error, ProviderErrorDetail, Result};
+pub use http::{ClientOptions, RetryPolicy};
+pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
+pub use options::RequestOptions;
+pub use patch::Patch;
+pub use provisioner::{Capabilities, Provider, UserProvisioner};
+pub use secret::Secret;
+pub use user::{
+    Accepted, Attributes, CreateOutcome, DeleteOutcome, ListUsers, NewUser, PageCursor,
+    PasswordChange, UnsupportedFields, UpdateOutcome, User, UserId, UserPage, UserUpdate,
+};
+
+/// The README's code blocks, compiled as doc tests so the README cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,228 @@
+//! The native jambonz users API.
+
+use reqwest::Method;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::{ApiError, Error, Result};
+use crate::http::{ApiRequest, HttpCore};
+use crate::options::RequestOptions;
+use crate::provisioner::Provider;
+
+use super::builder::JambonzBuilder;
+use super::models::{CreateUser, CreatedUser, JambonzUser, UpdateUser, UserSummary};
+use super::validate::{self, PasswordPolicy};
+
+const USERS: &str = "Users";
+
+/// A jambonz users client. Cheap to clone; clones share one connection pool.
+///
+/// The native calls ([`create`](Self::create), [`get`](Self::get),
+/// [`update`](Self::update), [`delete`](Self::delete), [`list`](Self::list)) take and
+/// return jambonz's own models; the portable calls come from [`UserProvisioner`](crate::UserProvisioner).
+///
+/// See the [module docs](super) for what each call sends and how the server's quirks
+/// are handled.
+#[derive(Debug, Clone)]
+pub struct JambonzClient {
+    http: HttpCore,
+    password_policy: PasswordPolicy,
+}
+
+impl JambonzClient {
+    pub(crate) fn new(http: HttpCore, password_policy: PasswordPolicy) -> Self {
+        Self {
+            http,
+            password_policy,
+        }
+    }
+
+    /// A builder; same as [`JambonzBuilder::new`].
+    pub fn builder() -> JambonzBuilder {
+        JambonzBuilder::new()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &url::Url {
+        self.http.base_url()
+    }
+
+    /// `POST /Users`. Sent once: jambonz has no idempotency key, so a create whose
+    /// outcome is unknown (timeout, reset, 5xx) is reported, never re-sent.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending for an empty name, a malformed email or a
+    /// password outside the policy; [`Error::Unsupported`] if `options` carries an
+    /// idempotency key; [`Error::Conflict`] for a duplicate name or email (422).
+    pub async fn create(
+        &self,
+        request: &CreateUser,
+        options: &RequestOptions,
+    ) -> Result<CreatedUser> {
+        self.refuse_idempotency_key(options)?;
+        validate::name("name", &request.name)?;
+        validate::email("email", &request.email)?;
+        self.password_policy
+            .check("initial_password", &request.initial_password)?;
+        let call = ApiRequest::new(Method::POST, &[USERS])
+            .json(Provider::Jambonz, request)?
+            .send_once()
+            .map_error(|err| err.reclassify(is_duplicate, Error::Conflict));
+        self.http.send(call, options).await?.json()
+    }
+
+    /// `GET /Users/{user_sid}`. An unknown sid is [`Error::NotFound`] (the server's 500
+    /// is kept in the [`ApiError`]).
+    pub async fn get(&self, user_sid: &Uuid, options: &RequestOptions) -> Result<JambonzUser> {
+        Ok(self.fetch_user(user_sid, options).await?.0)
+    }
+
+    /// The user row and the JSON it came from.
+    pub(crate) async fn fetch_user(
+        &self,
+        user_sid: &Uuid,
+        options: &RequestOptions,
+    ) -> Result<(JambonzUser, Value)> {
+        let sid = user_sid.to_string();
+        let call = ApiRequest::new(Method::GET, &[USERS, &sid])
+            .map_error(|err| err.reclassify(is_unknown_user, Error::NotFound));
+        let response = self.http.send(call, options).await?;
+        let raw: Value = response.json()?;
+        let user = response.decode_value(&raw)?;
+        Ok((user, raw))
+    }
+
+    /// `PUT /Users/{user_sid}` (204).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending for what the server would refuse: an
+    /// `old_password`/`new_password` without the other, a name change together with a
+    /// password change, or nothing the server applies (it applies `name`, `email`,
+    /// passwords, and `is_active`/`force_change` only when `true`).
+    /// [`Error::NotFound`] for an unknown sid; [`Error::PermissionDenied`] for a wrong
+    /// `old_password`.
+    pub async fn update(
+        &self,
+        user_sid: &Uuid,
+        change: &UpdateUser,
+        options: &RequestOptions,
+    ) -> Result<()> {
+        self.check_update(change)?;
+        let sid = user_sid.to_string();
+        let call = ApiRequest::new(Method::PUT, &[USERS, &sid])
+            .json(Provider::Jambonz, change)?
+            .map_error(|err| err.reclassify(is_unknown_sid_on_update, Error::NotFound));
+        self.http.send(call, options).await?;
+        Ok(())
+    }
+
+    /// `DELETE /Users/{user_sid}` (204). The server answers 204 for an unknown sid too;
+    /// the portable [`delete_user`](crate::UserProvisioner::delete_user) checks first.
+    pub async fn delete(&self, user_sid: &Uuid, options: &RequestOptions) -> Result<()> {
+        let sid = user_sid.to_string();
+        self.http
+            .send(ApiRequest::new(Method::DELETE, &[USERS, &sid]), options)
+            .await?;
+        Ok(())
+    }
+
+    /// `GET /Users`: every user the token may see, in no stable order. The server's
+    /// 500 for "no users" is returned as an empty list.
+    pub async fn list(&self, options: &RequestOptions) -> Result<Vec<UserSummary>> {
+        // The "no users" 500 is an answer, not a failure: mapped before the retry
+        // decision so it is not retried.
+        let call = ApiRequest::new(Method::GET, &[USERS])
+            .map_error(|err| err.reclassify(is_empty_list, Error::NotFound));
+        match self.http.send(call, options).await {
+            Ok(response) => response.json(),
+            Err(err) if err.api_error().is_some_and(is_empty_list) => Ok(Vec::new()),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn refuse_idempotency_key(&self, options: &RequestOptions) -> Result<()> {
+        if options.idempotency_key().is_some() {
+            return Err(Error::unsupported(
+                Provider::Jambonz,
+                "idempotency_key",
+                "jambonz has no idempotency key; a create is sent once and an unknown \
+                 outcome is reported as an error",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_update(&self, change: &UpdateUser) -> Result<()> {
+        if let Some(name) = &change.name {
+            validate::name("name", name)?;
+        }
+        if let Some(email) = &change.email {
+            validate::email("email", email)?;
+        }
+        match (&change.old_password, &change.new_password) {
+            (Some(_), None) => {
+                return Err(Error::invalid_input(
+                    "new_password",
+                    "required with old_password",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid_input(
+                    "old_password",
+                    "required with new_password",
+                ))
+            }
+            (Some(_), Some(new)) => {
+                if change.name.is_some() {
+                    return Err(Error::invalid_input(
+                        "name",
+                        "jambonz cannot change name and password in one update; send two",
+                    ));
+                }
+                self.password_policy.check("new_password", new)?;
+            }
+            (None, None) => {}
+        }
+        if let Some(password) = &change.initial_password {
+            self.password_policy.check("initial_password", password)?;
+        }
+        let applies_something = change.name.is_some()
+            || change.email.is_some()
+            || change.new_password.is_some()
+            || change.initial_password.is_some()
+            || change.is_active == Some(true)
+            || change.force_change == Some(true);
+        if !applies_something {
+            return Err(Error::invalid_input(
+                "update",
+                "jambonz answers 400 'no updates requested' unless the update sets name, \
+                 email, a password, or is_active/force_change to true",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn message_has(api: &ApiError, needle: &str) -> bool {
+    api.message.to_ascii_lowercase().contains(needle)
+}
+
+/// 422 (or a raw duplicate-key 500 from older servers) on create.
+fn is_duplicate(api: &ApiError) -> bool {
+    api.status == 422 || (api.status == 500 && message_has(api, "er_dup_entry"))
+}
+
+/// The server's 500 for a sid that has no row.
+fn is_unknown_user(api: &ApiError) -> bool {
+    api.status == 500
+        && (message_has(api, "failure retrieving user")
+            || message_has(api, "cannot destructure property"))
+}
+
+fn is_unknown_sid_on_update(api: &ApiError) -> bool {
+    api.status == 400 && message_has(api, "does not exist")
+}
+
+fn is_empty_list(api: &ApiError) -> bool {
+    api.status == 500 && message_has(api, "failure retrieving users list")
+}

@@ -1,0 +1,5 @@
+//! One module per provider, each behind its cargo feature.
+
+#[cfg(feature = "jambonz")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jambonz")))]
+pub mod jambonz;

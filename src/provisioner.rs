@@ -1,0 +1,210 @@
+//! The `UserProvisioner` trait and what a backend declares about itself.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+use crate::options::RequestOptions;
+use crate::user::{
+    CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId, UserPage,
+    UserUpdate,
+};
+
+/// The platforms this crate speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provider {
+    /// jambonz REST platform management API.
+    Jambonz,
+    /// NetSapiens API v2.
+    NetSapiens,
+    /// Telness Tech Connect API.
+    Connect,
+    /// Elastic Cloud Enterprise platform API.
+    Ece,
+    /// An in-process stand-in for tests.
+    InMemory,
+}
+
+impl Provider {
+    /// A short lowercase name, also the prefix of the provider's keys in
+    /// [`Attributes`](crate::Attributes) (`jambonz`, `netsapiens`, `connect`, `ece`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Provider::Jambonz => "jambonz",
+            Provider::NetSapiens => "netsapiens",
+            Provider::Connect => "connect",
+            Provider::Ece => "ece",
+            Provider::InMemory => "in-memory",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Provider::Jambonz => "jambonz",
+            Provider::NetSapiens => "NetSapiens",
+            Provider::Connect => "Connect",
+            Provider::Ece => "Elastic Cloud Enterprise",
+            Provider::InMemory => "in-memory provisioner",
+        })
+    }
+}
+
+/// What a backend supports, so a caller can choose before it calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// The provider deduplicates creates by idempotency key, so a create can be re-sent
+    /// safely with the same key ([`RequestOptions::with_idempotency_key`]).
+    pub idempotent_create: bool,
+    /// A create may answer [`CreateOutcome::Accepted`] (the user is not readable yet).
+    pub accepted_creates: bool,
+    /// The provider pages lists itself; otherwise the adapter pages a full list.
+    pub server_side_paging: bool,
+    /// [`NewUser::password`] can be set.
+    pub password: bool,
+    /// Given and family names are stored.
+    pub person_names: bool,
+    /// [`NewUser::display_name`] is stored.
+    pub display_name: bool,
+    /// [`NewUser::phone`] is stored.
+    pub phone: bool,
+    /// [`NewUser::roles`] are stored.
+    pub roles: bool,
+    /// [`NewUser::metadata`] is stored.
+    pub metadata: bool,
+}
+
+/// Creates and manages user accounts on one provider.
+///
+/// Object safe: hold any backend as `Arc<dyn UserProvisioner>`. Every method takes
+/// [`RequestOptions`] for per-call settings; `&RequestOptions::new()` uses the client's
+/// defaults.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use user_provisioner::{NewUser, RequestOptions, UserProvisioner, CreateOutcome};
+/// use user_provisioner::providers::jambonz::JambonzBuilder;
+///
+/// # async fn run() -> Result<(), user_provisioner::Error> {
+/// let provisioner: Arc<dyn UserProvisioner> = Arc::new(JambonzBuilder::from_env().build()?);
+/// let person = NewUser::new("jdoe")
+///     .with_email("jdoe@example.com")
+///     .with_password("Str0ngP@ss!");
+/// match provisioner.create_user(&person, &RequestOptions::new()).await? {
+///     CreateOutcome::Created(user) => println!("created {}", user.id),
+///     CreateOutcome::Accepted(accepted) => println!("accepted: {accepted:?}"),
+/// }
+/// # Ok(()) }
+/// ```
+#[async_trait]
+pub trait UserProvisioner: fmt::Debug + Send + Sync {
+    /// The provider this backend talks to.
+    fn provider(&self) -> Provider;
+
+    /// What this backend supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Creates a user.
+    ///
+    /// Input is checked before anything is sent. A create is only ever re-sent where
+    /// the provider makes that safe (an idempotency key); otherwise an uncertain outcome
+    /// is reported as an error for which [`Error::is_outcome_unknown`] is true.
+    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome>;
+
+    /// Reads one user. An unknown id is [`Error::NotFound`].
+    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User>;
+
+    /// Changes a user. Fields left `None` in `update` stay as they are.
+    async fn update_user(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        options: &RequestOptions,
+    ) -> Result<UpdateOutcome>;
+
+    /// Deletes a user. An unknown id is [`Error::NotFound`].
+    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome>;
+
+    /// Reads one page of users; [`UserPage::next`] leads to the next page.
+    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage>;
+
+    /// Reads every page of users.
+    ///
+    /// # Errors
+    /// Whatever a page read returns, or [`Error::Decode`] if the provider hands back the
+    /// same cursor twice (which would loop forever).
+    async fn list_all_users(&self, options: &RequestOptions) -> Result<Vec<User>> {
+        let mut users = Vec::new();
+        let mut request = ListUsers::new();
+        loop {
+            let page = self.list_users(&request, options).await?;
+            users.extend(page.users);
+            match page.next {
+                None => return Ok(users),
+                Some(next) if Some(&next) == request.cursor.as_ref() => {
+                    return Err(Error::Decode {
+                        provider: self.provider(),
+                        status: 200,
+                        path: "next".into(),
+                        reason: "the provider returned the same page cursor twice".into(),
+                    })
+                }
+                Some(next) => request = request.with_cursor(next),
+            }
+        }
+    }
+}
+
+macro_rules! forward_provisioner {
+    ($wrapper:ty) => {
+        #[async_trait]
+        impl<T: UserProvisioner + ?Sized> UserProvisioner for $wrapper {
+            fn provider(&self) -> Provider {
+                (**self).provider()
+            }
+            fn capabilities(&self) -> Capabilities {
+                (**self).capabilities()
+            }
+            async fn create_user(
+                &self,
+                user: &NewUser,
+                options: &RequestOptions,
+            ) -> Result<CreateOutcome> {
+                (**self).create_user(user, options).await
+            }
+            async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+                (**self).get_user(id, options).await
+            }
+            async fn update_user(
+                &self,
+                id: &UserId,
+                update: &UserUpdate,
+                options: &RequestOptions,
+            ) -> Result<UpdateOutcome> {
+                (**self).update_user(id, update, options).await
+            }
+            async fn delete_user(
+                &self,
+                id: &UserId,
+                options: &RequestOptions,
+            ) -> Result<DeleteOutcome> {
+                (**self).delete_user(id, options).await
+            }
+            async fn list_users(
+                &self,
+                request: &ListUsers,
+                options: &RequestOptions,
+            ) -> Result<UserPage> {
+                (**self).list_users(request, options).await
+            }
+        }
+    };
+}
+
+forward_provisioner!(Arc<T>);
+forward_provisioner!(Box<T>);

@@ -1,0 +1,716 @@
+//! The portable user model: what every provider's user is mapped to and from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::provisioner::Provider;
+use crate::secret::Secret;
+
+/// A provider's id for a user: a jambonz `user_sid`, a NetSapiens extension, a Connect
+/// `userId`, an ECE `user_name`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(String);
+
+impl UserId {
+    /// Wraps a provider's id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as the provider spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for UserId {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for UserId {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+/// Provider-specific settings carried on a portable request, keyed
+/// `"<provider>.<name>"` (for example `jambonz.account_sid`, `netsapiens.extension`,
+/// `connect.identity`).
+///
+/// Each adapter reads the keys its module documents under its own prefix and refuses
+/// any other key under that prefix, so a misspelt key is an error, not a silent no-op.
+/// Keys of other providers are left alone, so one request can carry settings for several.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attributes(BTreeMap<String, Value>);
+
+impl Attributes {
+    /// No attributes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` (such as `jambonz.account_sid`) to `value`.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
+        self.0.insert(key.into(), value.into());
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    /// Whether no attribute is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every attribute in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The attributes under `provider`'s prefix, with the prefix removed. Refuses a key
+    /// under that prefix that is not in `known`.
+    pub(crate) fn for_provider<'a>(
+        &'a self,
+        provider: Provider,
+        known: &[&str],
+    ) -> Result<BTreeMap<&'a str, &'a Value>> {
+        let prefix = provider.key();
+        let mut found = BTreeMap::new();
+        for (key, value) in &self.0 {
+            let Some(name) = key
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('.'))
+            else {
+                continue;
+            };
+            if !known.contains(&name) {
+                return Err(Error::invalid_input(
+                    format!("attributes[{key:?}]"),
+                    format!(
+                        "{provider} has no attribute `{name}`; known: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            found.insert(name, value);
+        }
+        Ok(found)
+    }
+}
+
+/// What an adapter does with a portable field its provider cannot store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnsupportedFields {
+    /// Refuse the request with [`Error::Unsupported`] naming the field (the default).
+    #[default]
+    Reject,
+    /// Leave the field out. For one person record sent to several providers, each taking
+    /// what it can store; check [`Capabilities`](crate::Capabilities) to know what is kept.
+    Ignore,
+}
+
+/// The portable fields, by name, for adapters to say which they store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "adapters without email, password or enable flags name them"
+)]
+pub(crate) enum Field {
+    Email,
+    GivenName,
+    FamilyName,
+    DisplayName,
+    Password,
+    Phone,
+    Roles,
+    Enabled,
+    Metadata,
+}
+
+impl Field {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::GivenName => "given_name",
+            Field::FamilyName => "family_name",
+            Field::DisplayName => "display_name",
+            Field::Password => "password",
+            Field::Phone => "phone",
+            Field::Roles => "roles",
+            Field::Enabled => "enabled",
+            Field::Metadata => "metadata",
+        }
+    }
+}
+
+/// A user to create, in portable form.
+///
+/// ```
+/// use user_provisioner::NewUser;
+///
+/// let person = NewUser::new("jdoe")
+///     .with_email("jdoe@example.com")
+///     .with_names("Jane", "Doe")
+///     .with_password("Str0ngP@ss!")
+///     .with_attribute("netsapiens.extension", "1001");
+/// assert_eq!(person.username, "jdoe");
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct NewUser {
+    /// The login name, unique per provider (jambonz `name`, NetSapiens
+    /// `login-username`, ECE `user_name`).
+    pub username: String,
+    /// Email address.
+    pub email: Option<String>,
+    /// Given (first) name.
+    pub given_name: Option<String>,
+    /// Family (last) name.
+    pub family_name: Option<String>,
+    /// Name to display.
+    pub display_name: Option<String>,
+    /// Initial password.
+    pub password: Option<Secret>,
+    /// Phone number in E.164 form (`+15551234567`).
+    pub phone: Option<String>,
+    /// Provider role names.
+    pub roles: Vec<String>,
+    /// Whether the account starts enabled (providers default to enabled).
+    pub enabled: Option<bool>,
+    /// Free-form key/value data, where the provider stores it.
+    pub metadata: Map<String, Value>,
+    /// Provider-specific settings; see [`Attributes`].
+    pub attributes: Attributes,
+    /// What to do with fields the provider cannot store.
+    pub unsupported_fields: UnsupportedFields,
+}
+
+impl NewUser {
+    /// A user with this login name and nothing else set.
+    pub fn new(username: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the email address.
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets given and family names.
+    pub fn with_names(mut self, given: impl Into<String>, family: impl Into<String>) -> Self {
+        self.given_name = Some(given.into());
+        self.family_name = Some(family.into());
+        self
+    }
+
+    /// Sets the display name.
+    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+
+    /// Sets the initial password.
+    pub fn with_password(mut self, password: impl Into<Secret>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets the phone number (E.164).
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Adds a role.
+    pub fn with_role(mut self, role: impl Into<String>) -> Self {
+        self.roles.push(role.into());
+        self
+    }
+
+    /// Sets whether the account starts enabled.
+    pub fn with_enabled(mut self, enabled: bool) -> Self {
+        self.enabled = Some(enabled);
+        self
+    }
+
+    /// Adds a metadata entry.
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets a provider-specific attribute such as `jambonz.account_sid`.
+    pub fn with_attribute(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.attributes.insert(key, value);
+        self
+    }
+
+    /// Lets each provider leave out the fields it cannot store instead of refusing
+    /// the request ([`UnsupportedFields::Ignore`]).
+    pub fn ignoring_unsupported_fields(mut self) -> Self {
+        self.unsupported_fields = UnsupportedFields::Ignore;
+        self
+    }
+
+    fn is_set(&self, field: Field) -> bool {
+        match field {
+            Field::Email => self.email.is_some(),
+            Field::GivenName => self.given_name.is_some(),
+            Field::FamilyName => self.family_name.is_some(),
+            Field::DisplayName => self.display_name.is_some(),
+            Field::Password => self.password.is_some(),
+            Field::Phone => self.phone.is_some(),
+            Field::Roles => !self.roles.is_empty(),
+            Field::Enabled => self.enabled.is_some(),
+            Field::Metadata => !self.metadata.is_empty(),
+        }
+    }
+
+    /// Refuses the first set field in `unsupported`, unless the caller chose to ignore
+    /// such fields.
+    pub(crate) fn check_unsupported(
+        &self,
+        provider: Provider,
+        unsupported: &[Field],
+    ) -> Result<()> {
+        if self.unsupported_fields == UnsupportedFields::Ignore {
+            return Ok(());
+        }
+        match unsupported.iter().find(|field| self.is_set(**field)) {
+            Some(field) => Err(Error::unsupported(
+                provider,
+                field.name(),
+                "the provider has no such field; leave it unset or use ignoring_unsupported_fields()",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A password change. Some providers (jambonz) require the current password too.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PasswordChange {
+    /// The new password.
+    pub new: Secret,
+    /// The current password, where the provider asks for it.
+    pub current: Option<Secret>,
+}
+
+impl PasswordChange {
+    /// A change to `new` without the current password.
+    pub fn new(new: impl Into<Secret>) -> Self {
+        Self {
+            new: new.into(),
+            current: None,
+        }
+    }
+
+    /// Adds the current password.
+    pub fn with_current(mut self, current: impl Into<Secret>) -> Self {
+        self.current = Some(current.into());
+        self
+    }
+}
+
+/// A change to a user in portable form; `None` leaves a field as it is.
+///
+/// ```
+/// use user_provisioner::UserUpdate;
+///
+/// let update = UserUpdate::new().with_email("new@example.com").with_enabled(true);
+/// assert!(!update.is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct UserUpdate {
+    /// New login name.
+    pub username: Option<String>,
+    /// New email address.
+    pub email: Option<String>,
+    /// New given name.
+    pub given_name: Option<String>,
+    /// New family name.
+    pub family_name: Option<String>,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New phone number (E.164).
+    pub phone: Option<String>,
+    /// New password.
+    pub password: Option<PasswordChange>,
+    /// Enable or disable the account.
+    pub enabled: Option<bool>,
+    /// Replaces the roles.
+    pub roles: Option<Vec<String>>,
+    /// Replaces the metadata.
+    pub metadata: Option<Map<String, Value>>,
+    /// Provider-specific settings; see [`Attributes`].
+    pub attributes: Attributes,
+}
+
+impl UserUpdate {
+    /// A change that changes nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a new login name.
+    pub fn with_username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Sets a new email address.
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets new given and family names.
+    pub fn with_names(mut self, given: impl Into<String>, family: impl Into<String>) -> Self {
+        self.given_name = Some(given.into());
+        self.family_name = Some(family.into());
+        self
+    }
+
+    /// Sets a new display name.
+    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+
+    /// Sets a new phone number.
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets a new password.
+    pub fn with_password(mut self, change: PasswordChange) -> Self {
+        self.password = Some(change);
+        self
+    }
+
+    /// Enables or disables the account.
+    pub fn with_enabled(mut self, enabled: bool) -> Self {
+        self.enabled = Some(enabled);
+        self
+    }
+
+    /// Replaces the roles.
+    pub fn with_roles(mut self, roles: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.roles = Some(roles.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Replaces the metadata.
+    pub fn with_metadata(mut self, metadata: Map<String, Value>) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Sets a provider-specific attribute.
+    pub fn with_attribute(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.attributes.insert(key, value);
+        self
+    }
+
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.username.is_none()
+            && self.email.is_none()
+            && self.given_name.is_none()
+            && self.family_name.is_none()
+            && self.display_name.is_none()
+            && self.phone.is_none()
+            && self.password.is_none()
+            && self.enabled.is_none()
+            && self.roles.is_none()
+            && self.metadata.is_none()
+            && self.attributes.is_empty()
+    }
+
+    fn is_set(&self, field: Field) -> bool {
+        match field {
+            Field::Email => self.email.is_some(),
+            Field::GivenName => self.given_name.is_some(),
+            Field::FamilyName => self.family_name.is_some(),
+            Field::DisplayName => self.display_name.is_some(),
+            Field::Password => self.password.is_some(),
+            Field::Phone => self.phone.is_some(),
+            Field::Roles => self.roles.is_some(),
+            Field::Enabled => self.enabled.is_some(),
+            Field::Metadata => self.metadata.is_some(),
+        }
+    }
+
+    /// Refuses the first set field in `unsupported`: an update never drops a change.
+    pub(crate) fn check_unsupported(
+        &self,
+        provider: Provider,
+        unsupported: &[Field],
+    ) -> Result<()> {
+        match unsupported.iter().find(|field| self.is_set(**field)) {
+            Some(field) => Err(Error::unsupported(
+                provider,
+                field.name(),
+                "the provider has no such field",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A user as a provider reports it, in portable form.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct User {
+    /// The provider that holds the user.
+    pub provider: Provider,
+    /// The provider's id for the user.
+    pub id: UserId,
+    /// The login name.
+    pub username: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Given (first) name.
+    pub given_name: Option<String>,
+    /// Family (last) name.
+    pub family_name: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// Whether the account is enabled, where the provider says.
+    pub enabled: Option<bool>,
+    /// When the user was created, where the provider says.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the user last changed, where the provider says.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The provider's own representation (for a create that answers only an id: that
+    /// answer).
+    pub raw: Value,
+}
+
+impl User {
+    /// A user with only an id; set the rest field by field. Meant for test doubles.
+    pub fn new(provider: Provider, id: impl Into<UserId>) -> Self {
+        Self {
+            provider,
+            id: id.into(),
+            username: None,
+            email: None,
+            given_name: None,
+            family_name: None,
+            display_name: None,
+            phone: None,
+            roles: Vec::new(),
+            enabled: None,
+            created_at: None,
+            updated_at: None,
+            raw: Value::Null,
+        }
+    }
+}
+
+/// Proof that a provider took a request whose effect may not be readable yet.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// The provider that accepted it.
+    pub provider: Provider,
+    /// The id the user will have, where known.
+    pub id: Option<UserId>,
+    /// The provider's request id, where sent.
+    pub request_id: Option<String>,
+    /// Whatever body the provider sent with its acceptance.
+    pub raw: Option<Value>,
+}
+
+impl Accepted {
+    /// An acceptance with nothing but the provider.
+    pub fn new(provider: Provider) -> Self {
+        Self {
+            provider,
+            id: None,
+            request_id: None,
+            raw: None,
+        }
+    }
+}
+
+/// The result of a create.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum CreateOutcome {
+    /// The user exists and can be read.
+    Created(User),
+    /// The provider took the request; the user may not be readable yet.
+    Accepted(Accepted),
+}
+
+impl CreateOutcome {
+    /// The id of the new user, where known.
+    pub fn id(&self) -> Option<&UserId> {
+        match self {
+            CreateOutcome::Created(user) => Some(&user.id),
+            CreateOutcome::Accepted(accepted) => accepted.id.as_ref(),
+        }
+    }
+}
+
+/// The result of an update.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum UpdateOutcome {
+    /// The provider applied the change and returned the user.
+    Updated(User),
+    /// The provider applied the change and returned no user (jambonz `204`).
+    Applied,
+    /// The provider took the change; it may not be readable yet.
+    Accepted(Accepted),
+}
+
+/// The result of a delete.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum DeleteOutcome {
+    /// The user is gone.
+    Deleted,
+    /// The provider took the request; the user may still be readable for a while.
+    Accepted(Accepted),
+}
+
+/// An opaque position in a user list, from [`UserPage::next`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageCursor(String);
+
+impl PageCursor {
+    pub(crate) fn new(cursor: impl Into<String>) -> Self {
+        Self(cursor.into())
+    }
+
+    /// The cursor as text, to store between calls.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A cursor read back from [`PageCursor::as_str`]. Each provider checks it when used.
+    pub fn from_stored(cursor: impl Into<String>) -> Self {
+        Self(cursor.into())
+    }
+}
+
+/// Which page of users to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListUsers {
+    /// The most users to return on this page; `None` lets the provider choose.
+    pub page_size: Option<u32>,
+    /// Where to continue; `None` starts at the beginning.
+    pub cursor: Option<PageCursor>,
+}
+
+impl ListUsers {
+    /// The first page, sized by the provider.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the page size.
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Continues from a cursor.
+    pub fn with_cursor(mut self, cursor: PageCursor) -> Self {
+        self.cursor = Some(cursor);
+        self
+    }
+}
+
+/// One page of users.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UserPage {
+    /// The users on this page.
+    pub users: Vec<User>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next: Option<PageCursor>,
+}
+
+impl UserPage {
+    /// A page of users.
+    pub fn new(users: Vec<User>, next: Option<PageCursor>) -> Self {
+        Self { users, next }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_refuse_unknown_keys_of_their_own_provider_only() {
+        let mut attributes = Attributes::new();
+        attributes.insert("jambonz.account_sid", "x");
+        attributes.insert("netsapiens.extension", "1001");
+        let found = attributes
+            .for_provider(Provider::Jambonz, &["account_sid"])
+            .unwrap();
+        assert_eq!(found.len(), 1);
+
+        attributes.insert("jambonz.acount_sid", "typo");
+        let err = attributes
+            .for_provider(Provider::Jambonz, &["account_sid"])
+            .unwrap_err();
+        assert!(err.to_string().contains("jambonz.acount_sid"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_fields_are_refused_unless_ignored() {
+        let user = NewUser::new("a").with_phone("+15551234567");
+        let err = user
+            .check_unsupported(Provider::Jambonz, &[Field::Phone])
+            .unwrap_err();
+        assert!(matches!(err, Error::Unsupported { ref field, .. } if field == "phone"));
+        assert!(user
+            .ignoring_unsupported_fields()
+            .check_unsupported(Provider::Jambonz, &[Field::Phone])
+            .is_ok());
+    }
+
+    #[test]
+    fn password_does_not_show_in_debug() {
+        let user = NewUser::new("a").with_password("Sup3rS3cret!");
+        assert!(!format!("{user:?}").contains("Sup3rS3cret"));
+        let update = UserUpdate::new()
+            .with_password(PasswordChange::new("N3wS3cret!").with_current("0ldS3cret!"));
+        let shown = format!("{update:?}");
+        assert!(
+            !shown.contains("N3wS3cret") && !shown.contains("0ldS3cret"),
+            "{shown}"
+        );
+    }
+}
