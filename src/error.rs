@@ -78,6 +78,11 @@ pub enum Error {
     #[error("conflict: {0}")]
     Conflict(Box<ApiError>),
 
+    /// An idempotency key was reused with a different request body (Connect answers
+    /// 409). Not a user conflict: the caller sent two different creates under one key.
+    #[error("idempotency key reused for a different request: {0}")]
+    IdempotencyKeyReused(Box<ApiError>),
+
     /// The provider refused the request for now (HTTP 429); see
     /// [`ApiError::retry_after`].
     #[error("rate limited: {0}")]
@@ -90,6 +95,18 @@ pub enum Error {
     /// Any other provider error (400, 422, ...), with its status and code.
     #[error("{0}")]
     Api(Box<ApiError>),
+
+    /// The provider accepted a write (202) but the result was still not readable when
+    /// the caller's wait ended.
+    #[error("{provider} accepted the request but {id} was not readable after {waited:?}")]
+    NotYetVisible {
+        /// The provider called.
+        provider: Provider,
+        /// The user waited for.
+        id: crate::user::UserId,
+        /// How long the client waited.
+        waited: Duration,
+    },
 
     /// No complete answer arrived in time.
     #[error("{provider} did not answer within {after:?}")]
@@ -196,6 +213,7 @@ impl Error {
                 | Error::PermissionDenied(api)
                 | Error::NotFound(api)
                 | Error::Conflict(api)
+                | Error::IdempotencyKeyReused(api)
                 | Error::RateLimited(api)
                 | Error::Server(api)
                 | Error::Api(api) => into(api),
@@ -212,6 +230,7 @@ impl Error {
             | Error::PermissionDenied(api)
             | Error::NotFound(api)
             | Error::Conflict(api)
+            | Error::IdempotencyKeyReused(api)
             | Error::RateLimited(api)
             | Error::Server(api)
             | Error::Api(api) => Some(api),
@@ -252,7 +271,10 @@ impl Error {
     /// repeat what the provider makes safe to repeat.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited(_) | Error::Server(_) | Error::Timeout { .. } => true,
+            Error::RateLimited(_)
+            | Error::Server(_)
+            | Error::Timeout { .. }
+            | Error::NotYetVisible { .. } => true,
             Error::Transport { .. } => true,
             Error::Api(api) => api.status == 408,
             _ => false,
