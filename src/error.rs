@@ -348,6 +348,22 @@ impl fmt::Display for ApiError {
     }
 }
 
+#[cfg(test)]
+impl ApiError {
+    /// A bare answer with only a status, for unit tests.
+    pub(crate) fn for_status(status: u16) -> Box<ApiError> {
+        Box::new(ApiError {
+            provider: Provider::Jambonz,
+            status,
+            code: None,
+            message: String::new(),
+            request_id: None,
+            retry_after: None,
+            detail: ProviderErrorDetail::None,
+        })
+    }
+}
+
 /// The typed error body of each provider, for callers that need more than
 /// [`ApiError::code`] and [`ApiError::message`].
 #[derive(Debug, Clone, Default)]
@@ -366,15 +382,12 @@ mod tests {
     use super::*;
 
     fn api(status: u16) -> Box<ApiError> {
-        Box::new(ApiError {
-            provider: Provider::Jambonz,
-            status,
-            code: Some("E1".into()),
-            message: "boom".into(),
-            request_id: Some("req-1".into()),
-            retry_after: Some(Duration::from_secs(2)),
-            detail: ProviderErrorDetail::None,
-        })
+        let mut api = ApiError::for_status(status);
+        api.code = Some("E1".into());
+        api.message = "boom".into();
+        api.request_id = Some("req-1".into());
+        api.retry_after = Some(Duration::from_secs(2));
+        api
     }
 
     #[test]

@@ -741,6 +741,7 @@ async fn list_pages_in_sid_order_whatever_order_the_server_uses() {
     let (server, client) = setup().await;
     Mock::given(method("GET"))
         .and(path("/v1/Users"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             summary(SID3, "c"),
             summary(SID, "b"),
@@ -956,7 +957,44 @@ async fn no_debug_or_display_carries_the_key_or_a_password() {
     let create_error = client.create_user(&person(), &options()).await.unwrap_err();
     let get_error = client.list(&options()).await.unwrap_err();
     let native = CreateUser::new("jdoe", "jdoe@example.com", password);
+    let mut native_update = UpdateUser::new(false);
+    native_update.old_password = Some(password.into());
+    native_update.new_password = Some(password.into());
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let unreachable = JambonzBuilder::new()
+        .with_base_url(format!("http://127.0.0.1:{closed_port}/v1"))
+        .with_api_key(KEY)
+        .with_client_options(fast_options())
+        .build()
+        .unwrap();
+    let transport_error = unreachable.list(&options()).await.unwrap_err();
+    assert!(
+        matches!(
+            transport_error,
+            Error::Transport {
+                may_have_reached_server: false,
+                ..
+            }
+        ),
+        "{transport_error:?}"
+    );
+    let config_error = JambonzBuilder::new()
+        .with_base_url(format!("https://user:{KEY}@h/v1"))
+        .with_api_key(KEY)
+        .build()
+        .unwrap_err();
+    let call_options = RequestOptions::new()
+        .with_idempotency_key(IdempotencyKey::random())
+        .with_header("x-tenant", "blue")
+        .unwrap();
     let shown = [
+        format!("{native_update:?}"),
+        format!("{call_options:?}"),
+        format!("{transport_error:?} {transport_error}"),
+        format!("{config_error:?} {config_error}"),
         format!("{client:?}"),
         format!("{builder:?}"),
         format!("{:?}", fast_options()),

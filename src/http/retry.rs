@@ -212,20 +212,12 @@ impl Jitter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{ApiError, ProviderErrorDetail};
+    use crate::error::ApiError;
     use crate::provisioner::Provider;
     use reqwest::header::HeaderValue;
 
     fn api(status: u16) -> Box<ApiError> {
-        Box::new(ApiError {
-            provider: Provider::Jambonz,
-            status,
-            code: None,
-            message: String::new(),
-            request_id: None,
-            retry_after: None,
-            detail: ProviderErrorDetail::None,
-        })
+        ApiError::for_status(status)
     }
 
     fn transport(sent: bool) -> Error {

@@ -21,6 +21,20 @@ const USERS: &str = "Users";
 /// [`update`](Self::update), [`delete`](Self::delete), [`list`](Self::list)) take and
 /// return jambonz's own models; the portable calls come from [`UserProvisioner`](crate::UserProvisioner).
 ///
+/// ```no_run
+/// use user_provisioner::providers::jambonz::{CreateUser, JambonzBuilder};
+/// use user_provisioner::RequestOptions;
+///
+/// # async fn run() -> Result<(), user_provisioner::Error> {
+/// let client = JambonzBuilder::from_env().build()?;
+/// let mut request = CreateUser::new("jdoe", "jdoe@example.com", "Str0ngP@ssw0rd!");
+/// request.account_sid = Some("9d1a8a2e-0c3b-4f7a-8f55-2d0f6ad4c0de".parse().unwrap());
+/// let created = client.create(&request, &RequestOptions::new()).await?;
+/// let row = client.get(&created.user_sid, &RequestOptions::new()).await?;
+/// println!("{} is active: {:?}", row.name, row.is_active);
+/// # Ok(()) }
+/// ```
+///
 /// See the [module docs](super) for what each call sends and how the server's quirks
 /// are handled.
 #[derive(Debug, Clone)]
