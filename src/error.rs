@@ -329,6 +329,57 @@ pub struct ApiError {
     pub detail: ProviderErrorDetail,
 }
 
+impl ApiError {
+    /// A provider answer with a status and message; set the rest with the `with_*`
+    /// methods. For test doubles that must fail the way a provider does.
+    pub fn new(provider: Provider, status: u16, message: impl Into<String>) -> Self {
+        Self {
+            provider,
+            status,
+            code: None,
+            message: message.into(),
+            request_id: None,
+            retry_after: None,
+            detail: ProviderErrorDetail::None,
+        }
+    }
+
+    /// Sets the provider's error code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets the advised delay.
+    pub fn with_retry_after(mut self, delay: Duration) -> Self {
+        self.retry_after = Some(delay);
+        self
+    }
+
+    /// The crate error for this answer, chosen by status as for every provider: 401
+    /// `Unauthenticated`, 403 `PermissionDenied`, 404 `NotFound`, 409 `Conflict`, 429
+    /// `RateLimited`, 5xx `Server`, anything else `Api`. Adapters then translate their
+    /// provider's own conventions.
+    pub fn into_error(self) -> Error {
+        let api = Box::new(self);
+        match api.status {
+            401 => Error::Unauthenticated(api),
+            403 => Error::PermissionDenied(api),
+            404 => Error::NotFound(api),
+            409 => Error::Conflict(api),
+            429 => Error::RateLimited(api),
+            500..=599 => Error::Server(api),
+            _ => Error::Api(api),
+        }
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} answered HTTP {}", self.provider, self.status)?;
@@ -352,15 +403,7 @@ impl fmt::Display for ApiError {
 impl ApiError {
     /// A bare answer with only a status, for unit tests.
     pub(crate) fn for_status(status: u16) -> Box<ApiError> {
-        Box::new(ApiError {
-            provider: Provider::Jambonz,
-            status,
-            code: None,
-            message: String::new(),
-            request_id: None,
-            retry_after: None,
-            detail: ProviderErrorDetail::None,
-        })
+        Box::new(ApiError::new(Provider::Jambonz, status, ""))
     }
 }
 

@@ -294,7 +294,7 @@ impl HttpCore {
             .unwrap_or_else(|| raw.text_excerpt())
             .trim()
             .to_owned();
-        let api = Box::new(ApiError {
+        ApiError {
             provider: self.provider,
             status: status.as_u16(),
             code: body.code,
@@ -302,16 +302,8 @@ impl HttpCore {
             request_id: raw.request_id.clone(),
             retry_after: retry::advised_delay(&raw.headers),
             detail: body.detail,
-        });
-        match status.as_u16() {
-            401 => Error::Unauthenticated(api),
-            403 => Error::PermissionDenied(api),
-            404 => Error::NotFound(api),
-            409 => Error::Conflict(api),
-            429 => Error::RateLimited(api),
-            500..=599 => Error::Server(api),
-            _ => Error::Api(api),
         }
+        .into_error()
     }
 }
 
