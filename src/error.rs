@@ -418,6 +418,9 @@ pub enum ProviderErrorDetail {
     /// A jambonz `{"msg": ...}` body.
     #[cfg(feature = "jambonz")]
     Jambonz(crate::providers::jambonz::JambonzErrorBody),
+    /// A Connect `{"message", "code", "details", "hint"}` body.
+    #[cfg(feature = "connect")]
+    Connect(crate::providers::connect::ConnectErrorBody),
 }
 
 #[cfg(test)]

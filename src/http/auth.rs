@@ -14,12 +14,19 @@ use crate::secret::Secret;
 pub(crate) struct Auth {
     scheme: &'static str,
     header: Option<(HeaderName, HeaderValue)>,
+    /// A second credential header sent with the first (Connect: `X-API-Key` plus an
+    /// optional user `Authorization: Bearer`).
+    second: Option<(&'static str, HeaderName, HeaderValue)>,
     /// Every form in which the credential could be echoed back, for scrubbing.
     secrets: Vec<Secret>,
 }
 
 impl Auth {
     /// `Authorization: Bearer <token>`.
+    #[cfg_attr(
+        not(feature = "jambonz"),
+        allow(dead_code, reason = "bearer-auth adapters (jambonz)")
+    )]
     pub(crate) fn bearer(field: &str, token: &Secret) -> Result<Self> {
         Self::authorization(field, "Bearer", "Bearer", token)
     }
@@ -31,13 +38,17 @@ impl Auth {
     }
 
     /// A custom header such as `X-API-Key: <key>`.
-    #[allow(dead_code, reason = "the Connect adapter's X-API-Key auth")]
+    #[cfg_attr(
+        not(feature = "connect"),
+        allow(dead_code, reason = "the Connect adapter's X-API-Key auth")
+    )]
     pub(crate) fn header(field: &str, name: &'static str, key: &Secret) -> Result<Self> {
         check_not_empty(field, key)?;
         let name = HeaderName::from_static(name);
         Ok(Self {
             scheme: "ApiKeyHeader",
             header: Some((name, sensitive_value(field, key.expose())?)),
+            second: None,
             secrets: vec![key.clone()],
         })
     }
@@ -59,6 +70,7 @@ impl Auth {
         Ok(Self {
             scheme: "Basic",
             header: Some((AUTHORIZATION, value)),
+            second: None,
             secrets: vec![password.clone(), Secret::new(encoded)],
         })
     }
@@ -74,12 +86,46 @@ impl Auth {
         Ok(Self {
             scheme,
             header: Some((AUTHORIZATION, value)),
+            second: None,
             secrets: vec![token.clone()],
         })
     }
 
+    /// Adds `Authorization: Bearer <token>` to a credential carried in another header
+    /// (Connect's `X-API-Key` plus a user token). Both values are sensitive and both are
+    /// scrubbed from error text.
+    #[cfg_attr(
+        not(feature = "connect"),
+        allow(dead_code, reason = "the Connect adapter's user token")
+    )]
+    pub(crate) fn with_bearer(mut self, field: &str, token: &Secret) -> Result<Self> {
+        check_not_empty(field, token)?;
+        if self
+            .header
+            .as_ref()
+            .is_some_and(|(name, _)| *name == AUTHORIZATION)
+        {
+            return Err(Error::config(
+                field,
+                "the client already sends an Authorization header",
+            ));
+        }
+        let value = sensitive_value(field, &format!("Bearer {}", token.expose()))?;
+        self.second = Some(("Bearer", AUTHORIZATION, value));
+        self.secrets.push(token.clone());
+        Ok(self)
+    }
+
+    #[cfg(test)]
     pub(crate) fn header_pair(&self) -> Option<&(HeaderName, HeaderValue)> {
         self.header.as_ref()
+    }
+
+    /// Every credential header, in the order they are sent.
+    pub(crate) fn header_pairs(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+        let first = self.header.as_ref().map(|(name, value)| (name, value));
+        let second = self.second.as_ref().map(|(_, name, value)| (name, value));
+        first.into_iter().chain(second)
     }
 
     /// Replaces every occurrence of the credential in `text` with `***`; borrowed back
@@ -99,7 +145,11 @@ impl Auth {
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(***)", self.scheme)
+        write!(f, "{}(***)", self.scheme)?;
+        if let Some((scheme, _, _)) = &self.second {
+            write!(f, " + {scheme}(***)")?;
+        }
+        Ok(())
     }
 }
 
@@ -179,6 +229,30 @@ mod tests {
             "Basic YWRtaW46cHctMTIzNDU2"
         );
         assert!(!format!("{basic:?}").contains("pw-123456"));
+    }
+
+    #[test]
+    fn a_second_bearer_header_is_sensitive_hidden_and_scrubbed() {
+        let auth = Auth::header("api_key", "x-api-key", &Secret::new("key-123456"))
+            .unwrap()
+            .with_bearer("user_token", &Secret::new("jwt-abcdef"))
+            .unwrap();
+        let pairs: Vec<_> = auth.header_pairs().collect();
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[0].0.as_str(), "x-api-key");
+        assert_eq!(pairs[0].1.to_str().unwrap(), "key-123456");
+        assert_eq!(pairs[1].0, AUTHORIZATION);
+        assert_eq!(pairs[1].1.to_str().unwrap(), "Bearer jwt-abcdef");
+        assert!(pairs.iter().all(|(_, value)| value.is_sensitive()));
+        assert_eq!(format!("{auth:?}"), "ApiKeyHeader(***) + Bearer(***)");
+        assert_eq!(auth.scrub("k=key-123456 t=jwt-abcdef"), "k=*** t=***");
+
+        let bearer = Auth::bearer("api_key", &Secret::new("tok-123456")).unwrap();
+        assert!(bearer
+            .with_bearer("user_token", &Secret::new("jwt-abcdef"))
+            .is_err());
+        let plain = Auth::header("api_key", "x-api-key", &Secret::new("key-123456")).unwrap();
+        assert!(plain.with_bearer("user_token", &Secret::new(" ")).is_err());
     }
 
     #[test]

@@ -105,9 +105,12 @@ impl<'a> ApiRequest<'a> {
     }
 
     /// A query parameter.
-    #[allow(
-        dead_code,
-        reason = "paged lists of the NetSapiens and Connect adapters"
+    #[cfg_attr(
+        not(any(feature = "netsapiens", feature = "connect")),
+        allow(
+            dead_code,
+            reason = "paged lists of the NetSapiens and Connect adapters"
+        )
     )]
     pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));
@@ -116,12 +119,22 @@ impl<'a> ApiRequest<'a> {
 
     /// Marks a create the provider cannot deduplicate: it is never re-sent once it may
     /// have reached the server.
+    #[cfg_attr(
+        not(feature = "jambonz"),
+        allow(
+            dead_code,
+            reason = "creates without server-side idempotency (jambonz)"
+        )
+    )]
     pub(crate) fn send_once(mut self) -> Self {
         self.replay = Replay::Once;
         self
     }
 
-    #[allow(dead_code, reason = "the Connect adapter's X-Idempotency-Key")]
+    #[cfg_attr(
+        not(feature = "connect"),
+        allow(dead_code, reason = "the Connect adapter's X-Idempotency-Key")
+    )]
     /// Sends `key` in `header` on every attempt, which makes the request safe to repeat.
     pub(crate) fn idempotency_key(mut self, header: &'static str, key: &'a IdempotencyKey) -> Self {
         self.idempotency = Some((header, key));
@@ -209,7 +222,7 @@ impl HttpCore {
             .timeout(timeout)
             .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
             .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some((name, value)) = self.auth.header_pair() {
+        for (name, value) in self.auth.header_pairs() {
             builder = builder.header(name, value.clone());
         }
         if let Some((header, key)) = request.idempotency {

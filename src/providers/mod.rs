@@ -3,3 +3,7 @@
 #[cfg(feature = "jambonz")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jambonz")))]
 pub mod jambonz;
+
+#[cfg(feature = "connect")]
+#[cfg_attr(docsrs, doc(cfg(feature = "connect")))]
+pub mod connect;

@@ -1,0 +1,254 @@
+//! The portable [`UserProvisioner`] on top of the native Connect API.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::options::RequestOptions;
+use crate::patch::Patch;
+use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::user::{
+    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
+    UserId, UserPage, UserUpdate,
+};
+
+use super::client::ConnectClient;
+use super::models::{ConnectUser, CreateUser, ListUsersQuery, UpdateUser};
+
+const ATTRIBUTES: &[&str] = &["identity"];
+const UNSUPPORTED: &[Field] = &[Field::Password, Field::Roles, Field::Enabled];
+
+#[async_trait]
+impl UserProvisioner for ConnectClient {
+    fn provider(&self) -> Provider {
+        Provider::Connect
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            idempotent_create: true,
+            accepted_creates: false,
+            server_side_paging: true,
+            password: false,
+            person_names: false,
+            display_name: true,
+            phone: true,
+            roles: false,
+            metadata: true,
+        }
+    }
+
+    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+        user.check_unsupported(Provider::Connect, UNSUPPORTED)?;
+        let attributes = user
+            .attributes
+            .for_provider(Provider::Connect, ATTRIBUTES)?;
+        let name = connect_name(
+            user.display_name.as_deref(),
+            user.given_name.as_deref(),
+            user.family_name.as_deref(),
+            Some(user.username.as_str()),
+        )
+        .ok_or_else(|| {
+            Error::invalid_input(
+                "username",
+                "Connect requires a name: set display_name, given/family name or username",
+            )
+        })?;
+        let mut request = CreateUser::new(name);
+        request.email = user.email.clone();
+        request.msisdn = user.phone.clone();
+        request.identity = match identity_attribute(&attributes)? {
+            Patch::Set(identity) => Some(identity),
+            Patch::Keep | Patch::Clear => None,
+        };
+        if !user.metadata.is_empty() {
+            request.metadata = Some(user.metadata.clone());
+        }
+        let created = ConnectClient::create(self, &request, options).await?;
+        let raw = serde_json::to_value(&created.user).unwrap_or(Value::Null);
+        Ok(CreateOutcome::Created(to_portable(created.user, raw)))
+    }
+
+    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+        let (user, raw) = self.fetch(id.as_str(), options).await?;
+        Ok(to_portable(user, raw))
+    }
+
+    async fn update_user(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        options: &RequestOptions,
+    ) -> Result<UpdateOutcome> {
+        update.check_unsupported(Provider::Connect, UNSUPPORTED)?;
+        let attributes = update
+            .attributes
+            .for_provider(Provider::Connect, ATTRIBUTES)?;
+        let mut change = UpdateUser::new();
+        change.name = connect_name(
+            update.display_name.as_deref(),
+            update.given_name.as_deref(),
+            update.family_name.as_deref(),
+            update.username.as_deref(),
+        );
+        let name_given = update.display_name.is_some()
+            || update.given_name.is_some()
+            || update.family_name.is_some()
+            || update.username.is_some();
+        if name_given && change.name.is_none() {
+            return Err(Error::invalid_input(
+                "name",
+                "the display name, given/family name and username are all blank",
+            ));
+        }
+        if let Some(email) = &update.email {
+            change.email = Patch::Set(email.clone());
+        }
+        if let Some(phone) = &update.phone {
+            change.msisdn = Patch::Set(phone.clone());
+        }
+        if let Some(metadata) = &update.metadata {
+            change.metadata = Patch::Set(metadata.clone());
+        }
+        change.identity = identity_attribute(&attributes)?;
+        if change.is_empty() {
+            return Err(Error::invalid_input(
+                "update",
+                "nothing to change; set at least one field",
+            ));
+        }
+        match self.patch(id.as_str(), &change, options).await? {
+            Some((user, raw)) => Ok(UpdateOutcome::Updated(to_portable(user, raw))),
+            None => Ok(UpdateOutcome::Applied),
+        }
+    }
+
+    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+        ConnectClient::delete(self, id.as_str(), options).await?;
+        Ok(DeleteOutcome::Deleted)
+    }
+
+    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+        let offset = match &request.cursor {
+            None => 0,
+            Some(cursor) => cursor.as_str().parse::<u64>().map_err(|_| {
+                Error::invalid_input(
+                    "cursor",
+                    format!(
+                        "{:?} is not a Connect page cursor (an offset)",
+                        cursor.as_str()
+                    ),
+                )
+            })?,
+        };
+        let mut query = ListUsersQuery::new();
+        if let Some(size) = request.page_size {
+            query = query.with_limit(size.max(1));
+        }
+        if offset > 0 {
+            query = query.with_offset(offset);
+        }
+        let page = ConnectClient::list(self, &query, options).await?;
+        let count = page.items.len() as u64;
+        let start = page.pagination.offset.unwrap_or(offset);
+        let next_offset = start.saturating_add(count);
+        let more = count > 0
+            && match (
+                page.pagination.total,
+                page.pagination.limit.or(query.limit.map(u64::from)),
+            ) {
+                (Some(total), _) => next_offset < total,
+                // Without a total, a full page means there may be more.
+                (None, Some(limit)) => count >= limit,
+                (None, None) => false,
+            };
+        let users = page
+            .items
+            .into_iter()
+            .map(|user| {
+                let raw = serde_json::to_value(&user).unwrap_or(Value::Null);
+                to_portable(user, raw)
+            })
+            .collect();
+        let next = more.then(|| PageCursor::new(next_offset.to_string()));
+        Ok(UserPage::new(users, next))
+    }
+}
+
+/// Connect's one `name`: the display name, else given and family names joined by a
+/// space (either alone if only one is set), else the username.
+fn connect_name(
+    display: Option<&str>,
+    given: Option<&str>,
+    family: Option<&str>,
+    username: Option<&str>,
+) -> Option<String> {
+    fn present(text: Option<&str>) -> Option<&str> {
+        text.map(str::trim).filter(|text| !text.is_empty())
+    }
+    if let Some(display) = present(display) {
+        return Some(display.to_owned());
+    }
+    let names: Vec<&str> = [present(given), present(family)]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !names.is_empty() {
+        return Some(names.join(" "));
+    }
+    present(username).map(str::to_owned)
+}
+
+/// The `connect.identity` attribute: a string sets it, `null` clears it (on update).
+fn identity_attribute(attributes: &BTreeMap<&str, &Value>) -> Result<Patch<String>> {
+    match attributes.get("identity") {
+        None => Ok(Patch::Keep),
+        Some(Value::Null) => Ok(Patch::Clear),
+        Some(Value::String(identity)) => Ok(Patch::Set(identity.clone())),
+        Some(_) => Err(Error::invalid_input(
+            "attributes[\"connect.identity\"]",
+            "must be a string (or null to clear it)",
+        )),
+    }
+}
+
+fn to_portable(user: ConnectUser, raw: Value) -> User {
+    let mut portable = User::new(Provider::Connect, user.user_id);
+    portable.display_name = Some(user.name);
+    portable.email = user.email;
+    portable.phone = user.msisdn;
+    portable.created_at = user.created_at;
+    portable.updated_at = user.updated_at;
+    portable.raw = raw;
+    portable
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connect_name;
+
+    #[test]
+    fn name_prefers_display_then_person_names_then_username() {
+        assert_eq!(
+            connect_name(Some("JD"), Some("Jane"), Some("Doe"), Some("jdoe")).as_deref(),
+            Some("JD")
+        );
+        assert_eq!(
+            connect_name(None, Some("Jane"), Some("Doe"), Some("jdoe")).as_deref(),
+            Some("Jane Doe")
+        );
+        assert_eq!(
+            connect_name(Some(" "), None, Some("Doe"), Some("jdoe")).as_deref(),
+            Some("Doe")
+        );
+        assert_eq!(
+            connect_name(None, None, None, Some("jdoe")).as_deref(),
+            Some("jdoe")
+        );
+        assert_eq!(connect_name(None, None, None, Some("  ")), None);
+        assert_eq!(connect_name(None, None, None, None), None);
+    }
+}
