@@ -44,10 +44,6 @@ impl Secret {
 
     /// Serializes the exposed value. For request models only: `Secret` itself does not
     /// implement `Serialize`, so a model has to opt in field by field.
-    #[cfg_attr(
-        not(feature = "jambonz"),
-        allow(dead_code, reason = "request models that carry passwords (jambonz)")
-    )]
     pub(crate) fn serialize_exposed<S: serde::Serializer>(
         secret: &Secret,
         serializer: S,
@@ -56,10 +52,6 @@ impl Secret {
     }
 
     /// [`Secret::serialize_exposed`] for an optional field.
-    #[cfg_attr(
-        not(feature = "jambonz"),
-        allow(dead_code, reason = "request models that carry passwords (jambonz)")
-    )]
     pub(crate) fn serialize_exposed_opt<S: serde::Serializer>(
         secret: &Option<Secret>,
         serializer: S,

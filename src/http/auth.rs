@@ -23,10 +23,6 @@ pub(crate) struct Auth {
 
 impl Auth {
     /// `Authorization: Bearer <token>`.
-    #[cfg_attr(
-        not(feature = "jambonz"),
-        allow(dead_code, reason = "bearer-auth adapters (jambonz)")
-    )]
     pub(crate) fn bearer(field: &str, token: &Secret) -> Result<Self> {
         Self::authorization(field, "Bearer", "Bearer", token)
     }
@@ -38,10 +34,6 @@ impl Auth {
     }
 
     /// A custom header such as `X-API-Key: <key>`.
-    #[cfg_attr(
-        not(feature = "connect"),
-        allow(dead_code, reason = "the Connect adapter's X-API-Key auth")
-    )]
     pub(crate) fn header(field: &str, name: &'static str, key: &Secret) -> Result<Self> {
         check_not_empty(field, key)?;
         let name = HeaderName::from_static(name);
@@ -94,10 +86,6 @@ impl Auth {
     /// Adds `Authorization: Bearer <token>` to a credential carried in another header
     /// (Connect's `X-API-Key` plus a user token). Both values are sensitive and both are
     /// scrubbed from error text.
-    #[cfg_attr(
-        not(feature = "connect"),
-        allow(dead_code, reason = "the Connect adapter's user token")
-    )]
     pub(crate) fn with_bearer(mut self, field: &str, token: &Secret) -> Result<Self> {
         check_not_empty(field, token)?;
         if self

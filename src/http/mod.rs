@@ -105,13 +105,6 @@ impl<'a> ApiRequest<'a> {
     }
 
     /// A query parameter.
-    #[cfg_attr(
-        not(any(feature = "netsapiens", feature = "connect")),
-        allow(
-            dead_code,
-            reason = "paged lists of the NetSapiens and Connect adapters"
-        )
-    )]
     pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));
         self
@@ -119,22 +112,11 @@ impl<'a> ApiRequest<'a> {
 
     /// Marks a create the provider cannot deduplicate: it is never re-sent once it may
     /// have reached the server.
-    #[cfg_attr(
-        not(feature = "jambonz"),
-        allow(
-            dead_code,
-            reason = "creates without server-side idempotency (jambonz)"
-        )
-    )]
     pub(crate) fn send_once(mut self) -> Self {
         self.replay = Replay::Once;
         self
     }
 
-    #[cfg_attr(
-        not(feature = "connect"),
-        allow(dead_code, reason = "the Connect adapter's X-Idempotency-Key")
-    )]
     /// Sends `key` in `header` on every attempt, which makes the request safe to repeat.
     pub(crate) fn idempotency_key(mut self, header: &'static str, key: &'a IdempotencyKey) -> Self {
         self.idempotency = Some((header, key));

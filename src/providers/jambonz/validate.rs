@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::validate;
 
 /// The password rules of the server, checked locally.
 ///
@@ -86,57 +87,13 @@ impl PasswordPolicy {
 const MAX_TEXT_LEN: usize = 255;
 
 pub(crate) fn name(field: &str, name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        return Err(Error::invalid_input(field, "must not be empty"));
-    }
-    if name.chars().count() > MAX_TEXT_LEN {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at most {MAX_TEXT_LEN} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(Error::invalid_input(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(())
+    validate::required_text(field, name)?;
+    validate::max_chars(field, name, MAX_TEXT_LEN)
 }
 
-/// A deliberately plain check: one `@`, a non-empty local part, a dotted domain, no
-/// spaces. Full RFC 5322 parsing would accept addresses the server and mail systems
-/// refuse.
 pub(crate) fn email(field: &str, email: &str) -> Result<()> {
-    let malformed = |why: &str| {
-        Err(Error::invalid_input(
-            field,
-            format!("{email:?} is not an email address: {why}"),
-        ))
-    };
-    if email.chars().count() > MAX_TEXT_LEN {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at most {MAX_TEXT_LEN} characters"),
-        ));
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return malformed("it contains spaces or control characters");
-    }
-    let Some((local, domain)) = email.split_once('@') else {
-        return malformed("there is no @");
-    };
-    if local.is_empty() {
-        return malformed("nothing before the @");
-    }
-    if domain.contains('@') {
-        return malformed("more than one @");
-    }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|label| label.is_empty()) {
-        return malformed("the domain must be like example.com");
-    }
-    Ok(())
+    validate::max_chars(field, email, MAX_TEXT_LEN)?;
+    validate::email(field, email)
 }
 
 #[cfg(test)]
