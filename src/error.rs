@@ -359,6 +359,10 @@ pub enum ProviderErrorDetail {
     /// A jambonz `{"msg": ...}` body.
     #[cfg(feature = "jambonz")]
     Jambonz(crate::providers::jambonz::JambonzErrorBody),
+    /// An Elastic Cloud Enterprise answer: every `{code, message, fields}` entry of the
+    /// body and the codes of the `x-cloud-error-codes` header.
+    #[cfg(feature = "ece")]
+    Ece(crate::providers::ece::EceError),
 }
 
 #[cfg(test)]

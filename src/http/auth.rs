@@ -20,12 +20,19 @@ pub(crate) struct Auth {
 
 impl Auth {
     /// `Authorization: Bearer <token>`.
+    #[cfg_attr(
+        not(feature = "jambonz"),
+        allow(dead_code, reason = "the jambonz adapter's bearer auth")
+    )]
     pub(crate) fn bearer(field: &str, token: &Secret) -> Result<Self> {
         Self::authorization(field, "Bearer", "Bearer", token)
     }
 
     /// `Authorization: ApiKey <key>` (Elastic).
-    #[allow(dead_code, reason = "the ECE adapter's API-key auth")]
+    #[cfg_attr(
+        not(feature = "ece"),
+        allow(dead_code, reason = "the ECE adapter's API-key auth")
+    )]
     pub(crate) fn api_key_authorization(field: &str, key: &Secret) -> Result<Self> {
         Self::authorization(field, "ApiKey", "ApiKey", key)
     }
@@ -43,7 +50,10 @@ impl Auth {
     }
 
     /// HTTP basic authentication.
-    #[allow(dead_code, reason = "the ECE adapter's basic auth")]
+    #[cfg_attr(
+        not(feature = "ece"),
+        allow(dead_code, reason = "the ECE adapter's basic auth")
+    )]
     pub(crate) fn basic(field: &str, username: &str, password: &Secret) -> Result<Self> {
         if username.is_empty() {
             return Err(Error::config(field, "the user name is empty"));
@@ -122,7 +132,10 @@ fn sensitive_value(field: &str, value: &str) -> Result<HeaderValue> {
 }
 
 /// Standard base64 with padding (RFC 4648), for the basic-auth header.
-#[allow(dead_code, reason = "the ECE adapter's basic auth")]
+#[cfg_attr(
+    not(feature = "ece"),
+    allow(dead_code, reason = "the ECE adapter's basic auth")
+)]
 fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);

@@ -105,9 +105,12 @@ impl<'a> ApiRequest<'a> {
     }
 
     /// A query parameter.
-    #[allow(
-        dead_code,
-        reason = "paged lists of the NetSapiens and Connect adapters"
+    #[cfg_attr(
+        not(feature = "ece"),
+        allow(
+            dead_code,
+            reason = "the ECE list, paged lists of the NetSapiens and Connect adapters"
+        )
     )]
     pub(crate) fn query(mut self, name: &'static str, value: impl ToString) -> Self {
         self.query.push((name, value.to_string()));
