@@ -421,6 +421,10 @@ pub enum ProviderErrorDetail {
     /// A Connect `{"message", "code", "details", "hint"}` body.
     #[cfg(feature = "connect")]
     Connect(crate::providers::connect::ConnectErrorBody),
+    /// An Elastic Cloud Enterprise answer: every `{code, message, fields}` entry of the
+    /// body and the codes of the `x-cloud-error-codes` header.
+    #[cfg(feature = "ece")]
+    Ece(crate::providers::ece::EceError),
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! | --- | --- | --- | --- |
 //! | jambonz | [`providers::jambonz`] | `jambonz` | `201 {user_sid}` → [`CreateOutcome::Created`] |
 //! | Telness Connect | [`providers::connect`] | `connect` | `200`/`201` + user → [`CreateOutcome::Created`]; deduplicated by `X-Idempotency-Key` |
+//! | Elastic Cloud Enterprise | [`providers::ece`] | `ece` | `200` + user → [`CreateOutcome::Created`] |
 //!
 //! Every adapter implements [`UserProvisioner`], so services can hold any of them as
 //! `Arc<dyn UserProvisioner>`, and also exposes its provider's complete typed API for
@@ -49,7 +50,7 @@
 // some adapters left out leaves parts of the shared core unused, by design. The list
 // names the features whose adapters exist so far.
 #![cfg_attr(
-    not(all(feature = "jambonz", feature = "connect")),
+    not(all(feature = "jambonz", feature = "connect", feature = "ece")),
     allow(dead_code, unused_imports)
 )]
 

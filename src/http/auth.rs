@@ -28,7 +28,6 @@ impl Auth {
     }
 
     /// `Authorization: ApiKey <key>` (Elastic).
-    #[allow(dead_code, reason = "the ECE adapter's API-key auth")]
     pub(crate) fn api_key_authorization(field: &str, key: &Secret) -> Result<Self> {
         Self::authorization(field, "ApiKey", "ApiKey", key)
     }
@@ -46,7 +45,6 @@ impl Auth {
     }
 
     /// HTTP basic authentication.
-    #[allow(dead_code, reason = "the ECE adapter's basic auth")]
     pub(crate) fn basic(field: &str, username: &str, password: &Secret) -> Result<Self> {
         if username.is_empty() {
             return Err(Error::config(field, "the user name is empty"));
@@ -160,7 +158,6 @@ fn sensitive_value(field: &str, value: &str) -> Result<HeaderValue> {
 }
 
 /// Standard base64 with padding (RFC 4648), for the basic-auth header.
-#[allow(dead_code, reason = "the ECE adapter's basic auth")]
 fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::http::error_chain;
 use crate::http::retry::RetryPolicy;
 
 /// Connection settings shared by every provider's builder: timeouts, retries, the
@@ -25,6 +26,12 @@ pub struct ClientOptions {
     pub(crate) max_response_bytes: usize,
     pub(crate) allow_http: bool,
     pub(crate) client: Option<reqwest::Client>,
+    /// Extra trusted roots for the client this crate builds.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub(crate) root_certificates: Vec<reqwest::Certificate>,
+    /// Whether the client this crate builds skips certificate verification.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub(crate) accept_invalid_certs: bool,
 }
 
 impl Default for ClientOptions {
@@ -36,6 +43,10 @@ impl Default for ClientOptions {
             max_response_bytes: 1024 * 1024,
             allow_http: false,
             client: None,
+            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            root_certificates: Vec::new(),
+            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            accept_invalid_certs: false,
         }
     }
 }
@@ -86,8 +97,92 @@ impl ClientOptions {
     /// The crate refuses any response that arrives from another origin, but it cannot
     /// unsend a header the client already forwarded. Without this option the crate
     /// builds its own client with redirects off.
+    ///
+    /// A client you supply keeps its own TLS settings: combining it with
+    /// [`with_root_certificate_pem`](Self::with_root_certificate_pem) or
+    /// [`with_danger_accept_invalid_certs`](Self::with_danger_accept_invalid_certs) is
+    /// refused with [`Error::Config`] when the provider client is built, rather than
+    /// silently ignoring the certificate settings. Configure TLS on your own
+    /// `reqwest::ClientBuilder` instead.
     pub fn with_reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
+        self
+    }
+
+    /// Trusts the CA certificate(s) in `pem` in addition to the system's roots, for
+    /// servers whose certificate is issued by a private CA or is self-signed (an Elastic
+    /// Cloud Enterprise coordinator's default certificate, for instance). Certificate
+    /// verification stays on: the server must still present a certificate that chains to
+    /// a trusted root and names the host of the base URL.
+    ///
+    /// `pem` may hold several `-----BEGIN CERTIFICATE-----` blocks (a bundle); each is
+    /// trusted. Can be called more than once. Applies to the client this crate builds
+    /// only (see [`with_reqwest_client`](Self::with_reqwest_client)).
+    ///
+    /// ```no_run
+    /// use user_provisioner::ClientOptions;
+    ///
+    /// let pem = std::fs::read("/etc/ece/coordinator-ca.pem").expect("CA file");
+    /// let options = ClientOptions::new().with_root_certificate_pem(&pem)?;
+    /// # Ok::<(), user_provisioner::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `root_certificate` when `pem` holds no certificate block,
+    /// a block that is not valid base64, or a certificate the TLS library cannot parse.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "rustls", feature = "native-tls"))))]
+    pub fn with_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self> {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|err| {
+            Error::config(
+                "root_certificate",
+                format!("not a PEM certificate bundle: {err}"),
+            )
+        })?;
+        if certificates.is_empty() {
+            return Err(Error::config(
+                "root_certificate",
+                "no -----BEGIN CERTIFICATE----- block found",
+            ));
+        }
+        // The TLS library parses the certificates only when a client is built: a probe
+        // client that trusts nothing else reports an unusable certificate now, with the
+        // setting's name, instead of later from an unrelated `build()`.
+        reqwest::Client::builder()
+            .tls_certs_only(certificates.iter().cloned())
+            .build()
+            .map_err(|err| {
+                Error::config(
+                    "root_certificate",
+                    format!(
+                        "the TLS library refused the certificate: {}",
+                        error_chain(&err)
+                    ),
+                )
+            })?;
+        self.root_certificates.extend(certificates);
+        Ok(self)
+    }
+
+    /// **DANGER: turns off TLS certificate verification** for the client this crate builds.
+    ///
+    /// With `true`, the client accepts *any* certificate from *any* server: expired,
+    /// self-signed, issued for another host. Anyone who can intercept the connection
+    /// (a proxy, a compromised router, DNS spoofing) can then impersonate the server and
+    /// read every credential and password the client sends. Prefer
+    /// [`with_root_certificate_pem`](Self::with_root_certificate_pem) with the server's
+    /// CA certificate, which keeps verification on.
+    ///
+    /// Meant only for a throwaway lab installation (such as a fresh ECE coordinator with
+    /// its generated self-signed certificate) on a network you control. Off by default;
+    /// nothing in this crate turns it on for you, and no environment variable does.
+    /// Applies to the client this crate builds only (see
+    /// [`with_reqwest_client`](Self::with_reqwest_client)). `Debug` of the options shows
+    /// whether it is on.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "rustls", feature = "native-tls"))))]
+    pub fn with_danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.accept_invalid_certs = accept;
         self
     }
 
@@ -103,14 +198,36 @@ impl ClientOptions {
 
     pub(crate) fn build_client(&self) -> Result<reqwest::Client> {
         if let Some(client) = &self.client {
+            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            if !self.root_certificates.is_empty() || self.accept_invalid_certs {
+                return Err(Error::config(
+                    "client",
+                    "root certificates and accept-invalid-certs apply only to the client \
+                     this crate builds; a client given with with_reqwest_client keeps its \
+                     own TLS settings, so configure them on its reqwest::ClientBuilder",
+                ));
+            }
             return Ok(client.clone());
         }
-        reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .build()
-            .map_err(|err| {
-                Error::config("client", format!("could not build the HTTP client: {err}"))
-            })
+            .connect_timeout(self.connect_timeout);
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let builder = {
+            let mut builder = builder;
+            if !self.root_certificates.is_empty() {
+                builder = builder.tls_certs_merge(self.root_certificates.iter().cloned());
+            }
+            if self.accept_invalid_certs {
+                builder = builder.tls_danger_accept_invalid_certs(true);
+            }
+            builder
+        };
+        builder.build().map_err(|err| {
+            Error::config(
+                "client",
+                format!("could not build the HTTP client: {}", error_chain(&err)),
+            )
+        })
     }
 }

@@ -7,3 +7,6 @@ pub mod jambonz;
 #[cfg(feature = "connect")]
 #[cfg_attr(docsrs, doc(cfg(feature = "connect")))]
 pub mod connect;
+#[cfg(feature = "ece")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ece")))]
+pub mod ece;

@@ -1,0 +1,205 @@
+//! The portable [`UserProvisioner`] on top of the native ECE API.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::options::RequestOptions;
+use crate::patch::Patch;
+use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::user::{
+    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
+    UserId, UserPage, UserUpdate,
+};
+
+use super::client::{self, EceClient};
+use super::models::{CreateUser, EceRole, EceUser, UpdateUser};
+
+/// ECE has no provider-specific portable attributes: any `ece.*` key is refused.
+const ATTRIBUTES: &[&str] = &[];
+const UNSUPPORTED: &[Field] = &[Field::Phone, Field::Metadata];
+
+#[async_trait]
+impl UserProvisioner for EceClient {
+    fn provider(&self) -> Provider {
+        Provider::Ece
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            idempotent_create: false,
+            accepted_creates: false,
+            server_side_paging: false,
+            password: true,
+            person_names: true,
+            display_name: true,
+            phone: false,
+            roles: true,
+            metadata: false,
+        }
+    }
+
+    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+        user.check_unsupported(Provider::Ece, UNSUPPORTED)?;
+        user.attributes.for_provider(Provider::Ece, ATTRIBUTES)?;
+        let mut request = CreateUser::new(user.username.clone(), roles(&user.roles));
+        request.full_name = full_name(
+            user.display_name.as_deref(),
+            user.given_name.as_deref(),
+            user.family_name.as_deref(),
+        )?;
+        request.email = user.email.clone();
+        request.security.password = user.password.clone();
+        request.security.enabled = user.enabled;
+        let (created, raw) = self.create_raw(&request, options).await?;
+        Ok(CreateOutcome::Created(to_portable(created, raw)))
+    }
+
+    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+        let (user, raw) = self.get_raw(id.as_str(), options).await?;
+        Ok(to_portable(user, raw))
+    }
+
+    async fn update_user(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        options: &RequestOptions,
+    ) -> Result<UpdateOutcome> {
+        update.check_unsupported(Provider::Ece, UNSUPPORTED)?;
+        update.attributes.for_provider(Provider::Ece, ATTRIBUTES)?;
+        if update
+            .username
+            .as_deref()
+            .is_some_and(|name| name != id.as_str())
+        {
+            return Err(Error::unsupported(
+                Provider::Ece,
+                "username",
+                "an ECE user name is the user's id and cannot be changed; create a new user",
+            ));
+        }
+        let mut change = UpdateUser::new();
+        if let Some(name) = full_name(
+            update.display_name.as_deref(),
+            update.given_name.as_deref(),
+            update.family_name.as_deref(),
+        )? {
+            change.full_name = Patch::Set(name);
+        }
+        if let Some(email) = &update.email {
+            change.email = Patch::Set(email.clone());
+        }
+        if let Some(password) = &update.password {
+            // ECE does not ask for the current password; a given one is not sent.
+            change.security.password = Some(password.new.clone());
+        }
+        if let Some(enabled) = update.enabled {
+            change.security.enabled = Patch::Set(enabled);
+        }
+        if let Some(names) = &update.roles {
+            change.security.roles = Patch::Set(roles(names));
+        }
+        client::check_update(&change)?;
+        if id.as_str().is_empty() {
+            return Err(Error::invalid_input("id", "must not be empty"));
+        }
+        if change.is_empty() {
+            return Ok(UpdateOutcome::Applied);
+        }
+        let (user, raw) = self.update_raw(id.as_str(), &change, options).await?;
+        Ok(UpdateOutcome::Updated(to_portable(user, raw)))
+    }
+
+    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+        EceClient::delete(self, id.as_str(), options).await?;
+        Ok(DeleteOutcome::Deleted)
+    }
+
+    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+        let after = request.cursor.as_ref().map(PageCursor::as_str);
+        if after == Some("") {
+            return Err(Error::invalid_input("cursor", "is empty"));
+        }
+        // Disabled users are portable users too (`enabled: Some(false)`).
+        let mut rows = self.list_raw(true, options).await?;
+        // The server's order is not documented; sorting by user name makes the cursor
+        // (the last user name of a page) meaningful.
+        rows.sort_by(|(a, _), (b, _)| a.user_name.cmp(&b.user_name));
+        let remaining: Vec<(EceUser, Value)> = rows
+            .into_iter()
+            .filter(|(user, _)| after.is_none_or(|after| user.user_name.as_str() > after))
+            .collect();
+        let size = request
+            .page_size
+            .map_or(remaining.len(), |size| size.max(1) as usize);
+        let more = remaining.len() > size;
+        let users: Vec<User> = remaining
+            .into_iter()
+            .take(size)
+            .map(|(user, raw)| to_portable(user, raw))
+            .collect();
+        let next = if more {
+            users.last().map(|user| PageCursor::new(user.id.as_str()))
+        } else {
+            None
+        };
+        Ok(UserPage::new(users, next))
+    }
+}
+
+fn roles(names: &[String]) -> Vec<EceRole> {
+    names
+        .iter()
+        .map(|name| EceRole::from(name.as_str()))
+        .collect()
+}
+
+/// `display_name`, or given and family names joined by a space. Both set and different
+/// is refused: ECE keeps one `full_name`, so one of them would be lost.
+fn full_name(
+    display: Option<&str>,
+    given: Option<&str>,
+    family: Option<&str>,
+) -> Result<Option<String>> {
+    let joined = match (given, family) {
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
+        (Some(given), Some(family)) => Some(format!("{given} {family}")),
+    };
+    match (display, joined) {
+        (Some(display), Some(joined)) if display != joined => Err(Error::invalid_input(
+            "display_name",
+            format!(
+                "ECE stores one full_name; display_name {display:?} differs from the given \
+                 and family names {joined:?}: set one or make them agree"
+            ),
+        )),
+        (Some(display), _) => Ok(Some(display.to_owned())),
+        (None, joined) => Ok(joined),
+    }
+}
+
+fn to_portable(user: EceUser, mut raw: Value) -> User {
+    // A password is never handed on, should a server echo one.
+    if let Some(security) = raw.get_mut("security").and_then(Value::as_object_mut) {
+        security.remove("password");
+    }
+    let mut portable = User::new(Provider::Ece, user.user_name.clone());
+    portable.username = Some(user.user_name);
+    portable.email = user.email;
+    portable.display_name = user.full_name;
+    portable.roles = user
+        .security
+        .roles
+        .iter()
+        .map(|role| role.as_str().to_owned())
+        .collect();
+    portable.enabled = user.security.enabled;
+    if let Some(metadata) = user.metadata {
+        portable.created_at = metadata.created_at;
+        portable.updated_at = metadata.updated_at;
+    }
+    portable.raw = raw;
+    portable
+}
