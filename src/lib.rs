@@ -66,6 +66,10 @@ mod validate;
 
 pub mod providers;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
 pub use error::{ApiError, Error, ProviderErrorDetail, Result};
 pub use http::{ClientOptions, RetryPolicy};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};

@@ -1,0 +1,40 @@
+//! Local stand-ins for tests: an in-memory provisioner and HTTP emulators of each
+//! provider, behind the `testing` feature (off by default).
+//!
+//! - [`InMemoryProvisioner`] implements [`UserProvisioner`](crate::UserProvisioner)
+//!   without any network, for unit tests of code that takes a `dyn UserProvisioner`.
+//! - Each emulator (such as [`JambonzEmulator`]) is a stateful HTTP server on
+//!   `127.0.0.1` with a random port that speaks its provider's API as the vendor
+//!   documents it (auth check, paths, status codes, error bodies, uniqueness rules), so
+//!   the real adapter can be exercised end to end with no account and no network.
+//!   Its [`EmulatorServer`] adds fault knobs ([`Fault`], [`FaultRule`]) and a log of
+//!   every request ([`RecordedRequest`]).
+//!
+//! # A downstream test
+//! ```
+//! use user_provisioner::testing::{Fault, FaultRule, JambonzEmulator};
+//! use user_provisioner::{NewUser, RequestOptions, UserProvisioner};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let jambonz = JambonzEmulator::start().await.unwrap();
+//! let client = jambonz.client().unwrap();
+//! let person = NewUser::new("ada").with_email("ada@example.com").with_password("Str0ngP@ss1");
+//!
+//! // The server stores the user, then the connection drops: the caller cannot know.
+//! jambonz.server().inject(FaultRule::new(Fault::ActThenDrop).on("POST", "/v1/Users"));
+//! let err = client.create_user(&person, &RequestOptions::new()).await.unwrap_err();
+//! assert!(err.is_outcome_unknown());
+//! assert_eq!(jambonz.server().count("POST", "/v1/Users"), 1); // never re-sent
+//! assert_eq!(jambonz.user_count(), 1);
+//! # }
+//! ```
+
+mod in_memory;
+#[cfg(feature = "jambonz")]
+mod jambonz;
+mod server;
+
+pub use in_memory::{FailureFactory, InMemoryProvisioner};
+#[cfg(feature = "jambonz")]
+pub use jambonz::JambonzEmulator;
+pub use server::{EmulatorServer, Fault, FaultRule, RecordedRequest};

@@ -1,0 +1,285 @@
+//! One portable contract, the same test functions, run against every adapter through
+//! its emulator and against `InMemoryProvisioner`. Where a provider legitimately
+//! differs (a create answered `Accepted`), the suite checks the documented difference.
+#![cfg(feature = "testing")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use user_provisioner::testing::{InMemoryProvisioner, JambonzEmulator};
+use user_provisioner::{
+    CreateOutcome, DeleteOutcome, Error, ListUsers, NewUser, RequestOptions, UpdateOutcome, User,
+    UserId, UserProvisioner, UserUpdate,
+};
+
+/// One backend under test.
+struct Subject {
+    name: &'static str,
+    provisioner: Arc<dyn UserProvisioner>,
+    /// The `n`th sample person, valid for this provider.
+    person: fn(u32) -> NewUser,
+    /// An id in this provider's format that names no user.
+    absent_id: UserId,
+    /// Requests the backend has received so far (`None` when it has no wire).
+    requests: Box<dyn Fn() -> Option<usize> + Send + Sync>,
+    /// Keeps the emulator alive.
+    _emulator: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+fn person_with_password(n: u32) -> NewUser {
+    NewUser::new(format!("user{n}"))
+        .with_email(format!("user{n}@example.com"))
+        .with_password(format!("Str0ngP@ss{n}"))
+}
+
+fn in_memory() -> Subject {
+    Subject {
+        name: "in-memory",
+        provisioner: Arc::new(InMemoryProvisioner::new()),
+        person: person_with_password,
+        absent_id: UserId::new("mem-999999"),
+        requests: Box::new(|| None),
+        _emulator: None,
+    }
+}
+
+async fn jambonz() -> Subject {
+    let emulator = JambonzEmulator::start().await.expect("jambonz emulator");
+    let provisioner = Arc::new(emulator.client().expect("jambonz client"));
+    let emulator = Arc::new(emulator);
+    let log = Arc::clone(&emulator);
+    Subject {
+        name: "jambonz",
+        provisioner,
+        person: person_with_password,
+        absent_id: UserId::new("0b7e4f8a-4b7e-4f8a-9c3d-2e5f7b8a9c1d"),
+        requests: Box::new(move || Some(log.server().requests().len())),
+        _emulator: Some(Box::new(emulator)),
+    }
+}
+
+async fn subjects() -> Vec<Subject> {
+    vec![in_memory(), jambonz().await]
+}
+
+fn options() -> RequestOptions {
+    RequestOptions::new()
+}
+
+/// Creates a user and returns it once readable: `Created` directly, `Accepted` after
+/// reading it back (the documented difference of providers that accept first).
+async fn create_readable(subject: &Subject, user: &NewUser) -> User {
+    let p = &subject.provisioner;
+    match p.create_user(user, &options()).await {
+        Ok(CreateOutcome::Created(created)) => {
+            assert_eq!(created.provider, p.provider(), "{}", subject.name);
+            created
+        }
+        Ok(CreateOutcome::Accepted(accepted)) => {
+            assert!(
+                p.capabilities().accepted_creates,
+                "{}: Accepted from a provider that says it never accepts",
+                subject.name
+            );
+            let id = accepted.id.expect("an accepted create names the user");
+            for _ in 0..50 {
+                match p.get_user(&id, &options()).await {
+                    Ok(user) => return user,
+                    Err(err) if err.is_not_found() => {
+                        tokio::time::sleep(Duration::from_millis(20)).await
+                    }
+                    Err(err) => panic!("{}: {err}", subject.name),
+                }
+            }
+            panic!("{}: accepted user never became readable", subject.name)
+        }
+        Err(err) => panic!("{}: create failed: {err}", subject.name),
+    }
+}
+
+#[tokio::test]
+async fn create_then_get_returns_the_same_person() {
+    for subject in subjects().await {
+        let person = (subject.person)(1);
+        let created = create_readable(&subject, &person).await;
+        let read = subject
+            .provisioner
+            .get_user(&created.id, &options())
+            .await
+            .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+        assert_eq!(read.id, created.id, "{}", subject.name);
+        assert_eq!(read.email, person.email, "{}", subject.name);
+        if subject.provisioner.capabilities().person_names || read.username.is_some() {
+            assert_eq!(
+                read.username.as_deref(),
+                Some(person.username.as_str()),
+                "{}",
+                subject.name
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_create_is_a_conflict() {
+    for subject in subjects().await {
+        let person = (subject.person)(2);
+        create_readable(&subject, &person).await;
+        let err = subject
+            .provisioner
+            .create_user(&person, &options())
+            .await
+            .expect_err(subject.name);
+        assert!(err.is_conflict(), "{}: {err:?}", subject.name);
+    }
+}
+
+#[tokio::test]
+async fn an_update_is_visible_on_the_next_read() {
+    for subject in subjects().await {
+        let created = create_readable(&subject, &(subject.person)(3)).await;
+        let update = UserUpdate::new().with_email("changed3@example.com");
+        let outcome = subject
+            .provisioner
+            .update_user(&created.id, &update, &options())
+            .await
+            .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+        if let UpdateOutcome::Updated(user) = &outcome {
+            assert_eq!(
+                user.email.as_deref(),
+                Some("changed3@example.com"),
+                "{}",
+                subject.name
+            );
+        }
+        let read = subject
+            .provisioner
+            .get_user(&created.id, &options())
+            .await
+            .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+        assert_eq!(
+            read.email.as_deref(),
+            Some("changed3@example.com"),
+            "{}",
+            subject.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_pages_reach_every_user_once() {
+    for subject in subjects().await {
+        let mut ids = Vec::new();
+        for n in 10..15 {
+            ids.push(create_readable(&subject, &(subject.person)(n)).await.id);
+        }
+        let mut seen = Vec::new();
+        let mut request = ListUsers::new().with_page_size(2);
+        let mut pages = 0;
+        loop {
+            let page = subject
+                .provisioner
+                .list_users(&request, &options())
+                .await
+                .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+            pages += 1;
+            assert!(pages < 20, "{}: paging does not end", subject.name);
+            seen.extend(page.users.into_iter().map(|u| u.id));
+            match page.next {
+                Some(cursor) => request = request.with_cursor(cursor),
+                None => break,
+            }
+        }
+        for id in &ids {
+            assert_eq!(
+                seen.iter().filter(|s| *s == id).count(),
+                1,
+                "{}: {id}",
+                subject.name
+            );
+        }
+        let all = subject
+            .provisioner
+            .list_all_users(&options())
+            .await
+            .unwrap();
+        assert_eq!(all.len(), seen.len(), "{}", subject.name);
+    }
+}
+
+#[tokio::test]
+async fn delete_removes_the_user() {
+    for subject in subjects().await {
+        let created = create_readable(&subject, &(subject.person)(4)).await;
+        let outcome = subject
+            .provisioner
+            .delete_user(&created.id, &options())
+            .await
+            .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+        if outcome == DeleteOutcome::Deleted {
+            let err = subject
+                .provisioner
+                .get_user(&created.id, &options())
+                .await
+                .expect_err(subject.name);
+            assert!(err.is_not_found(), "{}: {err:?}", subject.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_not_found_everywhere() {
+    for subject in subjects().await {
+        let p = &subject.provisioner;
+        let id = &subject.absent_id;
+        let get = p.get_user(id, &options()).await.expect_err(subject.name);
+        assert!(get.is_not_found(), "{}: get: {get:?}", subject.name);
+        let update = p
+            .update_user(
+                id,
+                &UserUpdate::new().with_email("x@example.com"),
+                &options(),
+            )
+            .await
+            .expect_err(subject.name);
+        assert!(
+            update.is_not_found(),
+            "{}: update: {update:?}",
+            subject.name
+        );
+        let delete = p.delete_user(id, &options()).await.expect_err(subject.name);
+        assert!(
+            delete.is_not_found(),
+            "{}: delete: {delete:?}",
+            subject.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_request() {
+    for subject in subjects().await {
+        let before = (subject.requests)();
+        let mut blank = (subject.person)(5);
+        blank.username = " ".into();
+        let bad_email = (subject.person)(6).with_email("not-an-email");
+        for user in [blank, bad_email] {
+            let err = subject
+                .provisioner
+                .create_user(&user, &options())
+                .await
+                .expect_err(subject.name);
+            assert!(
+                matches!(err, Error::InvalidInput { .. }),
+                "{}: {err:?}",
+                subject.name
+            );
+        }
+        assert_eq!(
+            (subject.requests)(),
+            before,
+            "{}: something was sent",
+            subject.name
+        );
+    }
+}
