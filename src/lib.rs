@@ -4,6 +4,7 @@
 //! | provider | module | feature | create answers |
 //! | --- | --- | --- | --- |
 //! | jambonz | [`providers::jambonz`] | `jambonz` | `201 {user_sid}` → [`CreateOutcome::Created`] |
+//! | NetSapiens v2 | [`providers::netsapiens`] | `netsapiens` | `200` + user → [`CreateOutcome::Created`] (synchronous), `202` → [`CreateOutcome::Accepted`] |
 //!
 //! Every adapter implements [`UserProvisioner`], so services can hold any of them as
 //! `Arc<dyn UserProvisioner>`, and also exposes its provider's complete typed API for
@@ -46,7 +47,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Built with no adapter, only the portable types are used; the HTTP core waits for one.
 // (The list names the features whose adapters exist so far.)
-#![cfg_attr(not(any(feature = "jambonz")), allow(dead_code, unused_imports))]
+#![cfg_attr(
+    not(any(feature = "jambonz", feature = "netsapiens")),
+    allow(dead_code, unused_imports)
+)]
 
 mod error;
 mod http;

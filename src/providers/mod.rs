@@ -3,3 +3,7 @@
 #[cfg(feature = "jambonz")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jambonz")))]
 pub mod jambonz;
+
+#[cfg(feature = "netsapiens")]
+#[cfg_attr(docsrs, doc(cfg(feature = "netsapiens")))]
+pub mod netsapiens;
