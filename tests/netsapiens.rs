@@ -594,6 +594,13 @@ async fn bad_portable_and_native_input_sends_nothing() {
             "roles",
         ),
         (person().with_role("Galactic Overlord"), options(), "roles"),
+        (person().with_email("jdoe@"), options(), "email"),
+        (person().with_names("", "Doe"), options(), "given_name"),
+        (
+            person().with_attribute("netsapiens.site", ""),
+            options(),
+            "attributes[\"netsapiens.site\"]",
+        ),
         (person().with_phone("+15551234567"), options(), "phone"),
         (person().with_password("Str0ngP@ss!"), options(), "password"),
         (
@@ -679,6 +686,18 @@ async fn bad_portable_and_native_input_sends_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    let err = client
+        .update_user(
+            &UserId::new("1001"),
+            &UserUpdate::new().with_email("bad@"),
+            &options(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "email"),
+        "{err:?}"
+    );
     let err = client
         .list_users(
             &ListUsers::new().with_cursor(user_provisioner::PageCursor::from_stored("page-2")),
@@ -896,24 +915,29 @@ async fn list_all_users_follows_the_cursor_and_a_zero_start_base_is_honoured() {
 }
 
 #[tokio::test]
-async fn a_bad_row_in_a_list_names_its_index() {
-    let (server, client) = setup().await;
-    Mock::given(method("GET"))
-        .and(path(USERS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            user_json("1001"),
-            { "user": ["1002"] }
-        ])))
-        .mount(&server)
-        .await;
-    let err = client
-        .list(&client.first_page(10), &options())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Decode { ref path, .. } if path.starts_with("[1]")),
-        "{err:?}"
-    );
+async fn a_bad_row_in_a_list_names_its_index_and_field() {
+    let cases = [
+        (json!({ "user": ["1002"] }), "[1].user"),
+        (json!({ "user": "1002", "area-code": -1 }), "[1].area-code"),
+    ];
+    for (bad_row, expected) in cases {
+        let (server, client) = setup().await;
+        Mock::given(method("GET"))
+            .and(path(USERS))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!([user_json("1001"), bad_row])),
+            )
+            .mount(&server)
+            .await;
+        let err = client
+            .list(&client.first_page(10), &options())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Decode { ref path, .. } if path == expected),
+            "{expected}: {err:?}"
+        );
+    }
 }
 
 // ---- update, delete -----------------------------------------------------------------
@@ -1128,24 +1152,60 @@ fn configuration_errors_name_the_setting() {
     assert!(matches!(cleartext, Error::Config { ref field, .. } if field == "base_url"));
 }
 
+/// Runs [`from_env_in_a_child_process`] in a child process with the variables set, so
+/// that no test changes the environment of the threads around it.
 #[test]
 fn from_env_reads_the_three_variables() {
     use user_provisioner::providers::netsapiens::{ENV_BASE_URL, ENV_DOMAIN, ENV_TOKEN};
-    std::env::set_var(ENV_BASE_URL, "https://pbx.example.com/ns-api/v2");
-    std::env::set_var(ENV_TOKEN, TOKEN);
-    std::env::set_var(ENV_DOMAIN, "acme");
-    let client = NetSapiensBuilder::from_env().build().unwrap();
-    std::env::remove_var(ENV_TOKEN);
-    let missing = NetSapiensBuilder::from_env().build().unwrap_err();
-    std::env::remove_var(ENV_BASE_URL);
-    std::env::remove_var(ENV_DOMAIN);
+    let child = |with_token: bool| {
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command
+            .args([
+                "--exact",
+                "from_env_in_a_child_process",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(ENV_BASE_URL, "https://pbx.example.com/ns-api/v2")
+            .env(ENV_DOMAIN, "acme");
+        if with_token {
+            command.env(ENV_TOKEN, TOKEN);
+        } else {
+            command.env_remove(ENV_TOKEN);
+        }
+        let output = command.output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), text)
+    };
+    let (ok, text) = child(true);
+    assert!(ok, "{text}");
+    let (ok, text) = child(false);
+    assert!(!ok, "without the token the child must fail: {text}");
+    assert!(
+        text.contains("not configured: invalid configuration: token"),
+        "{text}"
+    );
+}
+
+#[test]
+#[ignore = "run by from_env_reads_the_three_variables with the variables set"]
+fn from_env_in_a_child_process() {
+    use user_provisioner::providers::netsapiens::ENV_TOKEN;
+    let client = match NetSapiensBuilder::from_env().build() {
+        Ok(client) => client,
+        Err(err) => {
+            assert!(
+                matches!(err, Error::Config { ref field, ref reason } if field == "token" && reason.contains(ENV_TOKEN)),
+                "{err:?}"
+            );
+            panic!("not configured: {err}");
+        }
+    };
     assert_eq!(client.domain(), "acme");
     assert_eq!(
         client.base_url().as_str(),
         "https://pbx.example.com/ns-api/v2/"
-    );
-    assert!(
-        matches!(missing, Error::Config { ref field, reason } if field == "token" && reason.contains(ENV_TOKEN))
     );
 }
 

@@ -56,9 +56,10 @@
 //!
 //! # Verified and UNCONFIRMED
 //! Verified against the vendor's create page and the facts collected for this crate: the
-//! JSON name, type, range, default and allowed values of every create field; the 200/202
-//! behaviour of `synchronous`; the 409 on a taken login; the error body; the endpoints
-//! and their 202 answers; the domain limit of 64 characters and `~`.
+//! JSON name, range, default and allowed values of every create field (a golden JSON
+//! test pins all 50 names); the 200/202 behaviour of `synchronous`; the 409 on a taken
+//! login; the `{code, message}` error body; the endpoints and their 202 answers; the
+//! domain limit of 64 characters and `~`.
 //!
 //! UNCONFIRMED (no public source settles it):
 //! - Two names are spelled differently by different copies of the spec. Sent as the
@@ -74,6 +75,8 @@
 //!   `account-status` values and the `limit` range come from a third-party export.
 //! - Whether a taken extension answers 409; what `PUT` does with fields left out (this
 //!   client sends only the fields set, assuming they are kept).
+//! - `time-zone` is sent as given: the vendor lists zone names (`US/Eastern`, …) but the
+//!   list is long and changes, so it is not checked locally.
 //! - `created-datetime` is written `2023-07-28 19:56:11` without a zone; only RFC 3339
 //!   values are mapped to [`User::created_at`](crate::User::created_at).
 //!

@@ -234,8 +234,8 @@ pub struct UserSettings {
         deserialize_with = "wire::de_yes_no"
     )]
     pub email_send_alert_data_storage_limit_reached_enabled: Option<YesNo>,
-    /// `caller-id-number`: the outbound caller id outside the domain (digits; sent as a
-    /// string, see the module docs).
+    /// `caller-id-number`: the outbound caller id outside the domain, such as
+    /// `18585551234` (sent as a JSON string, see the module docs).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -245,7 +245,7 @@ pub struct UserSettings {
     /// `caller-id-name`: the outbound caller-id name outside the domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_id_name: Option<String>,
-    /// `caller-id-number-emergency`: the caller id of emergency calls (digits; sent as a
+    /// `caller-id-number-emergency`: the caller id of emergency calls (sent as a JSON
     /// string, see the module docs).
     #[serde(
         default,
@@ -491,7 +491,7 @@ pub struct NetSapiensUser {
         skip_serializing_if = "Option::is_none"
     )]
     pub login_username: Option<String>,
-    /// `email-address` (or `email`), split at `;`.
+    /// `email-address` (or `email`), split at `;` (or `,`).
     #[serde(
         rename = "email-address",
         alias = "email",

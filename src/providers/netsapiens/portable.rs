@@ -113,8 +113,7 @@ impl UserProvisioner for NetSapiensClient {
         request.settings.site = text_attribute(&attributes, "site")?;
         request.settings.time_zone = text_attribute(&attributes, "time_zone")?;
         // Everything is checked before the first request, the allocating list included.
-        validate::create(&request)
-            .map_err(|err| rename_field(err, "user", &attribute_field("extension")))?;
+        validate::create(&request).map_err(portable_field)?;
 
         let (extension, reply) = match target {
             Target::Given(extension) => (extension, self.send_create(&request, options).await?),
@@ -163,6 +162,7 @@ impl UserProvisioner for NetSapiensClient {
         change.settings.department = text_attribute(&attributes, "department")?;
         change.settings.site = text_attribute(&attributes, "site")?;
         change.settings.time_zone = text_attribute(&attributes, "time_zone")?;
+        validate::update(&change).map_err(portable_field)?;
         let ack = NetSapiensClient::update(self, id.as_str(), &change, options).await?;
         Ok(UpdateOutcome::Accepted(accepted(id.as_str(), ack)))
     }
@@ -284,9 +284,24 @@ fn attribute_field(name: &str) -> String {
     format!("attributes[\"netsapiens.{name}\"]")
 }
 
-fn rename_field(err: Error, from: &str, to: &str) -> Error {
+/// Names a refused field as the portable request calls it (`email`, not
+/// `email-address`).
+fn portable_field(err: Error) -> Error {
     match err {
-        Error::InvalidInput { field, reason } if field == from => Error::invalid_input(to, reason),
+        Error::InvalidInput { field, reason } => {
+            let portable = match field.as_str() {
+                "user" => attribute_field("extension"),
+                "name-first-name" => "given_name".to_owned(),
+                "name-last-name" => "family_name".to_owned(),
+                "email-address" => "email".to_owned(),
+                "login-username" => "username".to_owned(),
+                "user-scope" => "roles".to_owned(),
+                "department" | "site" => attribute_field(&field),
+                "time-zone" => attribute_field("time_zone"),
+                _ => field,
+            };
+            Error::invalid_input(portable, reason)
+        }
         other => other,
     }
 }
