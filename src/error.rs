@@ -425,6 +425,9 @@ pub enum ProviderErrorDetail {
     /// body and the codes of the `x-cloud-error-codes` header.
     #[cfg(feature = "ece")]
     Ece(crate::providers::ece::EceError),
+    /// A NetSapiens `{"code": ..., "message": ...}` body.
+    #[cfg(feature = "netsapiens")]
+    NetSapiens(crate::providers::netsapiens::NetSapiensErrorBody),
 }
 
 #[cfg(test)]

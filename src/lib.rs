@@ -4,6 +4,7 @@
 //! | provider | module | feature | create answers |
 //! | --- | --- | --- | --- |
 //! | jambonz | [`providers::jambonz`] | `jambonz` | `201 {user_sid}` → [`CreateOutcome::Created`] |
+//! | NetSapiens v2 | [`providers::netsapiens`] | `netsapiens` | `200` + user → [`CreateOutcome::Created`] (synchronous), `202` → [`CreateOutcome::Accepted`] |
 //! | Telness Connect | [`providers::connect`] | `connect` | `200`/`201` + user → [`CreateOutcome::Created`]; deduplicated by `X-Idempotency-Key` |
 //! | Elastic Cloud Enterprise | [`providers::ece`] | `ece` | `200` + user → [`CreateOutcome::Created`] |
 //!
@@ -47,10 +48,14 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Dead code is checked in the full build (clippy runs with every feature). A build with
-// some adapters left out leaves parts of the shared core unused, by design. The list
-// names the features whose adapters exist so far.
+// some adapters left out leaves parts of the shared core unused, by design.
 #![cfg_attr(
-    not(all(feature = "jambonz", feature = "connect", feature = "ece")),
+    not(all(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "ece"
+    )),
     allow(dead_code, unused_imports)
 )]
 

@@ -125,12 +125,7 @@ pub enum UnsupportedFields {
 
 /// The portable fields, by name, for adapters to say which they store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "adapters without email, password or enable flags name them"
-)]
 pub(crate) enum Field {
-    Email,
     GivenName,
     FamilyName,
     DisplayName,
@@ -144,7 +139,6 @@ pub(crate) enum Field {
 impl Field {
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Field::Email => "email",
             Field::GivenName => "given_name",
             Field::FamilyName => "family_name",
             Field::DisplayName => "display_name",
@@ -272,7 +266,6 @@ impl NewUser {
 
     fn is_set(&self, field: Field) -> bool {
         match field {
-            Field::Email => self.email.is_some(),
             Field::GivenName => self.given_name.is_some(),
             Field::FamilyName => self.family_name.is_some(),
             Field::DisplayName => self.display_name.is_some(),
@@ -450,7 +443,6 @@ impl UserUpdate {
 
     fn is_set(&self, field: Field) -> bool {
         match field {
-            Field::Email => self.email.is_some(),
             Field::GivenName => self.given_name.is_some(),
             Field::FamilyName => self.family_name.is_some(),
             Field::DisplayName => self.display_name.is_some(),

@@ -10,3 +10,6 @@ pub mod connect;
 #[cfg(feature = "ece")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ece")))]
 pub mod ece;
+#[cfg(feature = "netsapiens")]
+#[cfg_attr(docsrs, doc(cfg(feature = "netsapiens")))]
+pub mod netsapiens;

@@ -1,0 +1,303 @@
+//! The native NetSapiens v2 users API.
+
+use std::ops::RangeInclusive;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::http::{ApiRequest, HttpCore, RawResponse};
+use crate::options::RequestOptions;
+use crate::provisioner::Provider;
+
+use super::builder::NetSapiensBuilder;
+use super::models::{
+    Acknowledgement, CreateResult, CreateUser, ListQuery, NetSapiensUser, UpdateUser, UserCount,
+    UserSettings,
+};
+use super::validate;
+
+const DOMAINS: &str = "domains";
+const USERS: &str = "users";
+
+/// Settings of the portable mapping, fixed at build time.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub(crate) extension_range: Option<RangeInclusive<u32>>,
+    pub(crate) allocation_attempts: u32,
+    pub(crate) synchronous_creates: bool,
+    pub(crate) list_start_base: u64,
+}
+
+/// A NetSapiens v2 users client bound to one domain. Cheap to clone; clones share one
+/// connection pool.
+///
+/// The native calls ([`create`](Self::create), [`get`](Self::get), [`list`](Self::list),
+/// [`count`](Self::count), [`update`](Self::update), [`delete`](Self::delete),
+/// [`wait_until_visible`](Self::wait_until_visible)) take and return NetSapiens' own
+/// models; the portable calls come from [`UserProvisioner`](crate::UserProvisioner).
+/// Every call works in the client's [`domain`](Self::domain); use
+/// [`for_domain`](Self::for_domain) for another.
+///
+/// See the [module docs](super) for what each call sends.
+#[derive(Debug, Clone)]
+pub struct NetSapiensClient {
+    pub(crate) http: HttpCore,
+    pub(crate) domain: String,
+    pub(crate) config: ClientConfig,
+}
+
+/// A create's answer with what the portable mapping keeps of it.
+pub(crate) struct CreateReply {
+    pub(crate) result: CreateResult,
+    pub(crate) raw: Option<Value>,
+    pub(crate) request_id: Option<String>,
+}
+
+impl NetSapiensClient {
+    pub(crate) fn new(http: HttpCore, domain: String, config: ClientConfig) -> Self {
+        Self {
+            http,
+            domain,
+            config,
+        }
+    }
+
+    /// A builder; same as [`NetSapiensBuilder::new`].
+    pub fn builder() -> NetSapiensBuilder {
+        NetSapiensBuilder::new()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &url::Url {
+        self.http.base_url()
+    }
+
+    /// The domain every call works in (`~` is the token's own domain).
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// The same client working in `domain` (`~` for the token's own; at most 64
+    /// characters). Shares the connection pool.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a domain the server would refuse.
+    pub fn for_domain(&self, domain: impl Into<String>) -> Result<Self> {
+        let domain = domain.into();
+        validate::domain("domain", &domain)?;
+        Ok(Self {
+            domain,
+            ..self.clone()
+        })
+    }
+
+    /// The first page of a list with at most `limit` users, starting at the configured
+    /// start base (1 unless [`with_list_start_base`](NetSapiensBuilder::with_list_start_base)
+    /// said 0).
+    pub fn first_page(&self, limit: u32) -> ListQuery {
+        ListQuery::new(self.config.list_start_base, limit)
+    }
+
+    fn users_path<'a>(&'a self, rest: &[&'a str]) -> Vec<&'a str> {
+        let mut path = vec![DOMAINS, self.domain.as_str(), USERS];
+        path.extend_from_slice(rest);
+        path
+    }
+
+    /// `POST /domains/{domain}/users`. With `synchronous: yes` the server answers 200
+    /// and the user ([`CreateResult::Created`]); otherwise 202 ([`CreateResult::Accepted`]),
+    /// after which [`wait_until_visible`](Self::wait_until_visible) waits for the user.
+    /// The outcome follows the status the server sent, whatever was asked.
+    ///
+    /// Sent once: NetSapiens has no idempotency key, so a create whose outcome is unknown
+    /// (timeout, reset, 5xx) is reported, never re-sent.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending for any value outside its documented
+    /// range or set (see [`UserSettings`](super::UserSettings)); [`Error::Unsupported`]
+    /// if `options` carries an idempotency key; [`Error::Conflict`] (409) when the
+    /// `login-username` (or, UNCONFIRMED, the extension) is taken; [`Error::NotFound`]
+    /// (404) for an unknown domain.
+    pub async fn create(
+        &self,
+        request: &CreateUser,
+        options: &RequestOptions,
+    ) -> Result<CreateResult> {
+        Ok(self.send_create(request, options).await?.result)
+    }
+
+    pub(crate) async fn send_create(
+        &self,
+        request: &CreateUser,
+        options: &RequestOptions,
+    ) -> Result<CreateReply> {
+        refuse_idempotency_key(options)?;
+        validate::create(request)?;
+        let call = ApiRequest::new(Method::POST, &self.users_path(&[]))
+            .json(Provider::NetSapiens, request)?
+            .send_once();
+        let response = self.http.send(call, options).await?;
+        let request_id = response.request_id.clone();
+        if response.status == 202 {
+            let ack = acknowledgement(&response);
+            let raw = response.json_lenient::<Value>();
+            return Ok(CreateReply {
+                result: CreateResult::Accepted(ack),
+                raw,
+                request_id,
+            });
+        }
+        let raw: Value = response.json()?;
+        let user: NetSapiensUser = decode_users(&response, &raw)?;
+        Ok(CreateReply {
+            result: CreateResult::Created(Box::new(user)),
+            raw: Some(raw),
+            request_id,
+        })
+    }
+
+    /// `GET /domains/{domain}/users/{user}`: one user by extension (`~` is the token's
+    /// own user).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] (404) for an unknown user or domain.
+    pub async fn get(&self, user: &str, options: &RequestOptions) -> Result<NetSapiensUser> {
+        Ok(self.fetch_user(user, options).await?.0)
+    }
+
+    /// The user and the JSON it came from.
+    pub(crate) async fn fetch_user(
+        &self,
+        user: &str,
+        options: &RequestOptions,
+    ) -> Result<(NetSapiensUser, Value)> {
+        validate::path_user("user", user)?;
+        let call = ApiRequest::new(Method::GET, &self.users_path(&[user]));
+        let response = self.http.send(call, options).await?;
+        let raw: Value = response.json()?;
+        let decoded = decode_users(&response, &raw)?;
+        Ok((decoded, raw))
+    }
+
+    /// `GET /domains/{domain}/users?start=&limit=`: one page of users. Walk all pages
+    /// with [`first_page`](Self::first_page) and [`ListQuery::next`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending for a `limit` outside 1..=1000.
+    pub async fn list(
+        &self,
+        query: &ListQuery,
+        options: &RequestOptions,
+    ) -> Result<Vec<NetSapiensUser>> {
+        Ok(self
+            .list_with_raw(query, options)
+            .await?
+            .into_iter()
+            .map(|(user, _)| user)
+            .collect())
+    }
+
+    pub(crate) async fn list_with_raw(
+        &self,
+        query: &ListQuery,
+        options: &RequestOptions,
+    ) -> Result<Vec<(NetSapiensUser, Value)>> {
+        validate::limit(query.limit)?;
+        let call = ApiRequest::new(Method::GET, &self.users_path(&[]))
+            .query("start", query.start)
+            .query("limit", query.limit);
+        let response = self.http.send(call, options).await?;
+        let raw: Value = response.json()?;
+        let users: Vec<NetSapiensUser> = decode_users(&response, &raw)?;
+        let raws = match raw {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        };
+        Ok(users.into_iter().zip(raws).collect())
+    }
+
+    /// `GET /domains/{domain}/users/count`: how many users the domain has.
+    pub async fn count(&self, options: &RequestOptions) -> Result<u64> {
+        let call = ApiRequest::new(Method::GET, &self.users_path(&["count"]));
+        let count: UserCount = self.http.send(call, options).await?.json()?;
+        Ok(count.total)
+    }
+
+    /// `PUT /domains/{domain}/users/{user}`: changes the fields set in `change`. The
+    /// server answers 202: the change may not be readable at once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending for an empty change or a value outside its
+    /// range; [`Error::NotFound`] for an unknown user; [`Error::Conflict`] for a taken
+    /// `login-username`.
+    pub async fn update(
+        &self,
+        user: &str,
+        change: &UpdateUser,
+        options: &RequestOptions,
+    ) -> Result<Acknowledgement> {
+        validate::path_user("user", user)?;
+        validate::update(change)?;
+        let call = ApiRequest::new(Method::PUT, &self.users_path(&[user]))
+            .json(Provider::NetSapiens, change)?;
+        let response = self.http.send(call, options).await?;
+        Ok(acknowledgement(&response))
+    }
+
+    /// `DELETE /domains/{domain}/users/{user}`. The server answers 202: the user may
+    /// stay readable for a moment.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown user.
+    pub async fn delete(&self, user: &str, options: &RequestOptions) -> Result<Acknowledgement> {
+        validate::path_user("user", user)?;
+        let call = ApiRequest::new(Method::DELETE, &self.users_path(&[user]));
+        let response = self.http.send(call, options).await?;
+        Ok(acknowledgement(&response))
+    }
+}
+
+/// Decodes one user (`T` = [`NetSapiensUser`]) or a list of them.
+///
+/// The settings are flattened into the user, and serde loses the field path inside a
+/// flattened struct; so they are decoded on their own first, which names the failing
+/// field (`area-code`, `[1].voicemail-enabled`) if they are malformed.
+fn decode_users<T: DecodeUsers>(response: &RawResponse, raw: &Value) -> Result<T> {
+    response.decode_value::<T::Settings>(raw)?;
+    response.decode_value(raw)
+}
+
+/// A user or a list of users, with the settings shape of the same nesting.
+trait DecodeUsers: serde::de::DeserializeOwned {
+    type Settings: serde::de::DeserializeOwned;
+}
+
+impl DecodeUsers for NetSapiensUser {
+    type Settings = UserSettings;
+}
+
+impl DecodeUsers for Vec<NetSapiensUser> {
+    type Settings = Vec<UserSettings>;
+}
+
+/// The 202 body, leniently: an empty or foreign body is an empty acknowledgement.
+fn acknowledgement(response: &RawResponse) -> Acknowledgement {
+    let mut ack = response
+        .json_lenient::<Acknowledgement>()
+        .unwrap_or_default();
+    ack.request_id = response.request_id.clone();
+    ack
+}
+
+fn refuse_idempotency_key(options: &RequestOptions) -> Result<()> {
+    if options.idempotency_key().is_some() {
+        return Err(Error::unsupported(
+            Provider::NetSapiens,
+            "idempotency_key",
+            "NetSapiens has no idempotency key; a create is sent once and an unknown \
+             outcome is reported as an error",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! The portable [`UserProvisioner`] on top of the native NetSapiens API.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::options::RequestOptions;
+use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::user::{
+    Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome,
+    User, UserId, UserPage, UserUpdate,
+};
+
+use super::client::{CreateReply, NetSapiensClient};
+use super::enums::{UserScope, YesNo};
+use super::models::{
+    Acknowledgement, CreateResult, CreateUser, ListQuery, NetSapiensUser, UpdateUser,
+};
+use super::validate;
+
+/// The attributes read from `netsapiens.<name>`.
+const ATTRIBUTES: &[&str] = &[
+    "extension",
+    "synchronous",
+    "department",
+    "site",
+    "time_zone",
+];
+/// Attributes that only a create can use.
+const CREATE_ONLY: &[&str] = &["extension", "synchronous"];
+const UNSUPPORTED: &[Field] = &[
+    Field::DisplayName,
+    Field::Password,
+    Field::Phone,
+    Field::Enabled,
+    Field::Metadata,
+];
+/// Users per page when the caller does not say.
+const DEFAULT_PAGE: u32 = 100;
+
+#[async_trait]
+impl UserProvisioner for NetSapiensClient {
+    fn provider(&self) -> Provider {
+        Provider::NetSapiens
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            idempotent_create: false,
+            accepted_creates: true,
+            server_side_paging: true,
+            password: false,
+            person_names: true,
+            display_name: false,
+            phone: false,
+            roles: true,
+            metadata: false,
+        }
+    }
+
+    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+        user.check_unsupported(Provider::NetSapiens, UNSUPPORTED)?;
+        let attributes = user
+            .attributes
+            .for_provider(Provider::NetSapiens, ATTRIBUTES)?;
+        let email = user
+            .email
+            .clone()
+            .ok_or_else(|| Error::invalid_input("email", "NetSapiens requires an email address"))?;
+        let given = user.given_name.clone().ok_or_else(|| {
+            Error::invalid_input(
+                "given_name",
+                "NetSapiens requires a first name (name-first-name)",
+            )
+        })?;
+        let family = user.family_name.clone().ok_or_else(|| {
+            Error::invalid_input(
+                "family_name",
+                "NetSapiens requires a last name (name-last-name)",
+            )
+        })?;
+        if user.username.trim().is_empty() {
+            return Err(Error::invalid_input("username", "must not be empty"));
+        }
+        let extension = extension_attribute(&attributes)?;
+        let synchronous =
+            bool_attribute(&attributes, "synchronous")?.unwrap_or(self.config.synchronous_creates);
+
+        let target = match (extension, &self.config.extension_range) {
+            (Some(extension), _) => Target::Given(extension),
+            (None, Some(range)) => Target::Allocate(range.clone()),
+            (None, None) => {
+                return Err(Error::invalid_input(
+                    attribute_field("extension"),
+                    "NetSapiens users need an extension: set this attribute or configure \
+                     NetSapiensBuilder::with_extension_range",
+                ))
+            }
+        };
+        let placeholder = match &target {
+            Target::Given(extension) => extension.clone(),
+            Target::Allocate(range) => range.start().to_string(),
+        };
+        let mut request = CreateUser::new(placeholder, given, family, email);
+        request.login_username = Some(user.username.clone());
+        request.user_scope = scope_from_roles(&user.roles)?.unwrap_or_default();
+        request.synchronous = Some(YesNo::from(synchronous));
+        request.settings.department = text_attribute(&attributes, "department")?;
+        request.settings.site = text_attribute(&attributes, "site")?;
+        request.settings.time_zone = text_attribute(&attributes, "time_zone")?;
+        // Everything is checked before the first request, the allocating list included.
+        validate::create(&request).map_err(portable_field)?;
+
+        let (extension, reply) = match target {
+            Target::Given(extension) => (extension, self.send_create(&request, options).await?),
+            Target::Allocate(range) => self.create_allocating(request, &range, options).await?,
+        };
+        Ok(outcome(extension, reply))
+    }
+
+    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+        validate::path_user("id", id.as_str())?;
+        let (user, raw) = self.fetch_user(id.as_str(), options).await?;
+        Ok(to_portable(&user, raw))
+    }
+
+    async fn update_user(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        options: &RequestOptions,
+    ) -> Result<UpdateOutcome> {
+        validate::path_user("id", id.as_str())?;
+        update.check_unsupported(Provider::NetSapiens, UNSUPPORTED)?;
+        let attributes = update
+            .attributes
+            .for_provider(Provider::NetSapiens, ATTRIBUTES)?;
+        if let Some(name) = CREATE_ONLY
+            .iter()
+            .find(|name| attributes.contains_key(*name))
+        {
+            return Err(Error::unsupported(
+                Provider::NetSapiens,
+                attribute_field(name),
+                "only a create uses it: the extension is the user's id and cannot change",
+            ));
+        }
+        let mut change = UpdateUser::new();
+        change.login_username = update.username.clone();
+        change.first_name = update.given_name.clone();
+        change.last_name = update.family_name.clone();
+        change.email = update.email.clone().map(|email| vec![email]);
+        if let Some(roles) = &update.roles {
+            change.user_scope = Some(scope_from_roles(roles)?.ok_or_else(|| {
+                Error::invalid_input("roles", "NetSapiens needs exactly one user-scope")
+            })?);
+        }
+        change.settings.department = text_attribute(&attributes, "department")?;
+        change.settings.site = text_attribute(&attributes, "site")?;
+        change.settings.time_zone = text_attribute(&attributes, "time_zone")?;
+        validate::update(&change).map_err(portable_field)?;
+        let ack = NetSapiensClient::update(self, id.as_str(), &change, options).await?;
+        Ok(UpdateOutcome::Accepted(accepted(id.as_str(), ack)))
+    }
+
+    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+        validate::path_user("id", id.as_str())?;
+        let ack = NetSapiensClient::delete(self, id.as_str(), options).await?;
+        Ok(DeleteOutcome::Accepted(accepted(id.as_str(), ack)))
+    }
+
+    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+        let start = match &request.cursor {
+            None => self.config.list_start_base,
+            Some(cursor) => cursor.as_str().parse::<u64>().map_err(|_| {
+                Error::invalid_input(
+                    "cursor",
+                    format!(
+                        "{:?} is not a NetSapiens page cursor (a start index)",
+                        cursor.as_str()
+                    ),
+                )
+            })?,
+        };
+        let limit = request
+            .page_size
+            .unwrap_or(DEFAULT_PAGE)
+            .clamp(1, *validate::LIMIT_RANGE.end());
+        let query = ListQuery::new(start, limit);
+        let rows = self.list_with_raw(&query, options).await?;
+        let next = query
+            .next(rows.len())
+            .map(|next| PageCursor::new(next.start.to_string()));
+        let users = rows
+            .into_iter()
+            .map(|(user, raw)| to_portable(&user, raw))
+            .collect();
+        Ok(UserPage::new(users, next))
+    }
+}
+
+/// Where a create's extension comes from.
+enum Target {
+    /// The `netsapiens.extension` attribute.
+    Given(String),
+    /// The lowest free extension of the configured range.
+    Allocate(RangeInclusive<u32>),
+}
+
+fn outcome(extension: String, reply: CreateReply) -> CreateOutcome {
+    match reply.result {
+        CreateResult::Created(user) => {
+            let raw = reply.raw.unwrap_or(Value::Null);
+            CreateOutcome::Created(to_portable(&user, raw))
+        }
+        CreateResult::Accepted(_) => {
+            let mut accepted = Accepted::new(Provider::NetSapiens);
+            accepted.id = Some(UserId::new(extension));
+            accepted.request_id = reply.request_id;
+            accepted.raw = reply.raw;
+            CreateOutcome::Accepted(accepted)
+        }
+    }
+}
+
+fn accepted(id: &str, ack: Acknowledgement) -> Accepted {
+    let mut accepted = Accepted::new(Provider::NetSapiens);
+    accepted.id = Some(UserId::new(id));
+    accepted.request_id = ack.request_id.clone();
+    accepted.raw = serde_json::to_value(&ack).ok();
+    accepted
+}
+
+/// The portable form of a NetSapiens user; its id is the extension.
+pub(crate) fn to_portable(user: &NetSapiensUser, raw: Value) -> User {
+    let mut portable = User::new(Provider::NetSapiens, user.user.clone());
+    portable.username = user.login_username.clone();
+    portable.email = user.email.first().cloned();
+    portable.given_name = user.first_name.clone();
+    portable.family_name = user.last_name.clone();
+    portable.roles = user
+        .user_scope
+        .iter()
+        .map(|scope| scope.as_str().to_owned())
+        .collect();
+    portable.created_at = timestamp(user.created_datetime.as_deref());
+    portable.updated_at = timestamp(user.last_modified_datetime.as_deref());
+    portable.raw = raw;
+    portable
+}
+
+/// RFC 3339 only: the server's zone-less `2023-07-28 19:56:11` is left in `raw`, since
+/// its time zone is not documented.
+fn timestamp(text: Option<&str>) -> Option<DateTime<Utc>> {
+    text.and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// No roles: the server's default scope. One role: a documented `user-scope`.
+fn scope_from_roles(roles: &[String]) -> Result<Option<UserScope>> {
+    match roles {
+        [] => Ok(None),
+        [role] => UserScope::parse_known(role).map(Some).ok_or_else(|| {
+            Error::invalid_input(
+                "roles",
+                format!(
+                    "{role:?} is not a NetSapiens user-scope; use one of {}",
+                    UserScope::known_list()
+                ),
+            )
+        }),
+        _ => Err(Error::invalid_input(
+            "roles",
+            "NetSapiens has one user-scope per user; give exactly one role",
+        )),
+    }
+}
+
+fn attribute_field(name: &str) -> String {
+    format!("attributes[\"netsapiens.{name}\"]")
+}
+
+/// Names a refused field as the portable request calls it (`email`, not
+/// `email-address`).
+fn portable_field(err: Error) -> Error {
+    match err {
+        Error::InvalidInput { field, reason } => {
+            let portable = match field.as_str() {
+                "user" => attribute_field("extension"),
+                "name-first-name" => "given_name".to_owned(),
+                "name-last-name" => "family_name".to_owned(),
+                "email-address" => "email".to_owned(),
+                "login-username" => "username".to_owned(),
+                "user-scope" => "roles".to_owned(),
+                "department" | "site" => attribute_field(&field),
+                "time-zone" => attribute_field("time_zone"),
+                _ => field,
+            };
+            Error::invalid_input(portable, reason)
+        }
+        other => other,
+    }
+}
+
+fn extension_attribute(attributes: &BTreeMap<&str, &Value>) -> Result<Option<String>> {
+    match attributes.get("extension") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(Value::Number(n)) if n.is_u64() => Ok(Some(n.to_string())),
+        Some(_) => Err(Error::invalid_input(
+            attribute_field("extension"),
+            "must be a string or a non-negative integer",
+        )),
+    }
+}
+
+fn text_attribute(attributes: &BTreeMap<&str, &Value>, name: &str) -> Result<Option<String>> {
+    match attributes.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(Error::invalid_input(
+            attribute_field(name),
+            "must be a string",
+        )),
+    }
+}
+
+fn bool_attribute(attributes: &BTreeMap<&str, &Value>, name: &str) -> Result<Option<bool>> {
+    match attributes.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(flag)) => Ok(Some(*flag)),
+        Some(_) => Err(Error::invalid_input(
+            attribute_field(name),
+            "must be true or false",
+        )),
+    }
+}
