@@ -108,6 +108,21 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// A create may or may not have happened: the request may have reached the provider
+    /// (timeout, reset, 502/503/504) and the provider cannot deduplicate a repeat, so the
+    /// client did not send it again. Instead it looked the user up by its unique key
+    /// ([`CreateLookup`]); switch that off with
+    /// [`ClientOptions::with_create_recovery`](crate::ClientOptions::with_create_recovery).
+    #[error("{provider} create outcome unknown: {cause}; {lookup}")]
+    OutcomeUnknown {
+        /// The provider called.
+        provider: Provider,
+        /// What ended the create.
+        cause: Box<Error>,
+        /// What the lookup found.
+        lookup: CreateLookup,
+    },
+
     /// No complete answer arrived in time.
     #[error("{provider} did not answer within {after:?}")]
     Timeout {
@@ -226,6 +241,7 @@ impl Error {
     /// The provider's answer behind this error, if the error came from one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
+            Error::OutcomeUnknown { cause, .. } => cause.api_error(),
             Error::Unauthenticated(api)
             | Error::PermissionDenied(api)
             | Error::NotFound(api)
@@ -244,6 +260,7 @@ impl Error {
             Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
             | Error::Redirect { status, .. } => Some(*status),
+            Error::OutcomeUnknown { cause, .. } => cause.status(),
             other => other.api_error().map(|api| api.status),
         }
     }
@@ -295,6 +312,7 @@ impl Error {
     /// outcome: for a create, the user may or may not exist now.
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
+            Error::OutcomeUnknown { .. } => true,
             Error::Timeout {
                 may_have_reached_server,
                 ..
@@ -306,6 +324,72 @@ impl Error {
             Error::Server(api) => matches!(api.status, 502..=504),
             _ => false,
         }
+    }
+}
+
+/// What a client found when it looked up the user of a create whose outcome is unknown.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CreateLookup {
+    /// A user with the create's unique key exists: most likely the one just created,
+    /// though it may have existed before (compare its fields with what you sent).
+    Found(Box<crate::user::User>),
+    /// No user with that key exists, so the create did not take effect (for a provider
+    /// that replicates asynchronously, not yet).
+    NotFound,
+    /// The lookup failed as well.
+    Failed(Box<Error>),
+    /// The client was told not to look ([`ClientOptions::with_create_recovery`](crate::ClientOptions::with_create_recovery)).
+    Skipped,
+}
+
+impl fmt::Display for CreateLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CreateLookup::Found(user) => write!(f, "a lookup found user {}", user.id),
+            CreateLookup::NotFound => f.write_str("a lookup found no such user"),
+            CreateLookup::Failed(err) => write!(f, "the lookup failed too: {err}"),
+            CreateLookup::Skipped => f.write_str("no lookup was made"),
+        }
+    }
+}
+
+/// Turns an error that leaves a create's outcome unknown into [`Error::OutcomeUnknown`]
+/// carrying what `lookup` finds; any other error passes through unchanged.
+pub(crate) async fn resolve_unknown_create<Fut>(
+    provider: Provider,
+    look: bool,
+    error: Error,
+    lookup: impl FnOnce() -> Fut,
+) -> Error
+where
+    Fut: std::future::Future<Output = Result<Option<crate::user::User>>>,
+{
+    if !error.is_outcome_unknown() || matches!(error, Error::OutcomeUnknown { .. }) {
+        return error;
+    }
+    let lookup = if !look {
+        CreateLookup::Skipped
+    } else {
+        match lookup().await {
+            Ok(Some(user)) => CreateLookup::Found(Box::new(user)),
+            Ok(None) => CreateLookup::NotFound,
+            Err(err) => CreateLookup::Failed(Box::new(err)),
+        }
+    };
+    Error::OutcomeUnknown {
+        provider,
+        cause: Box::new(error),
+        lookup,
+    }
+}
+
+/// A read's result with "not found" as `None`, for lookups.
+pub(crate) fn found<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
     }
 }
 

@@ -90,6 +90,15 @@ impl RequestOptions {
         Ok(self)
     }
 
+    /// The same options without the deadline, for a follow-up request (such as the
+    /// lookup after an uncertain create) that must not inherit a spent budget.
+    pub(crate) fn without_timeout(&self) -> Self {
+        Self {
+            timeout: None,
+            ..self.clone()
+        }
+    }
+
     /// The per-call deadline, if set.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout

@@ -9,9 +9,9 @@ use user_provisioner::providers::jambonz::{
     CreateUser, JambonzBuilder, JambonzClient, PasswordPolicy, UpdateUser,
 };
 use user_provisioner::{
-    ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser,
-    PasswordChange, ProviderErrorDetail, RequestOptions, RetryPolicy, UpdateOutcome, UserId,
-    UserProvisioner, UserUpdate,
+    ClientOptions, CreateLookup, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers,
+    NewUser, PasswordChange, ProviderErrorDetail, RequestOptions, RetryPolicy, UpdateOutcome,
+    UserId, UserProvisioner, UserUpdate,
 };
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -213,14 +213,42 @@ async fn a_create_is_never_re_sent_after_it_may_have_reached_the_server() {
             .respond_with(ResponseTemplate::new(status))
             .mount(&server)
             .await;
+        Mock::given(method("GET"))
+            .and(path("/v1/Users"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .mount(&server)
+            .await;
         let err = client.create_user(&person(), &options()).await.unwrap_err();
-        assert!(matches!(err, Error::Server(_)), "{status}: {err:?}");
-        assert_eq!(requests(&server).await.len(), 1, "{status}");
+        assert_eq!(posts(&server).await, 1, "{status}: a create is sent once");
+        if status == 500 {
+            // jambonz answers 500 for SQL errors: a definite failure, not an unknown one.
+            assert!(matches!(err, Error::Server(_)), "{status}: {err:?}");
+        } else {
+            match &err {
+                Error::OutcomeUnknown { cause, lookup, .. } => {
+                    assert!(matches!(**cause, Error::Server(_)), "{status}: {err:?}");
+                    assert!(
+                        matches!(lookup, CreateLookup::NotFound),
+                        "{status}: {err:?}"
+                    );
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+            assert_eq!(err.status(), Some(status));
+        }
     }
 }
 
+async fn posts(server: &MockServer) -> usize {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count()
+}
+
 #[tokio::test]
-async fn a_create_that_times_out_is_reported_as_unknown_and_not_re_sent() {
+async fn a_create_that_times_out_is_reported_as_unknown_with_what_a_lookup_found() {
     let server = MockServer::start().await;
     let client = JambonzBuilder::new()
         .with_base_url(format!("{}/v1", server.uri()))
@@ -237,10 +265,63 @@ async fn a_create_that_times_out_is_reported_as_unknown_and_not_re_sent() {
         )
         .mount(&server)
         .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/Users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!(
+                    [summary(SID2, "someone-else"), summary(SID, "jdoe"),]
+                )),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
     let err = client.create_user(&person(), &options()).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_outcome_unknown());
-    assert_eq!(requests(&server).await.len(), 1);
+    match &err {
+        Error::OutcomeUnknown { cause, lookup, .. } => {
+            assert!(matches!(**cause, Error::Timeout { .. }), "{err:?}");
+            match lookup {
+                CreateLookup::Found(user) => assert_eq!(user.id.as_str(), SID),
+                other => panic!("{other:?}"),
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains(&format!("a lookup found user {SID}")),
+        "{err}"
+    );
+    assert_eq!(posts(&server).await, 1);
+}
+
+#[tokio::test]
+async fn create_recovery_can_be_switched_off() {
+    let server = MockServer::start().await;
+    let client = JambonzBuilder::new()
+        .with_base_url(format!("{}/v1", server.uri()))
+        .with_api_key(KEY)
+        .with_client_options(fast_options().with_create_recovery(false))
+        .build()
+        .unwrap();
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutcomeUnknown {
+                lookup: CreateLookup::Skipped,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(requests(&server).await.len(), 1, "no lookup was sent");
 }
 
 #[tokio::test]

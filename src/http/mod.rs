@@ -150,6 +150,11 @@ impl HttpCore {
         self.base.as_url()
     }
 
+    /// Whether an uncertain create is followed by a lookup.
+    pub(crate) fn create_recovery(&self) -> bool {
+        self.options.create_recovery
+    }
+
     /// Sends `request`, retrying as its [`Replay`] and the policy allow, and returns a
     /// 2xx response. Anything else becomes the matching [`Error`].
     pub(crate) async fn send(

@@ -25,6 +25,7 @@ pub struct ClientOptions {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
     pub(crate) allow_http: bool,
+    pub(crate) create_recovery: bool,
     pub(crate) client: Option<reqwest::Client>,
     /// Extra trusted roots for the client this crate builds.
     #[cfg(any(feature = "rustls", feature = "native-tls"))]
@@ -42,6 +43,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             max_response_bytes: 1024 * 1024,
             allow_http: false,
+            create_recovery: true,
             client: None,
             #[cfg(any(feature = "rustls", feature = "native-tls"))]
             root_certificates: Vec::new(),
@@ -183,6 +185,15 @@ impl ClientOptions {
     #[cfg_attr(docsrs, doc(cfg(any(feature = "rustls", feature = "native-tls"))))]
     pub fn with_danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Whether a create whose outcome is unknown (timeout, reset, 502/503/504 on a
+    /// provider without idempotency keys) is followed by a lookup of the user by its
+    /// unique key, reported in [`Error::OutcomeUnknown`] (default: on). The lookup gets
+    /// the client's own deadline, since the call's may be spent.
+    pub fn with_create_recovery(mut self, look_up: bool) -> Self {
+        self.create_recovery = look_up;
         self
     }
 

@@ -29,6 +29,11 @@ pub struct EceClient {
 }
 
 impl EceClient {
+    /// Whether an uncertain create is followed by a lookup.
+    pub(crate) fn create_recovery(&self) -> bool {
+        self.http.create_recovery()
+    }
+
     pub(crate) fn new(http: HttpCore) -> Self {
         Self { http }
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{found, resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
@@ -51,8 +51,22 @@ impl UserProvisioner for EceClient {
         request.email = user.email.clone();
         request.security.password = user.password.clone();
         request.security.enabled = user.enabled;
-        let (created, raw) = self.create_raw(&request, options).await?;
-        Ok(CreateOutcome::Created(to_portable(created, raw)))
+        match self.create_raw(&request, options).await {
+            Ok((created, raw)) => Ok(CreateOutcome::Created(to_portable(created, raw))),
+            Err(err) => {
+                let lookup = || async {
+                    let found = found(
+                        self.get_raw(&request.user_name, &options.without_timeout())
+                            .await,
+                    )?;
+                    Ok(found.map(|(user, raw)| to_portable(user, raw)))
+                };
+                Err(
+                    resolve_unknown_create(Provider::Ece, self.create_recovery(), err, lookup)
+                        .await,
+                )
+            }
+        }
     }
 
     async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {

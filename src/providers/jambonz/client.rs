@@ -56,6 +56,11 @@ impl JambonzClient {
         JambonzBuilder::new()
     }
 
+    /// Whether an uncertain create is followed by a lookup.
+    pub(crate) fn create_recovery(&self) -> bool {
+        self.http.create_recovery()
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &url::Url {
         self.http.base_url()

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use crate::error::{resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
@@ -76,7 +76,19 @@ impl UserProvisioner for JambonzClient {
             request.force_change = flag;
         }
 
-        let created = JambonzClient::create(self, &request, options).await?;
+        let created = match JambonzClient::create(self, &request, options).await {
+            Ok(created) => created,
+            Err(err) => {
+                let lookup = || self.find_by_name_or_email(&request.name, &request.email, options);
+                return Err(resolve_unknown_create(
+                    Provider::Jambonz,
+                    self.create_recovery(),
+                    err,
+                    lookup,
+                )
+                .await);
+            }
+        };
         let mut portable = User::new(Provider::Jambonz, created.user_sid.to_string());
         portable.username = Some(request.name);
         portable.email = Some(request.email);
@@ -213,6 +225,22 @@ impl UserProvisioner for JambonzClient {
             None
         };
         Ok(UserPage::new(users, next))
+    }
+}
+
+impl JambonzClient {
+    /// The user whose name or email (both unique) matches, after an uncertain create.
+    async fn find_by_name_or_email(
+        &self,
+        name: &str,
+        email: &str,
+        options: &RequestOptions,
+    ) -> Result<Option<User>> {
+        let rows = JambonzClient::list(self, &options.without_timeout()).await?;
+        Ok(rows
+            .into_iter()
+            .find(|row| row.name == name || row.email.as_deref() == Some(email))
+            .map(from_summary))
     }
 }
 

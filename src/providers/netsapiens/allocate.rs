@@ -51,7 +51,11 @@ impl NetSapiensClient {
             match self.send_create(&request, options).await {
                 Ok(reply) => return Ok((request.user, reply)),
                 Err(Error::Conflict(api)) => last_conflict = Some(api),
-                Err(other) => return Err(other),
+                Err(other) => {
+                    return Err(self
+                        .resolve_unknown_create(&request.user, other, options)
+                        .await)
+                }
             }
         }
         match last_conflict {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{found, Error, Result};
 use crate::options::RequestOptions;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
 use crate::user::{
@@ -116,7 +116,12 @@ impl UserProvisioner for NetSapiensClient {
         validate::create(&request).map_err(portable_field)?;
 
         let (extension, reply) = match target {
-            Target::Given(extension) => (extension, self.send_create(&request, options).await?),
+            Target::Given(extension) => match self.send_create(&request, options).await {
+                Ok(reply) => (extension, reply),
+                Err(err) => {
+                    return Err(self.resolve_unknown_create(&extension, err, options).await)
+                }
+            },
             Target::Allocate(range) => self.create_allocating(request, &range, options).await?,
         };
         Ok(outcome(extension, reply))
@@ -236,6 +241,29 @@ fn accepted(id: &str, ack: Acknowledgement) -> Accepted {
 }
 
 /// The portable form of a NetSapiens user; its id is the extension.
+impl NetSapiensClient {
+    /// After a create whose outcome is unknown, reads `extension` back (the user of a
+    /// 202 create may still be replicating, so "not found" is not final there).
+    pub(crate) async fn resolve_unknown_create(
+        &self,
+        extension: &str,
+        err: Error,
+        options: &RequestOptions,
+    ) -> Error {
+        let lookup = || async {
+            let found = found(self.fetch_user(extension, &options.without_timeout()).await)?;
+            Ok(found.map(|(user, raw)| to_portable(&user, raw)))
+        };
+        crate::error::resolve_unknown_create(
+            Provider::NetSapiens,
+            self.http.create_recovery(),
+            err,
+            lookup,
+        )
+        .await
+    }
+}
+
 pub(crate) fn to_portable(user: &NetSapiensUser, raw: Value) -> User {
     let mut portable = User::new(Provider::NetSapiens, user.user.clone());
     portable.username = user.login_username.clone();
