@@ -1,15 +1,16 @@
 //! One portable contract, the same test functions, run against every adapter through
 //! its emulator and against `InMemoryProvisioner`. Where a provider legitimately
-//! differs (a create answered `Accepted`), the suite checks the documented difference.
+//! differs (a create answered `Accepted`, duplicates recognised only by idempotency key),
+//! the suite checks the documented difference.
 #![cfg(feature = "testing")]
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use user_provisioner::testing::{InMemoryProvisioner, JambonzEmulator};
+use user_provisioner::testing::{ConnectEmulator, InMemoryProvisioner, JambonzEmulator};
 use user_provisioner::{
-    CreateOutcome, DeleteOutcome, Error, ListUsers, NewUser, RequestOptions, UpdateOutcome, User,
-    UserId, UserProvisioner, UserUpdate,
+    CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser, Provider,
+    RequestOptions, UpdateOutcome, User, UserId, UserProvisioner, UserUpdate,
 };
 
 /// One backend under test.
@@ -58,8 +59,46 @@ async fn jambonz() -> Subject {
     }
 }
 
+/// Connect has no password field: the sample person carries none.
+fn person_without_password(n: u32) -> NewUser {
+    NewUser::new(format!("user{n}")).with_email(format!("user{n}@example.com"))
+}
+
+async fn connect() -> Subject {
+    let emulator = ConnectEmulator::start().await.expect("connect emulator");
+    let provisioner = Arc::new(emulator.client().expect("connect client"));
+    let emulator = Arc::new(emulator);
+    let log = Arc::clone(&emulator);
+    Subject {
+        name: "connect",
+        provisioner,
+        person: person_without_password,
+        absent_id: UserId::new("0b7e4f8a-4b7e-4f8a-9c3d-2e5f7b8a9c1d"),
+        requests: Box::new(move || Some(log.server().requests().len())),
+        _emulator: Some(Box::new(emulator)),
+    }
+}
+
 async fn subjects() -> Vec<Subject> {
-    vec![in_memory(), jambonz().await]
+    vec![in_memory(), jambonz().await, connect().await]
+}
+
+/// What the provider documents as a duplicate create.
+enum DuplicateRule {
+    /// The same person again is refused as a conflict (unique username, email, login).
+    Conflict,
+    /// No uniqueness rule is documented; creates are deduplicated only by idempotency
+    /// key: the same key and body answer the first user again, the same key with another
+    /// body is 409 ([`Error::IdempotencyKeyReused`]), and a new key is a new user.
+    IdempotencyKeyOnly,
+}
+
+fn duplicate_rule(subject: &Subject) -> DuplicateRule {
+    match subject.provisioner.provider() {
+        // The `POST /users` reference names no unique field; its only 409 is key reuse.
+        Provider::Connect => DuplicateRule::IdempotencyKeyOnly,
+        _ => DuplicateRule::Conflict,
+    }
 }
 
 fn options() -> RequestOptions {
@@ -124,14 +163,59 @@ async fn create_then_get_returns_the_same_person() {
 async fn a_duplicate_create_is_a_conflict() {
     for subject in subjects().await {
         let person = (subject.person)(2);
-        create_readable(&subject, &person).await;
-        let err = subject
-            .provisioner
-            .create_user(&person, &options())
-            .await
-            .expect_err(subject.name);
-        assert!(err.is_conflict(), "{}: {err:?}", subject.name);
+        let first = create_readable(&subject, &person).await;
+        match duplicate_rule(&subject) {
+            DuplicateRule::Conflict => {
+                let err = subject
+                    .provisioner
+                    .create_user(&person, &options())
+                    .await
+                    .expect_err(subject.name);
+                assert!(err.is_conflict(), "{}: {err:?}", subject.name);
+            }
+            DuplicateRule::IdempotencyKeyOnly => {
+                assert_key_only_duplicates(&subject, &person, &first).await
+            }
+        }
     }
+}
+
+/// The documented difference of a provider without a uniqueness rule: the duplicate is
+/// recognised by its idempotency key, and a changed body under a used key is a 409.
+async fn assert_key_only_duplicates(subject: &Subject, person: &NewUser, first: &User) {
+    let p = &subject.provisioner;
+    let name = subject.name;
+    assert!(p.capabilities().idempotent_create, "{name}");
+    let count = || async { p.list_all_users(&options()).await.unwrap().len() };
+    let before = count().await;
+    let again = create_readable(subject, person).await;
+    assert_ne!(again.id, first.id, "{name}: a new key is a new user");
+    assert_eq!(count().await, before + 1, "{name}");
+
+    let keyed = options().with_idempotency_key(IdempotencyKey::new("dup-2").unwrap());
+    let Ok(CreateOutcome::Created(original)) = p.create_user(person, &keyed).await else {
+        panic!("{name}: keyed create failed")
+    };
+    let Ok(CreateOutcome::Created(replayed)) = p.create_user(person, &keyed).await else {
+        panic!("{name}: the replay failed")
+    };
+    assert_eq!(
+        replayed.id, original.id,
+        "{name}: the same key is the same user"
+    );
+    assert_eq!(
+        count().await,
+        before + 2,
+        "{name}: the replay stored nothing"
+    );
+
+    let changed = person.clone().with_email("someone.else@example.com");
+    let err = p.create_user(&changed, &keyed).await.expect_err(name);
+    assert!(
+        matches!(err, Error::IdempotencyKeyReused(ref api) if api.status == 409),
+        "{name}: {err:?}"
+    );
+    assert_eq!(count().await, before + 2, "{name}");
 }
 
 #[tokio::test]

@@ -29,11 +29,15 @@
 //! # }
 //! ```
 
+#[cfg(feature = "connect")]
+mod connect;
 mod in_memory;
 #[cfg(feature = "jambonz")]
 mod jambonz;
 mod server;
 
+#[cfg(feature = "connect")]
+pub use connect::ConnectEmulator;
 pub use in_memory::{FailureFactory, InMemoryProvisioner};
 #[cfg(feature = "jambonz")]
 pub use jambonz::JambonzEmulator;
