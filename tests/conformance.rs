@@ -2,7 +2,13 @@
 //! its emulator and against `InMemoryProvisioner`. Where a provider legitimately
 //! differs (a create answered `Accepted`, duplicates recognised only by idempotency key),
 //! the suite checks the documented difference.
-#![cfg(feature = "testing")]
+#![cfg(all(
+    feature = "testing",
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
 
 use std::sync::Arc;
 use std::time::Duration;
