@@ -76,7 +76,7 @@ pub mod providers;
 pub mod testing;
 
 pub use error::{ApiError, CreateLookup, Error, ProviderErrorDetail, Result};
-pub use http::{ClientOptions, RetryPolicy};
+pub use http::{ClientOptions, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::error::Error;
+use crate::http::RetryPolicy;
 use crate::idempotency::IdempotencyKey;
 
 /// Options for one call, on top of the client's configuration.
@@ -23,6 +24,7 @@ pub struct RequestOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) idempotency_key: Option<IdempotencyKey>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) retry: Option<RetryPolicy>,
 }
 
 /// Headers the crate owns: auth, idempotency and framing. A caller cannot override them
@@ -51,6 +53,14 @@ impl RequestOptions {
     /// the client's per-attempt timeout.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// A retry policy for this call instead of the client's. What may be retried still
+    /// depends on the request (a create without an idempotency key is never re-sent
+    /// once it may have reached the server).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
         self
     }
 

@@ -22,7 +22,7 @@ pub(crate) use base_url::BaseUrl;
 pub use options::ClientOptions;
 pub(crate) use response::{ErrorBody, RawResponse};
 pub(crate) use retry::Replay;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, Sleeper};
 
 use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
@@ -163,7 +163,7 @@ impl HttpCore {
         call: &RequestOptions,
     ) -> Result<RawResponse> {
         let url = self.base.endpoint(&request.segments, &request.query)?;
-        let policy = &self.options.retry;
+        let policy = call.retry.as_ref().unwrap_or(&self.options.retry);
         let budget = call.timeout.unwrap_or_else(|| policy.max_elapsed());
         let started = Instant::now();
         let deadline = started + budget;
@@ -192,7 +192,7 @@ impl HttpCore {
             if Instant::now() + delay >= deadline {
                 return Err(error);
             }
-            tokio::time::sleep(delay).await;
+            policy.sleep(delay).await;
         }
     }
 

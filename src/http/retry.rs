@@ -1,5 +1,8 @@
 //! When a failed attempt is tried again, and after how long.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -32,13 +35,30 @@ use crate::error::Error;
 ///     .with_max_elapsed(Duration::from_secs(60));
 /// assert_eq!(policy.max_attempts(), 5);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RetryPolicy {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
     max_elapsed: Duration,
     jitter: Jitter,
+    sleeper: Option<Sleeper>,
+}
+
+/// Waits out a retry delay; see [`RetryPolicy::with_sleeper`].
+pub type Sleeper =
+    Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+impl fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryPolicy")
+            .field("max_attempts", &self.max_attempts)
+            .field("initial_backoff", &self.initial_backoff)
+            .field("max_backoff", &self.max_backoff)
+            .field("max_elapsed", &self.max_elapsed)
+            .field("custom_sleeper", &self.sleeper.is_some())
+            .finish()
+    }
 }
 
 impl Default for RetryPolicy {
@@ -49,6 +69,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(5),
             max_elapsed: Duration::from_secs(60),
             jitter: Jitter::from_entropy(),
+            sleeper: None,
         }
     }
 }
@@ -90,6 +111,30 @@ impl RetryPolicy {
         self
     }
 
+    /// Replaces how delays are waited out (`tokio::time::sleep` by default), so tests
+    /// can record the delays and run without waiting. The deadline is still measured on
+    /// the real clock.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use user_provisioner::RetryPolicy;
+    ///
+    /// let slept = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    /// let record = Arc::clone(&slept);
+    /// let policy = RetryPolicy::new().with_jitter_seed(7).with_sleeper(move |delay| {
+    ///     record.lock().unwrap().push(delay);
+    ///     async {}
+    /// });
+    /// ```
+    pub fn with_sleeper<F>(mut self, sleep: impl Fn(Duration) -> F + Send + Sync + 'static) -> Self
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.sleeper = Some(Arc::new(move |delay| Box::pin(sleep(delay))));
+        self
+    }
+
     /// Attempts in all.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
@@ -98,6 +143,14 @@ impl RetryPolicy {
     /// The overall deadline of a call.
     pub fn max_elapsed(&self) -> Duration {
         self.max_elapsed
+    }
+
+    /// Waits `delay` with the configured sleeper.
+    pub(crate) async fn sleep(&self, delay: Duration) {
+        match &self.sleeper {
+            Some(sleep) => sleep(delay).await,
+            None => tokio::time::sleep(delay).await,
+        }
     }
 
     /// The delay before attempt `attempt + 1`, after `attempt` failed attempts (1-based).
