@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use user_provisioner::testing::{InMemoryProvisioner, JambonzEmulator};
+use user_provisioner::testing::{EceEmulator, InMemoryProvisioner, JambonzEmulator};
 use user_provisioner::{
     CreateOutcome, DeleteOutcome, Error, ListUsers, NewUser, RequestOptions, UpdateOutcome, User,
     UserId, UserProvisioner, UserUpdate,
@@ -58,8 +58,23 @@ async fn jambonz() -> Subject {
     }
 }
 
+async fn ece() -> Subject {
+    let emulator = EceEmulator::start().await.expect("ECE emulator");
+    let provisioner = Arc::new(emulator.client().expect("ECE client"));
+    let emulator = Arc::new(emulator);
+    let log = Arc::clone(&emulator);
+    Subject {
+        name: "ece",
+        provisioner,
+        person: person_with_password,
+        absent_id: UserId::new("nobody-here"),
+        requests: Box::new(move || Some(log.server().requests().len())),
+        _emulator: Some(Box::new(emulator)),
+    }
+}
+
 async fn subjects() -> Vec<Subject> {
-    vec![in_memory(), jambonz().await]
+    vec![in_memory(), jambonz().await, ece().await]
 }
 
 fn options() -> RequestOptions {

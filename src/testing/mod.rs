@@ -29,11 +29,15 @@
 //! # }
 //! ```
 
+#[cfg(feature = "ece")]
+mod ece;
 mod in_memory;
 #[cfg(feature = "jambonz")]
 mod jambonz;
 mod server;
 
+#[cfg(feature = "ece")]
+pub use ece::EceEmulator;
 pub use in_memory::{FailureFactory, InMemoryProvisioner};
 #[cfg(feature = "jambonz")]
 pub use jambonz::JambonzEmulator;
