@@ -334,8 +334,10 @@ pub enum CreateLookup {
     /// A user with the create's unique key exists: most likely the one just created,
     /// though it may have existed before (compare its fields with what you sent).
     Found(Box<crate::user::User>),
-    /// No user with that key exists, so the create did not take effect (for a provider
-    /// that replicates asynchronously, not yet).
+    /// No user with that key existed when the lookup ran. The create did not take
+    /// effect *yet*: a request still being processed by the server (after a client-side
+    /// timeout) or an asynchronously replicating provider may still add the user, so
+    /// read again later before creating anew.
     NotFound,
     /// The lookup failed as well.
     Failed(Box<Error>),

@@ -13,7 +13,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use user_provisioner::testing::{ConnectEmulator, InMemoryProvisioner, JambonzEmulator};
+use user_provisioner::testing::{
+    ConnectEmulator, EceEmulator, InMemoryProvisioner, JambonzEmulator,
+};
 use user_provisioner::{
     CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser, Provider,
     RequestOptions, UpdateOutcome, User, UserId, UserProvisioner, UserUpdate,
@@ -85,8 +87,23 @@ async fn connect() -> Subject {
     }
 }
 
+async fn ece() -> Subject {
+    let emulator = EceEmulator::start().await.expect("ECE emulator");
+    let provisioner = Arc::new(emulator.client().expect("ECE client"));
+    let emulator = Arc::new(emulator);
+    let log = Arc::clone(&emulator);
+    Subject {
+        name: "ece",
+        provisioner,
+        person: person_with_password,
+        absent_id: UserId::new("nobody-here"),
+        requests: Box::new(move || Some(log.server().requests().len())),
+        _emulator: Some(Box::new(emulator)),
+    }
+}
+
 async fn subjects() -> Vec<Subject> {
-    vec![in_memory(), jambonz().await, connect().await]
+    vec![in_memory(), jambonz().await, connect().await, ece().await]
 }
 
 /// What the provider documents as a duplicate create.

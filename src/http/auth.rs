@@ -157,8 +157,9 @@ fn sensitive_value(field: &str, value: &str) -> Result<HeaderValue> {
     Ok(value)
 }
 
-/// Standard base64 with padding (RFC 4648), for the basic-auth header.
-fn base64(input: &[u8]) -> String {
+/// Standard base64 with padding (RFC 4648), for the basic-auth header (and the
+/// emulators' check of it).
+pub(crate) fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {

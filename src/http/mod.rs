@@ -17,6 +17,8 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
+#[cfg(all(feature = "testing", feature = "ece"))]
+pub(crate) use auth::base64;
 pub(crate) use auth::Auth;
 pub(crate) use base_url::BaseUrl;
 pub use options::ClientOptions;

@@ -46,8 +46,7 @@ pub struct RetryPolicy {
 }
 
 /// Waits out a retry delay; see [`RetryPolicy::with_sleeper`].
-pub type Sleeper =
-    Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+pub type Sleeper = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 impl fmt::Debug for RetryPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -31,6 +31,8 @@
 
 #[cfg(feature = "connect")]
 mod connect;
+#[cfg(feature = "ece")]
+mod ece;
 mod in_memory;
 #[cfg(feature = "jambonz")]
 mod jambonz;
@@ -38,6 +40,8 @@ mod server;
 
 #[cfg(feature = "connect")]
 pub use connect::ConnectEmulator;
+#[cfg(feature = "ece")]
+pub use ece::EceEmulator;
 pub use in_memory::{FailureFactory, InMemoryProvisioner};
 #[cfg(feature = "jambonz")]
 pub use jambonz::JambonzEmulator;
