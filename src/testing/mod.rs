@@ -32,9 +32,13 @@
 mod in_memory;
 #[cfg(feature = "jambonz")]
 mod jambonz;
+#[cfg(feature = "netsapiens")]
+mod netsapiens;
 mod server;
 
 pub use in_memory::{FailureFactory, InMemoryProvisioner};
 #[cfg(feature = "jambonz")]
 pub use jambonz::JambonzEmulator;
+#[cfg(feature = "netsapiens")]
+pub use netsapiens::NetSapiensEmulator;
 pub use server::{EmulatorServer, Fault, FaultRule, RecordedRequest};
