@@ -36,6 +36,8 @@ mod ece;
 mod in_memory;
 #[cfg(feature = "jambonz")]
 mod jambonz;
+#[cfg(feature = "netsapiens")]
+mod netsapiens;
 mod server;
 
 #[cfg(feature = "connect")]
@@ -45,4 +47,6 @@ pub use ece::EceEmulator;
 pub use in_memory::{FailureFactory, InMemoryProvisioner};
 #[cfg(feature = "jambonz")]
 pub use jambonz::JambonzEmulator;
+#[cfg(feature = "netsapiens")]
+pub use netsapiens::NetSapiensEmulator;
 pub use server::{EmulatorServer, Fault, FaultRule, RecordedRequest};
