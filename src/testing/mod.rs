@@ -29,6 +29,13 @@
 //! # }
 //! ```
 
+#[cfg(all(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
+mod all;
 #[cfg(feature = "connect")]
 mod connect;
 #[cfg(feature = "ece")]
@@ -40,6 +47,13 @@ mod jambonz;
 mod netsapiens;
 mod server;
 
+#[cfg(all(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
+pub use all::Emulators;
 #[cfg(feature = "connect")]
 pub use connect::ConnectEmulator;
 #[cfg(feature = "ece")]
