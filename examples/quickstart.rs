@@ -164,8 +164,8 @@ async fn main() -> ExitCode {
         backends.len()
     );
     println!(
-        "{:<26} {:<9} {:<46} {:<50} {}",
-        "provider", "source", "create", "read back", "delete"
+        "{:<26} {:<9} {:<46} {:<50} delete",
+        "provider", "source", "create", "read back"
     );
     let mut failures = 0;
     for backend in &backends {

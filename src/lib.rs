@@ -69,6 +69,15 @@ mod secret;
 mod user;
 mod validate;
 
+#[cfg(all(
+    test,
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
+mod proptests;
+
 pub mod providers;
 
 #[cfg(feature = "testing")]

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
@@ -260,7 +260,10 @@ impl HttpCore {
                 response::ReadError::Transport(err) => self.transport_error(err, timeout),
             })?;
         if status.is_success() {
-            return Ok(raw);
+            return Ok(RawResponse {
+                auth: Some(self.auth.clone()),
+                ..raw
+            });
         }
         Err(self.classify(status, raw))
     }
@@ -290,6 +293,26 @@ impl HttpCore {
         if let Cow::Owned(clean) = self.auth.scrub(&String::from_utf8_lossy(&raw.body)) {
             raw.body = clean.into_bytes();
         }
+        // A JSON string may carry the credential escaped (`\/` for `/`, `\\`, `\uXXXX`),
+        // which the text above does not match but the decoder turns back into the
+        // credential: scrub the decoded strings too. Without a backslash every JSON
+        // string is verbatim in the text, so the text scrub was enough.
+        if raw.body.contains(&b'\\') {
+            if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&raw.body) {
+                if scrub_json(&self.auth, &mut value) {
+                    raw.body = serde_json::to_vec(&value).unwrap_or_default();
+                }
+            }
+        }
+        // Headers feed the request id and typed codes (ECE's `x-cloud-error-codes`).
+        if raw.headers.values().any(|value| {
+            value
+                .to_str()
+                .is_ok_and(|text| matches!(self.auth.scrub(text), Cow::Owned(_)))
+        }) {
+            raw.headers = scrub_headers(&self.auth, &raw.headers);
+            raw.request_id = raw.request_id.map(|id| self.auth.scrub(&id).into_owned());
+        }
         let body = (self.decode_error)(&raw);
         let message = body
             .message
@@ -307,6 +330,54 @@ impl HttpCore {
         }
         .into_error()
     }
+}
+
+/// Replaces the credential in every string and key of `value`; whether any changed.
+fn scrub_json(auth: &Auth, value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => match auth.scrub(text) {
+            Cow::Owned(clean) => {
+                *text = clean;
+                true
+            }
+            Cow::Borrowed(_) => false,
+        },
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, item| scrub_json(auth, item) | changed),
+        serde_json::Value::Object(map) => {
+            let mut changed = false;
+            for (key, mut item) in std::mem::take(map) {
+                changed |= scrub_json(auth, &mut item);
+                let key = match auth.scrub(&key) {
+                    Cow::Owned(clean) => {
+                        changed = true;
+                        clean
+                    }
+                    Cow::Borrowed(_) => key,
+                };
+                map.insert(key, item);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// The headers with the credential replaced in every value.
+fn scrub_headers(auth: &Auth, headers: &HeaderMap) -> HeaderMap {
+    let mut clean = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let value = match value.to_str().map(|text| auth.scrub(text)) {
+            Ok(Cow::Owned(text)) => match HeaderValue::from_str(&text) {
+                Ok(value) => value,
+                Err(_) => continue,
+            },
+            _ => value.clone(),
+        };
+        clean.append(name.clone(), value);
+    }
+    clean
 }
 
 fn same_origin(a: &url::Url, b: &url::Url) -> bool {

@@ -3,6 +3,7 @@
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 
+use super::Auth;
 use crate::error::{Error, ProviderErrorDetail, Result};
 use crate::provisioner::Provider;
 
@@ -26,6 +27,9 @@ pub(crate) struct RawResponse {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) request_id: Option<String>,
+    /// The client's credentials, scrubbed from decode errors: serde quotes the value it
+    /// could not read, and a server may echo a credential in any field.
+    pub(crate) auth: Option<Auth>,
 }
 
 /// What a provider's error body says, as its adapter reads it.
@@ -71,6 +75,7 @@ pub(crate) async fn read(
         headers,
         body,
         request_id,
+        auth: None,
     })
 }
 
@@ -78,16 +83,40 @@ impl RawResponse {
     /// Decodes the body as JSON. The error names the path of the field that failed.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
         decode_json(self.provider, self.status, &self.headers, &self.body)
+            .map_err(|err| self.scrub(err))
     }
 
     /// Decodes a JSON value already read from this response, naming the failing path.
     pub(crate) fn decode_value<T: DeserializeOwned>(&self, value: &serde_json::Value) -> Result<T> {
-        serde_path_to_error::deserialize(value).map_err(|err| Error::Decode {
-            provider: self.provider,
-            status: self.status,
-            path: err.path().to_string(),
-            reason: err.inner().to_string(),
+        serde_path_to_error::deserialize(value).map_err(|err| {
+            self.scrub(Error::Decode {
+                provider: self.provider,
+                status: self.status,
+                path: err.path().to_string(),
+                reason: err.inner().to_string(),
+            })
         })
+    }
+
+    /// Removes the client's credentials from a decode error's path and reason.
+    fn scrub(&self, error: Error) -> Error {
+        match (error, &self.auth) {
+            (
+                Error::Decode {
+                    provider,
+                    status,
+                    path,
+                    reason,
+                },
+                Some(auth),
+            ) => Error::Decode {
+                provider,
+                status,
+                path: auth.scrub(&path).into_owned(),
+                reason: auth.scrub(&reason).into_owned(),
+            },
+            (error, _) => error,
+        }
     }
 
     /// Decodes the body as JSON if it parses as `T`, for error bodies whose shape is a

@@ -98,7 +98,7 @@
 
 mod builder;
 mod client;
-mod errors;
+pub(crate) mod errors;
 pub mod models;
 mod portable;
 mod validate;

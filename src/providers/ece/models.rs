@@ -282,7 +282,7 @@ pub struct UserList {
 /// request.email = Some("jdoe@example.com".into());
 /// request.security.password = Some("Str0ngP@ssw0rd!".into());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateUser {
     /// The user name: not empty, and only ASCII letters, digits, `.`, `_`, `-` and `@`
@@ -291,10 +291,10 @@ pub struct CreateUser {
     /// Roles, password and status.
     pub security: NewUserSecurity,
     /// The optional full name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
     /// The optional email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -315,20 +315,22 @@ impl CreateUser {
 }
 
 /// The `security` object of a create.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NewUserSecurity {
     /// The roles to grant (always sent, possibly empty).
+    #[serde(default)]
     pub roles: Vec<EceRole>,
     /// The password. The reference does not say whether a create requires one
     /// (UNCONFIRMED); without one, the user cannot log in with a password.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "Secret::serialize_exposed_opt"
     )]
     pub password: Option<Secret>,
     /// Whether the user starts enabled; unset leaves the server's default.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
 
@@ -350,17 +352,17 @@ pub struct NewUserSecurity {
 ///     r#"{"email":null,"security":{"roles":["ece_platform_viewer"]}}"#
 /// );
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateUser {
     /// New full name, or clear it.
-    #[serde(skip_serializing_if = "Patch::is_keep")]
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub full_name: Patch<String>,
     /// New email address, or clear it.
-    #[serde(skip_serializing_if = "Patch::is_keep")]
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub email: Patch<String>,
     /// Changes to roles, password and status; left out when it changes nothing.
-    #[serde(skip_serializing_if = "SecurityPatch::is_empty")]
+    #[serde(default, skip_serializing_if = "SecurityPatch::is_empty")]
     pub security: SecurityPatch,
 }
 
@@ -377,20 +379,21 @@ impl UpdateUser {
 }
 
 /// The `security` part of an [`UpdateUser`] merge patch.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SecurityPatch {
     /// Replaces the roles (checked against the role rules), or clears them.
-    #[serde(skip_serializing_if = "Patch::is_keep")]
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub roles: Patch<Vec<EceRole>>,
     /// A new password. A password cannot be cleared, only replaced.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "Secret::serialize_exposed_opt"
     )]
     pub password: Option<Secret>,
     /// Enables or disables the user, or reverts to the default.
-    #[serde(skip_serializing_if = "Patch::is_keep")]
+    #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub enabled: Patch<bool>,
 }
 

@@ -115,7 +115,7 @@ mod allocate;
 mod builder;
 mod client;
 mod enums;
-mod errors;
+pub(crate) mod errors;
 pub mod models;
 mod portable;
 mod validate;
