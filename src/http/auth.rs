@@ -114,6 +114,13 @@ impl Auth {
         first.into_iter().chain(second)
     }
 
+    /// The same credentials, also scrubbing `extra` (secrets a request body carries).
+    pub(crate) fn scrubbing_also(&self, extra: &[Secret]) -> Self {
+        let mut auth = self.clone();
+        auth.secrets.extend(extra.iter().cloned());
+        auth
+    }
+
     /// Replaces every occurrence of the credential in `text` with `***`; borrowed back
     /// when there was none.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {

@@ -30,6 +30,7 @@ use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
 use crate::provisioner::Provider;
+use crate::secret::Secret;
 
 /// `User-Agent` of every request.
 const USER_AGENT_VALUE: &str = concat!("user-provisioner/", env!("CARGO_PKG_VERSION"));
@@ -68,6 +69,7 @@ pub(crate) struct ApiRequest<'a> {
     replay: Replay,
     idempotency: Option<(&'static str, &'a IdempotencyKey)>,
     map_error: fn(Error) -> Error,
+    secrets: Vec<Secret>,
 }
 
 impl<'a> ApiRequest<'a> {
@@ -81,6 +83,7 @@ impl<'a> ApiRequest<'a> {
             replay: Replay::Safe,
             idempotency: None,
             map_error: std::convert::identity,
+            secrets: Vec::new(),
         }
     }
 
@@ -103,6 +106,15 @@ impl<'a> ApiRequest<'a> {
     /// user as 500, which must not be retried as a server failure).
     pub(crate) fn map_error(mut self, map: fn(Error) -> Error) -> Self {
         self.map_error = map;
+        self
+    }
+
+    /// A secret the body carries (a user's password, a PIN): scrubbed, like the
+    /// client's credentials, from anything the answer echoes into an error.
+    pub(crate) fn scrub_also(mut self, secret: Option<&Secret>) -> Self {
+        if let Some(secret) = secret {
+            self.secrets.push(secret.clone());
+        }
         self
     }
 
@@ -205,6 +217,11 @@ impl HttpCore {
         call: &RequestOptions,
         timeout: Duration,
     ) -> Result<RawResponse> {
+        let scrubber = if request.secrets.is_empty() {
+            Cow::Borrowed(&self.auth)
+        } else {
+            Cow::Owned(self.auth.scrubbing_also(&request.secrets))
+        };
         let mut builder = self
             .client
             .request(request.method.clone(), url.clone())
@@ -229,12 +246,12 @@ impl HttpCore {
         let response = builder
             .send()
             .await
-            .map_err(|err| self.transport_error(err, timeout))?;
+            .map_err(|err| self.transport_error(&scrubber, err, timeout))?;
         if !same_origin(response.url(), url) {
             return Err(Error::Redirect {
                 provider: self.provider,
                 status: response.status().as_u16(),
-                location: Some(response.url().as_str().to_owned()),
+                location: Some(scrubber.scrub(response.url().as_str()).into_owned()),
             });
         }
         let status = response.status();
@@ -246,7 +263,7 @@ impl HttpCore {
                     .headers()
                     .get(LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
+                    .map(|location| scrubber.scrub(location).into_owned()),
             });
         }
         let raw = response::read(self.provider, response, self.options.max_response_bytes)
@@ -257,18 +274,20 @@ impl HttpCore {
                     status,
                     limit,
                 },
-                response::ReadError::Transport(err) => self.transport_error(err, timeout),
+                response::ReadError::Transport(err) => {
+                    self.transport_error(&scrubber, err, timeout)
+                }
             })?;
         if status.is_success() {
             return Ok(RawResponse {
-                auth: Some(self.auth.clone()),
+                auth: Some(scrubber.into_owned()),
                 ..raw
             });
         }
-        Err(self.classify(status, raw))
+        Err(self.classify_with(&scrubber, status, raw))
     }
 
-    fn transport_error(&self, err: reqwest::Error, timeout: Duration) -> Error {
+    fn transport_error(&self, scrubber: &Auth, err: reqwest::Error, timeout: Duration) -> Error {
         // A failed connect never carried the request; anything later may have.
         let may_have_reached_server = !err.is_connect();
         if err.is_timeout() {
@@ -280,7 +299,7 @@ impl HttpCore {
         }
         Error::Transport {
             provider: self.provider,
-            message: self.auth.scrub(&error_chain(&err)).into_owned(),
+            message: scrubber.scrub(&error_chain(&err)).into_owned(),
             may_have_reached_server,
             source: Box::new(err),
         }
@@ -288,9 +307,16 @@ impl HttpCore {
 
     /// Maps an error answer to the crate error, keeping status, code, message, request
     /// id and the provider's typed body, with credentials scrubbed from the text.
-    pub(crate) fn classify(&self, status: StatusCode, mut raw: RawResponse) -> Error {
+    #[cfg(test)]
+    pub(crate) fn classify(&self, status: StatusCode, raw: RawResponse) -> Error {
+        self.classify_with(&self.auth, status, raw)
+    }
+
+    /// Maps an error answer to the crate error, scrubbing what `scrubber` knows: the client's
+    /// credentials and the secrets the request carried.
+    fn classify_with(&self, scrubber: &Auth, status: StatusCode, mut raw: RawResponse) -> Error {
         // Scrubbed before decoding, so the typed detail is as clean as the message.
-        if let Cow::Owned(clean) = self.auth.scrub(&String::from_utf8_lossy(&raw.body)) {
+        if let Cow::Owned(clean) = scrubber.scrub(&String::from_utf8_lossy(&raw.body)) {
             raw.body = clean.into_bytes();
         }
         // A JSON string may carry the credential escaped (`\/` for `/`, `\\`, `\uXXXX`),
@@ -299,7 +325,7 @@ impl HttpCore {
         // string is verbatim in the text, so the text scrub was enough.
         if raw.body.contains(&b'\\') {
             if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&raw.body) {
-                if scrub_json(&self.auth, &mut value) {
+                if scrub_json(scrubber, &mut value) {
                     raw.body = serde_json::to_vec(&value).unwrap_or_default();
                 }
             }
@@ -308,10 +334,10 @@ impl HttpCore {
         if raw.headers.values().any(|value| {
             value
                 .to_str()
-                .is_ok_and(|text| matches!(self.auth.scrub(text), Cow::Owned(_)))
+                .is_ok_and(|text| matches!(scrubber.scrub(text), Cow::Owned(_)))
         }) {
-            raw.headers = scrub_headers(&self.auth, &raw.headers);
-            raw.request_id = raw.request_id.map(|id| self.auth.scrub(&id).into_owned());
+            raw.headers = scrub_headers(scrubber, &raw.headers);
+            raw.request_id = raw.request_id.map(|id| scrubber.scrub(&id).into_owned());
         }
         let body = (self.decode_error)(&raw);
         let message = body

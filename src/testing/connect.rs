@@ -65,7 +65,6 @@ const MAX_LIMIT: u64 = 100;
 ///   in creation order, `limit` 20 by default and 1 to 100, `offset` from 0; other
 ///   values are 400 `VALIDATION_ERROR`;
 /// - any other path or method is 404 `NOT_FOUND`.
-#[derive(Debug)]
 pub struct ConnectEmulator {
     server: EmulatorServer,
     api_key: String,
@@ -509,4 +508,13 @@ fn list(state: &State, request: &RecordedRequest) -> Reply {
             "pagination": { "total": state.users.len(), "limit": limit, "offset": offset }
         }),
     )
+}
+
+impl std::fmt::Debug for ConnectEmulator {
+    /// The address only: the emulator's credentials stay out of test output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectEmulator")
+            .field("address", &self.server.address())
+            .finish_non_exhaustive()
+    }
 }

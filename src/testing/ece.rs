@@ -69,7 +69,6 @@ const RESTRICTED_SECURITY: &[&str] = &["permissions", "elevated_permissions", "s
 /// `user.restricted_deletion`, elevated permissions (inject
 /// [`elevated_permissions_required`](Self::elevated_permissions_required) to see the
 /// 449 answer), password policies.
-#[derive(Debug)]
 pub struct EceEmulator {
     server: EmulatorServer,
     password: String,
@@ -655,4 +654,13 @@ fn user_json(name: &str, user: &StoredUser) -> Value {
         out["email"] = json!(email);
     }
     out
+}
+
+impl std::fmt::Debug for EceEmulator {
+    /// The address only: the emulator's credentials stay out of test output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EceEmulator")
+            .field("address", &self.server.address())
+            .finish_non_exhaustive()
+    }
 }

@@ -197,7 +197,6 @@ const REQUIRED: &[&str] = &[
 ///   `limit` 1..=1000 (default 100; 400 outside); count `{"total": n}`.
 /// - `~` as the user is the token's own user; the emulator's token belongs to no user,
 ///   so it is 404.
-#[derive(Debug)]
 pub struct NetSapiensEmulator {
     server: EmulatorServer,
     token: String,
@@ -669,4 +668,13 @@ fn list(state: &State, domain: &str, request: &RecordedRequest) -> Reply {
         .map(|record| Value::Object(record.clone()))
         .collect();
     Reply::json(200, &Value::Array(page))
+}
+
+impl std::fmt::Debug for NetSapiensEmulator {
+    /// The address only: the emulator's credentials stay out of test output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetSapiensEmulator")
+            .field("address", &self.server.address())
+            .finish_non_exhaustive()
+    }
 }

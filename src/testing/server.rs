@@ -85,8 +85,41 @@ impl fmt::Debug for RecordedRequest {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("headers", &headers)
-            .field("body", &String::from_utf8_lossy(&self.body))
+            .field("body", &redacted_body(&self.body))
             .finish()
+    }
+}
+
+/// The body for `Debug`: JSON fields whose name says they hold a secret (`password`,
+/// `*_password`, `pin`, `*-pin`, `token`, `secret`) are shown as `***`.
+fn redacted_body(body: &[u8]) -> String {
+    fn redact(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, item) in map.iter_mut() {
+                    let key = key.to_ascii_lowercase();
+                    let secret = ["password", "pin", "token", "secret"].iter().any(|word| {
+                        key == *word
+                            || key.ends_with(&format!("_{word}"))
+                            || key.ends_with(&format!("-{word}"))
+                    });
+                    if secret && !item.is_null() {
+                        *item = Value::String("***".into());
+                    } else {
+                        redact(item);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(redact),
+            _ => {}
+        }
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(mut value) => {
+            redact(&mut value);
+            value.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
     }
 }
 

@@ -93,6 +93,7 @@ impl EceClient {
         }
         let call = ApiRequest::new(Method::POST, &[USERS])
             .json(Provider::Ece, request)?
+            .scrub_also(request.security.password.as_ref())
             .send_once()
             .map_error(map_error);
         decode_user(self.http.send(call, options).await?)
@@ -177,6 +178,7 @@ impl EceClient {
         check_update(change)?;
         let call = ApiRequest::new(Method::PATCH, &[USERS, user_name])
             .json(Provider::Ece, change)?
+            .scrub_also(change.security.password.as_ref())
             .map_error(map_error);
         decode_user(self.http.send(call, options).await?)
     }

@@ -85,6 +85,7 @@ impl JambonzClient {
             .check("initial_password", &request.initial_password)?;
         let call = ApiRequest::new(Method::POST, &[USERS])
             .json(Provider::Jambonz, request)?
+            .scrub_also(Some(&request.initial_password))
             .send_once()
             .map_error(|err| err.reclassify(is_duplicate, Error::Conflict));
         self.http.send(call, options).await?.json()
@@ -130,6 +131,9 @@ impl JambonzClient {
         let sid = user_sid.to_string();
         let call = ApiRequest::new(Method::PUT, &[USERS, &sid])
             .json(Provider::Jambonz, change)?
+            .scrub_also(change.old_password.as_ref())
+            .scrub_also(change.new_password.as_ref())
+            .scrub_also(change.initial_password.as_ref())
             .map_error(|err| err.reclassify(is_unknown_sid_on_update, Error::NotFound));
         self.http.send(call, options).await?;
         Ok(())

@@ -136,6 +136,7 @@ impl NetSapiensClient {
         validate::create(request)?;
         let call = ApiRequest::new(Method::POST, &self.users_path(&[]))
             .json(Provider::NetSapiens, request)?
+            .scrub_also(request.settings.voicemail_login_pin.as_ref())
             .send_once();
         let response = self.http.send(call, options).await?;
         let request_id = response.request_id.clone();
@@ -240,7 +241,8 @@ impl NetSapiensClient {
         validate::path_user("user", user)?;
         validate::update(change)?;
         let call = ApiRequest::new(Method::PUT, &self.users_path(&[user]))
-            .json(Provider::NetSapiens, change)?;
+            .json(Provider::NetSapiens, change)?
+            .scrub_also(change.settings.voicemail_login_pin.as_ref());
         let response = self.http.send(call, options).await?;
         Ok(acknowledgement(&response))
     }
