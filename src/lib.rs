@@ -12,12 +12,17 @@
 //! `Arc<dyn UserProvisioner>`, and also exposes its provider's complete typed API for
 //! whatever the portable model does not cover.
 //!
+//! For tests, the `testing` feature adds `testing::InMemoryProvisioner` and a local
+//! emulator of each provider with fault knobs and a request log (see the `testing`
+//! module, documented when that feature is on, as on docs.rs).
+//!
 //! # Guarantees
 //! - "Created" and "accepted, not yet readable" are different variants of
 //!   [`CreateOutcome`], never a flag.
 //! - A create is re-sent only where the provider deduplicates it by idempotency key.
-//!   Elsewhere an uncertain outcome is an error for which [`Error::is_outcome_unknown`]
-//!   is true; the create is never sent twice.
+//!   Elsewhere an uncertain outcome is [`Error::OutcomeUnknown`], carrying what a lookup
+//!   of the user by its unique key found ([`CreateLookup`]); the create is never sent
+//!   twice.
 //! - Bad input is refused before any request, with [`Error::InvalidInput`] naming the
 //!   field and the reason. A portable field a provider cannot store is refused with
 //!   [`Error::Unsupported`] unless the caller chose [`UnsupportedFields::Ignore`].
@@ -97,6 +102,13 @@ pub use user::{
 };
 
 /// The README's code blocks, compiled as doc tests so the README cannot drift.
-#[cfg(doctest)]
+#[cfg(all(
+    doctest,
+    feature = "testing",
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
