@@ -127,7 +127,9 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
         options: &RequestOptions,
     ) -> Result<UpdateOutcome>;
 
-    /// Deletes a user. An unknown id is [`Error::NotFound`].
+    /// Deletes a user. An unknown id is [`Error::NotFound`], except on a retry: when an
+    /// earlier attempt may have reached the server (timeout, reset, 502/503/504) and the
+    /// repeat answers 404, that attempt removed the user and the delete succeeds.
     async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome>;
 
     /// Reads one page of users; [`UserPage::next`] leads to the next page.

@@ -70,12 +70,19 @@ pub(crate) struct ApiRequest<'a> {
     idempotency: Option<(&'static str, &'a IdempotencyKey)>,
     map_error: fn(Error) -> Error,
     secrets: Vec<Secret>,
+    done_on_repeat: Option<fn(&Error) -> bool>,
 }
 
 impl<'a> ApiRequest<'a> {
     /// A request to `segments` under the base URL; reads (GET) are safe to repeat.
+    ///
+    /// A DELETE whose repeat answers 404 after an earlier attempt may have reached the
+    /// server counts as done (see [`done_on_repeat`](Self::done_on_repeat)).
     pub(crate) fn new(method: Method, segments: &[&'a str]) -> Self {
+        let done_on_repeat =
+            (method == Method::DELETE).then_some(Error::is_not_found as fn(&Error) -> bool);
         Self {
+            done_on_repeat,
             method,
             segments: segments.to_vec(),
             query: Vec::new(),
@@ -115,6 +122,16 @@ impl<'a> ApiRequest<'a> {
         if let Some(secret) = secret {
             self.secrets.push(secret.clone());
         }
+        self
+    }
+
+    /// The error answer that, on a repeat of this request after an earlier attempt
+    /// whose outcome is unknown (timeout, reset after sending, 502/503/504), means the
+    /// earlier attempt took effect: the call then succeeds with an empty `204` instead
+    /// of reporting the echo of its own first attempt. Checked after
+    /// [`map_error`](Self::map_error). DELETE has `404` by default.
+    pub(crate) fn done_on_repeat(mut self, done: fn(&Error) -> bool) -> Self {
+        self.done_on_repeat = Some(done);
         self
     }
 
@@ -182,6 +199,8 @@ impl HttpCore {
         let started = Instant::now();
         let deadline = started + budget;
         let mut attempt = 0u32;
+        // Whether an earlier attempt may have acted without the client learning it.
+        let mut uncertain = false;
         loop {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -197,6 +216,10 @@ impl HttpCore {
                 Ok(response) => return Ok(response),
                 Err(error) => (request.map_error)(error),
             };
+            if retry::done_by_earlier_attempt(&error, uncertain, request.done_on_repeat) {
+                return Ok(RawResponse::settled(self.provider));
+            }
+            uncertain |= error.is_outcome_unknown();
             if attempt >= policy.max_attempts() || !retry::is_retryable(&error, request.replay) {
                 return Err(error);
             }

@@ -80,6 +80,19 @@ pub(crate) async fn read(
 }
 
 impl RawResponse {
+    /// An empty `204`, for a repeated request whose error answer showed that an
+    /// earlier attempt already took effect.
+    pub(crate) fn settled(provider: Provider) -> Self {
+        Self {
+            provider,
+            status: 204,
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            request_id: None,
+            auth: None,
+        }
+    }
+
     /// Decodes the body as JSON. The error names the path of the field that failed.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
         decode_json(self.provider, self.status, &self.headers, &self.body)

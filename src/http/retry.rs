@@ -190,6 +190,18 @@ pub(crate) fn is_retryable(error: &Error, replay: Replay) -> bool {
     }
 }
 
+/// Whether `error`, answered to a repeat of a request, shows that an earlier attempt
+/// whose outcome was unknown (`uncertain`) already took effect: a DELETE answered 404,
+/// or what the request's `done_on_repeat` names. Never on a first attempt, and never
+/// after earlier attempts that were all refused without acting (429, connect failures).
+pub(crate) fn done_by_earlier_attempt(
+    error: &Error,
+    uncertain: bool,
+    done_on_repeat: Option<fn(&Error) -> bool>,
+) -> bool {
+    uncertain && done_on_repeat.is_some_and(|done| done(error))
+}
+
 /// The delay a response asks for: `Retry-After` in seconds or as an HTTP date, else
 /// `RateLimit-Reset` in seconds (the IETF draft that express-rate-limit, and so jambonz,
 /// sends).
@@ -308,6 +320,29 @@ mod tests {
         assert!(is_retryable(&Error::Api(api(408)), Replay::Safe));
         assert!(!is_retryable(&Error::Api(api(400)), Replay::Safe));
         assert!(!is_retryable(&Error::Conflict(api(409)), Replay::Safe));
+    }
+
+    #[test]
+    fn a_repeat_answered_as_done_counts_only_after_an_uncertain_attempt() {
+        let not_found = Error::NotFound(api(404));
+        let gone: Option<fn(&Error) -> bool> = Some(Error::is_not_found);
+        // The DELETE's first attempt may have acted (503, reset): its repeat's 404 is
+        // the echo of that first attempt.
+        assert!(done_by_earlier_attempt(&not_found, true, gone));
+        // A first attempt's 404, or one after attempts refused without acting, stays.
+        assert!(!done_by_earlier_attempt(&not_found, false, gone));
+        // Requests without the rule, and other errors, stay errors.
+        assert!(!done_by_earlier_attempt(&not_found, true, None));
+        assert!(!done_by_earlier_attempt(
+            &Error::Server(api(500)),
+            true,
+            gone
+        ));
+        // What makes an attempt uncertain.
+        assert!(Error::Server(api(503)).is_outcome_unknown());
+        assert!(transport(true).is_outcome_unknown());
+        assert!(!transport(false).is_outcome_unknown());
+        assert!(!Error::RateLimited(api(429)).is_outcome_unknown());
     }
 
     #[test]

@@ -112,7 +112,9 @@ impl JambonzClient {
         Ok((user, raw))
     }
 
-    /// `PUT /Users/{user_sid}` (204).
+    /// `PUT /Users/{user_sid}` (204). Repeated after a timeout, reset or 502/503/504
+    /// like every PUT; if the repeat answers the server's 500 for an unchanged value,
+    /// the earlier attempt was applied and the call succeeds.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] before sending for what the server would refuse: an
@@ -134,7 +136,8 @@ impl JambonzClient {
             .scrub_also(change.old_password.as_ref())
             .scrub_also(change.new_password.as_ref())
             .scrub_also(change.initial_password.as_ref())
-            .map_error(|err| err.reclassify(is_unknown_sid_on_update, Error::NotFound));
+            .map_error(|err| err.reclassify(is_unknown_sid_on_update, Error::NotFound))
+            .done_on_repeat(|err| err.api_error().is_some_and(is_unchanged_value));
         self.http.send(call, options).await?;
         Ok(())
     }
@@ -246,6 +249,27 @@ fn is_unknown_sid_on_update(api: &ApiError) -> bool {
     api.status == 400 && message_has(api, "does not exist")
 }
 
+/// The server's 500 for a value equal to the stored one (MySQL reports no changed row):
+/// on a repeat after an attempt that may have been applied, the change is in place.
+fn is_unchanged_value(api: &ApiError) -> bool {
+    api.status == 500 && message_has(api, "database update failed")
+}
+
 fn is_empty_list(api: &ApiError) -> bool {
     api.status == 500 && message_has(api, "failure retrieving users list")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unchanged_value_answer_is_told_from_other_server_errors() {
+        let unchanged = ApiError::new(Provider::Jambonz, 500, "database update failed");
+        assert!(is_unchanged_value(&unchanged));
+        let other = ApiError::new(Provider::Jambonz, 500, "failure retrieving user");
+        assert!(!is_unchanged_value(&other));
+        let not_500 = ApiError::new(Provider::Jambonz, 400, "database update failed");
+        assert!(!is_unchanged_value(&not_500));
+    }
 }
