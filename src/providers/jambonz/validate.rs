@@ -105,7 +105,10 @@ mod tests {
         assert!(email("email", "a@b.co").is_ok());
         assert!(email("email", &format!("{}@example.com", "a".repeat(243))).is_ok());
         assert!(email("email", &format!("{}@example.com", "a".repeat(244))).is_err());
-        assert!(email("email", "plain").is_err(), "the core format check still applies");
+        assert!(
+            email("email", "plain").is_err(),
+            "the core format check still applies"
+        );
     }
 
     #[test]
