@@ -32,11 +32,14 @@ pub enum EceErrorCode {
     /// `user.user_name.invalid` (400, create): the user name is empty or contains
     /// special characters.
     UserNameInvalid,
-    /// `user.roles.invalid` (400, create and update): some roles are not ECE roles, or
-    /// the combination breaks a role rule.
+    /// `user.roles.invalid` (400, create and update): some roles are not ECE roles.
+    /// Which of this and [`RolesForbidden`](Self::RolesForbidden) a broken role
+    /// combination gets is UNCONFIRMED; the client refuses such combinations before
+    /// sending anyway.
     RolesInvalid,
-    /// `user.roles.forbidden` (400, create and update): the caller may not grant some of
-    /// the roles.
+    /// `user.roles.forbidden` (400, create and update): some roles are forbidden (the
+    /// caller may not grant them, or, UNCONFIRMED, the combination breaks a role rule;
+    /// the emulator answers this code for a broken combination).
     RolesForbidden,
     /// `user.restricted_field` (400, create and update): the request sets a field the
     /// server manages (such as `metadata`, `builtin` or `permissions`).

@@ -117,8 +117,9 @@ impl NetSapiensClient {
     /// [`Error::InvalidInput`] before sending for any value outside its documented
     /// range or set (see [`UserSettings`](super::UserSettings)); [`Error::Unsupported`]
     /// if `options` carries an idempotency key; [`Error::Conflict`] (409) when the
-    /// `login-username` (or, UNCONFIRMED, the extension) is taken; [`Error::NotFound`]
-    /// (404) for an unknown domain.
+    /// `login-username` (or, UNCONFIRMED, the extension) is taken; for a domain the
+    /// token may not use, [`Error::PermissionDenied`] (403, as in the vendor's example;
+    /// a server answering 404 gives [`Error::NotFound`]).
     pub async fn create(
         &self,
         request: &CreateUser,
@@ -162,7 +163,8 @@ impl NetSapiensClient {
     /// own user).
     ///
     /// # Errors
-    /// [`Error::NotFound`] (404) for an unknown user or domain.
+    /// [`Error::NotFound`] (404) for an unknown user; [`Error::PermissionDenied`] (403,
+    /// the vendor's example) for a domain the token may not use.
     pub async fn get(&self, user: &str, options: &RequestOptions) -> Result<NetSapiensUser> {
         Ok(self.fetch_user(user, options).await?.0)
     }
