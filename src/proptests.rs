@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -370,7 +371,14 @@ fn error_body(secret: String) -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // Failure seeds live beside the integration tests' own, not in a top-level folder.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/lib.proptest-regressions"
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     /// Every response model, fed arbitrary bytes or JSON, decodes or gives a `Decode`
     /// error whose status is the response's.
