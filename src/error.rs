@@ -308,6 +308,12 @@ impl Error {
         matches!(self, Error::NotFound(_))
     }
 
+    /// A 2xx answer whose body could not be decoded: the provider acted (a create
+    /// created the user) but its reply is unreadable.
+    pub(crate) fn is_unreadable_success(&self) -> bool {
+        matches!(self, Error::Decode { status, .. } if (200..300).contains(status))
+    }
+
     /// Whether the request may have reached the provider without the caller learning the
     /// outcome: for a create, the user may or may not exist now.
     pub fn is_outcome_unknown(&self) -> bool {
@@ -384,6 +390,27 @@ where
         cause: Box::new(error),
         lookup,
     }
+}
+
+/// After a create that failed: a 2xx answer that could not be read is settled by
+/// reading the user back (`Created`); an unknown outcome becomes
+/// [`Error::OutcomeUnknown`] with what `lookup` found; other errors pass through.
+pub(crate) async fn recover_create<Fut>(
+    provider: Provider,
+    look: bool,
+    error: Error,
+    lookup: impl FnOnce() -> Fut,
+) -> Result<crate::user::CreateOutcome>
+where
+    Fut: std::future::Future<Output = Result<Option<crate::user::User>>>,
+{
+    if look && error.is_unreadable_success() {
+        return match lookup().await {
+            Ok(Some(user)) => Ok(crate::user::CreateOutcome::Created(user)),
+            _ => Err(error),
+        };
+    }
+    Err(resolve_unknown_create(provider, look, error, lookup).await)
 }
 
 /// A read's result with "not found" as `None`, for lookups.

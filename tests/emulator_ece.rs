@@ -563,17 +563,28 @@ async fn an_oversized_body_is_response_too_large() {
 }
 
 #[tokio::test]
-async fn truncated_json_is_a_decode_error() {
+async fn a_truncated_create_answer_is_settled_by_reading_the_user_back() {
     let (ece, client) = setup().await;
     ece.server()
         .inject(FaultRule::new(Fault::ActThenTruncatedJson).on("POST", USERS));
-    let err = client
+    // The 200 said "created" but its body is cut: the portable create reads it back.
+    let outcome = client
         .create_user(&person("jdoe"), &options())
+        .await
+        .unwrap();
+    assert_eq!(outcome.id().map(UserId::as_str), Some("jdoe"));
+    assert_eq!(ece.server().count("POST", USERS), 1);
+    assert_eq!(ece.user_count(), 1);
+
+    // The native create has no lookup: it reports the cut body with its 2xx status.
+    ece.server()
+        .inject(FaultRule::new(Fault::ActThenTruncatedJson).on("POST", USERS));
+    let err = client
+        .create(&CreateUser::new("jdoe2", vec![]), &options())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
-    assert_eq!(ece.server().count("POST", USERS), 1);
-    assert_eq!(ece.user_count(), 1);
+    assert_eq!(ece.user_count(), 2);
 }
 
 #[tokio::test]

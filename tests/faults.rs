@@ -482,9 +482,9 @@ fn expected(adapter: Adapter, op: Op, case: Case) -> (&'static str, usize, i64) 
         RedirectElsewhere => ("Redirect(307)", 1, 0),
         TenMiBBody => ("ResponseTooLarge(200)", 1, 0),
         InvalidJson => match (adapter, op) {
-            (Jambonz, Op::Create) => ("Decode(201)", 1, 1),
+            // The 201 said "created": the adapter reads the user back instead of failing.
+            (Jambonz | NetSapiens | Ece, Op::Create) => ("Created", 1, 1),
             (Connect, Op::Create) => ("Decode(201)", 1, 1),
-            (_, Op::Create) => ("Decode(200)", 1, 1),
             (_, Op::Get) => ("Decode(200)", 1, 0),
             // Empty bodies (204) cannot be cut.
             _ if empty_answer => (ok, 1, added),

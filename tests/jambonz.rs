@@ -1108,3 +1108,28 @@ fn clients_are_object_safe_behind_arc() {
     let nested: Box<dyn UserProvisioner> = Box::new(shared.clone());
     assert_eq!(nested.provider().to_string(), "jambonz");
 }
+
+#[tokio::test]
+async fn a_201_whose_body_is_cut_is_settled_by_reading_the_user_back() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/Users"))
+        .respond_with(ResponseTemplate::new(201).set_body_string("{\"user_sid\": \"a3f1"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/Users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([summary(SID, "jdoe")])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let outcome = client.create_user(&person(), &options()).await.unwrap();
+    match outcome {
+        CreateOutcome::Created(user) => {
+            assert_eq!(user.id.as_str(), SID);
+            assert_eq!(user.username.as_deref(), Some("jdoe"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

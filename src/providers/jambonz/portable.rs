@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::{resolve_unknown_create, Error, Result};
+use crate::error::{recover_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
@@ -80,13 +80,8 @@ impl UserProvisioner for JambonzClient {
             Ok(created) => created,
             Err(err) => {
                 let lookup = || self.find_by_name_or_email(&request.name, &request.email, options);
-                return Err(resolve_unknown_create(
-                    Provider::Jambonz,
-                    self.create_recovery(),
-                    err,
-                    lookup,
-                )
-                .await);
+                return recover_create(Provider::Jambonz, self.create_recovery(), err, lookup)
+                    .await;
             }
         };
         let mut portable = User::new(Provider::Jambonz, created.user_sid.to_string());

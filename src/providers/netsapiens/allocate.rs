@@ -52,9 +52,8 @@ impl NetSapiensClient {
                 Ok(reply) => return Ok((request.user, reply)),
                 Err(Error::Conflict(api)) => last_conflict = Some(api),
                 Err(other) => {
-                    return Err(self
-                        .resolve_unknown_create(&request.user, other, options)
-                        .await)
+                    let reply = self.recover_create(&request.user, other, options).await?;
+                    return Ok((request.user, reply));
                 }
             }
         }

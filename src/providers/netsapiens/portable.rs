@@ -119,7 +119,8 @@ impl UserProvisioner for NetSapiensClient {
             Target::Given(extension) => match self.send_create(&request, options).await {
                 Ok(reply) => (extension, reply),
                 Err(err) => {
-                    return Err(self.resolve_unknown_create(&extension, err, options).await)
+                    let reply = self.recover_create(&extension, err, options).await?;
+                    (extension, reply)
                 }
             },
             Target::Allocate(range) => self.create_allocating(request, &range, options).await?,
@@ -242,6 +243,28 @@ fn accepted(id: &str, ack: Acknowledgement) -> Accepted {
 
 /// The portable form of a NetSapiens user; its id is the extension.
 impl NetSapiensClient {
+    /// After a failed create of `extension`: a 200 whose body could not be read is
+    /// settled by reading the user back; any other error goes through
+    /// [`resolve_unknown_create`](Self::resolve_unknown_create).
+    pub(crate) async fn recover_create(
+        &self,
+        extension: &str,
+        err: Error,
+        options: &RequestOptions,
+    ) -> Result<CreateReply> {
+        if self.http.create_recovery() && err.is_unreadable_success() {
+            return match self.fetch_user(extension, &options.without_timeout()).await {
+                Ok((user, raw)) => Ok(CreateReply {
+                    result: CreateResult::Created(Box::new(user)),
+                    raw: Some(raw),
+                    request_id: None,
+                }),
+                Err(_) => Err(err),
+            };
+        }
+        Err(self.resolve_unknown_create(extension, err, options).await)
+    }
+
     /// After a create whose outcome is unknown, reads `extension` back (the user of a
     /// 202 create may still be replicating, so "not found" is not final there).
     pub(crate) async fn resolve_unknown_create(
