@@ -87,9 +87,9 @@ impl Attributes {
         &'a self,
         provider: Provider,
         known: &[&str],
-    ) -> Result<BTreeMap<&'a str, &'a Value>> {
+    ) -> Result<ProviderAttributes<'a>> {
         let prefix = provider.key();
-        let mut found = BTreeMap::new();
+        let mut values = BTreeMap::new();
         for (key, value) in &self.0 {
             let Some(name) = key
                 .strip_prefix(prefix)
@@ -106,9 +106,60 @@ impl Attributes {
                     ),
                 ));
             }
-            found.insert(name, value);
+            values.insert(name, value);
         }
-        Ok(found)
+        Ok(ProviderAttributes { provider, values })
+    }
+}
+
+/// One provider's attributes, prefix removed, read with typed accessors whose errors
+/// name the attribute as the caller wrote it (`attributes["jambonz.is_view_only"]`).
+#[derive(Debug)]
+pub(crate) struct ProviderAttributes<'a> {
+    provider: Provider,
+    values: BTreeMap<&'a str, &'a Value>,
+}
+
+impl<'a> ProviderAttributes<'a> {
+    /// How a refused attribute is named: `attributes["<provider>.<name>"]`.
+    pub(crate) fn field_name(provider: Provider, name: &str) -> String {
+        format!("attributes[\"{}.{name}\"]", provider.key())
+    }
+
+    /// [`field_name`](Self::field_name) for this provider.
+    pub(crate) fn field(&self, name: &str) -> String {
+        Self::field_name(self.provider, name)
+    }
+
+    /// The raw value, `null` included.
+    pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
+        self.values.get(name).copied()
+    }
+
+    /// Whether the attribute is present (even as `null`).
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    /// A boolean attribute; absent or `null` is `None`.
+    pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(flag)) => Ok(Some(*flag)),
+            Some(_) => Err(Error::invalid_input(
+                self.field(name),
+                "must be true or false",
+            )),
+        }
+    }
+
+    /// A string attribute; absent or `null` is `None`.
+    pub(crate) fn text(&self, name: &str) -> Result<Option<&'a str>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(Error::invalid_input(self.field(name), "must be a string")),
+        }
     }
 }
 
@@ -671,7 +722,8 @@ mod tests {
         let found = attributes
             .for_provider(Provider::Jambonz, &["account_sid"])
             .unwrap();
-        assert_eq!(found.len(), 1);
+        assert_eq!(found.text("account_sid").unwrap(), Some("x"));
+        assert!(found.get("extension").is_none());
 
         attributes.insert("jambonz.acount_sid", "typo");
         let err = attributes

@@ -1,7 +1,5 @@
 //! The portable [`UserProvisioner`] on top of the native Connect API.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -10,8 +8,8 @@ use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
 use crate::user::{
-    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
-    UserId, UserPage, UserUpdate,
+    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
+    UpdateOutcome, User, UserId, UserPage, UserUpdate,
 };
 
 use super::client::ConnectClient;
@@ -203,13 +201,13 @@ fn connect_name(
 }
 
 /// The `connect.identity` attribute: a string sets it, `null` clears it (on update).
-fn identity_attribute(attributes: &BTreeMap<&str, &Value>) -> Result<Patch<String>> {
+fn identity_attribute(attributes: &ProviderAttributes<'_>) -> Result<Patch<String>> {
     match attributes.get("identity") {
         None => Ok(Patch::Keep),
         Some(Value::Null) => Ok(Patch::Clear),
         Some(Value::String(identity)) => Ok(Patch::Set(identity.clone())),
         Some(_) => Err(Error::invalid_input(
-            "attributes[\"connect.identity\"]",
+            attributes.field("identity"),
             "must be a string (or null to clear it)",
         )),
     }

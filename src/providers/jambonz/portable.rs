@@ -1,7 +1,5 @@
 //! The portable [`UserProvisioner`] on top of the native jambonz API.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use serde_json::Value;
 use uuid::Uuid;
@@ -11,8 +9,8 @@ use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
 use crate::user::{
-    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
-    UserId, UserPage, UserUpdate,
+    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
+    UpdateOutcome, User, UserId, UserPage, UserUpdate,
 };
 
 use super::client::JambonzClient;
@@ -69,10 +67,10 @@ impl UserProvisioner for JambonzClient {
         request.is_active = user.enabled.unwrap_or(true);
         request.account_sid = uuid_attribute(&attributes, "account_sid")?;
         request.service_provider_sid = uuid_attribute(&attributes, "service_provider_sid")?;
-        if let Some(flag) = bool_attribute(&attributes, "is_view_only")? {
+        if let Some(flag) = attributes.bool("is_view_only")? {
             request.is_view_only = flag;
         }
-        if let Some(flag) = bool_attribute(&attributes, "force_change")? {
+        if let Some(flag) = attributes.bool("force_change")? {
             request.force_change = flag;
         }
 
@@ -109,8 +107,8 @@ impl UserProvisioner for JambonzClient {
         let attributes = update
             .attributes
             .for_provider(Provider::Jambonz, ATTRIBUTES)?;
-        let view_only = bool_attribute(&attributes, "is_view_only")?;
-        let force_change = bool_attribute(&attributes, "force_change")?;
+        let view_only = attributes.bool("is_view_only")?;
+        let force_change = attributes.bool("force_change")?;
         let account_sid = uuid_attribute(&attributes, "account_sid")?;
         let service_provider_sid = uuid_attribute(&attributes, "service_provider_sid")?;
         if update.enabled == Some(false) {
@@ -245,26 +243,13 @@ fn parse_sid(field: &str, value: &str) -> Result<Uuid> {
     })
 }
 
-fn uuid_attribute(attributes: &BTreeMap<&str, &Value>, name: &str) -> Result<Option<Uuid>> {
+fn uuid_attribute(attributes: &ProviderAttributes<'_>, name: &str) -> Result<Option<Uuid>> {
     match attributes.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => {
-            parse_sid(&format!("attributes[\"jambonz.{name}\"]"), text).map(Some)
-        }
+        Some(Value::String(text)) => parse_sid(&attributes.field(name), text).map(Some),
         Some(_) => Err(Error::invalid_input(
-            format!("attributes[\"jambonz.{name}\"]"),
+            attributes.field(name),
             "must be a UUID string",
-        )),
-    }
-}
-
-fn bool_attribute(attributes: &BTreeMap<&str, &Value>, name: &str) -> Result<Option<bool>> {
-    match attributes.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(flag)) => Ok(Some(*flag)),
-        Some(_) => Err(Error::invalid_input(
-            format!("attributes[\"jambonz.{name}\"]"),
-            "must be true or false",
         )),
     }
 }

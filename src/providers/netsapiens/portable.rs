@@ -1,6 +1,5 @@
 //! The portable [`UserProvisioner`] on top of the native NetSapiens API.
 
-use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
 use async_trait::async_trait;
@@ -11,8 +10,8 @@ use crate::error::{found, Error, Result};
 use crate::options::RequestOptions;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
 use crate::user::{
-    Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome,
-    User, UserId, UserPage, UserUpdate,
+    Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
+    ProviderAttributes, UpdateOutcome, User, UserId, UserPage, UserUpdate,
 };
 
 use super::client::{CreateReply, NetSapiensClient};
@@ -87,8 +86,9 @@ impl UserProvisioner for NetSapiensClient {
             return Err(Error::invalid_input("username", "must not be empty"));
         }
         let extension = extension_attribute(&attributes)?;
-        let synchronous =
-            bool_attribute(&attributes, "synchronous")?.unwrap_or(self.config.synchronous_creates);
+        let synchronous = attributes
+            .bool("synchronous")?
+            .unwrap_or(self.config.synchronous_creates);
 
         let target = match (extension, &self.config.extension_range) {
             (Some(extension), _) => Target::Given(extension),
@@ -109,9 +109,9 @@ impl UserProvisioner for NetSapiensClient {
         request.login_username = Some(user.username.clone());
         request.user_scope = scope_from_roles(&user.roles)?.unwrap_or_default();
         request.synchronous = Some(YesNo::from(synchronous));
-        request.settings.department = text_attribute(&attributes, "department")?;
-        request.settings.site = text_attribute(&attributes, "site")?;
-        request.settings.time_zone = text_attribute(&attributes, "time_zone")?;
+        request.settings.department = attributes.text("department")?.map(str::to_owned);
+        request.settings.site = attributes.text("site")?.map(str::to_owned);
+        request.settings.time_zone = attributes.text("time_zone")?.map(str::to_owned);
         // Everything is checked before the first request, the allocating list included.
         validate::create(&request).map_err(portable_field)?;
 
@@ -145,10 +145,7 @@ impl UserProvisioner for NetSapiensClient {
         let attributes = update
             .attributes
             .for_provider(Provider::NetSapiens, ATTRIBUTES)?;
-        if let Some(name) = CREATE_ONLY
-            .iter()
-            .find(|name| attributes.contains_key(*name))
-        {
+        if let Some(name) = CREATE_ONLY.iter().find(|name| attributes.contains(name)) {
             return Err(Error::unsupported(
                 Provider::NetSapiens,
                 attribute_field(name),
@@ -165,9 +162,9 @@ impl UserProvisioner for NetSapiensClient {
                 Error::invalid_input("roles", "NetSapiens needs exactly one user-scope")
             })?);
         }
-        change.settings.department = text_attribute(&attributes, "department")?;
-        change.settings.site = text_attribute(&attributes, "site")?;
-        change.settings.time_zone = text_attribute(&attributes, "time_zone")?;
+        change.settings.department = attributes.text("department")?.map(str::to_owned);
+        change.settings.site = attributes.text("site")?.map(str::to_owned);
+        change.settings.time_zone = attributes.text("time_zone")?.map(str::to_owned);
         validate::update(&change).map_err(portable_field)?;
         let ack = NetSapiensClient::update(self, id.as_str(), &change, options).await?;
         Ok(UpdateOutcome::Accepted(accepted(id.as_str(), ack)))
@@ -332,7 +329,7 @@ fn scope_from_roles(roles: &[String]) -> Result<Option<UserScope>> {
 }
 
 fn attribute_field(name: &str) -> String {
-    format!("attributes[\"netsapiens.{name}\"]")
+    ProviderAttributes::field_name(Provider::NetSapiens, name)
 }
 
 /// Names a refused field as the portable request calls it (`email`, not
@@ -357,36 +354,14 @@ fn portable_field(err: Error) -> Error {
     }
 }
 
-fn extension_attribute(attributes: &BTreeMap<&str, &Value>) -> Result<Option<String>> {
+fn extension_attribute(attributes: &ProviderAttributes<'_>) -> Result<Option<String>> {
     match attributes.get("extension") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),
         Some(Value::Number(n)) if n.is_u64() => Ok(Some(n.to_string())),
         Some(_) => Err(Error::invalid_input(
-            attribute_field("extension"),
+            attributes.field("extension"),
             "must be a string or a non-negative integer",
-        )),
-    }
-}
-
-fn text_attribute(attributes: &BTreeMap<&str, &Value>, name: &str) -> Result<Option<String>> {
-    match attributes.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(Error::invalid_input(
-            attribute_field(name),
-            "must be a string",
-        )),
-    }
-}
-
-fn bool_attribute(attributes: &BTreeMap<&str, &Value>, name: &str) -> Result<Option<bool>> {
-    match attributes.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(flag)) => Ok(Some(*flag)),
-        Some(_) => Err(Error::invalid_input(
-            attribute_field(name),
-            "must be true or false",
         )),
     }
 }
