@@ -436,7 +436,8 @@ pub struct ApiError {
     pub message: String,
     /// The request id from the response headers, when the provider sends one.
     pub request_id: Option<String>,
-    /// The delay the provider asked for (`Retry-After` or `RateLimit-Reset`).
+    /// The delay the provider asked for: `Retry-After` on a 429 or 503, `RateLimit-Reset`
+    /// on a 429. `None` on any other answer, whatever headers it carried.
     pub retry_after: Option<Duration>,
     /// The provider's typed error body.
     pub detail: ProviderErrorDetail,

@@ -505,12 +505,19 @@ impl UserUpdate {
         }
     }
 
-    /// Refuses the first set field in `unsupported`: an update never drops a change.
+    /// Refuses an update that names no change (no provider call could report it done)
+    /// and the first set field in `unsupported`: an update never drops a change.
     pub(crate) fn check_unsupported(
         &self,
         provider: Provider,
         unsupported: &[Field],
     ) -> Result<()> {
+        if self.is_empty() {
+            return Err(Error::invalid_input(
+                "update",
+                "names no change; set at least one field",
+            ));
+        }
         match unsupported.iter().find(|field| self.is_set(**field)) {
             Some(field) => Err(Error::unsupported(
                 provider,

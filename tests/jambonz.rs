@@ -10,8 +10,8 @@ use user_provisioner::providers::jambonz::{
 };
 use user_provisioner::{
     ClientOptions, CreateLookup, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers,
-    NewUser, PasswordChange, ProviderErrorDetail, RequestOptions, RetryPolicy, UpdateOutcome,
-    UserId, UserProvisioner, UserUpdate,
+    NewUser, PasswordChange, Patch, ProviderErrorDetail, RequestOptions, RetryPolicy,
+    UpdateOutcome, UserId, UserProvisioner, UserUpdate,
 };
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -596,7 +596,7 @@ async fn a_read_gives_up_after_the_configured_attempts() {
 // ---- update -------------------------------------------------------------------------
 
 #[tokio::test]
-async fn update_sends_only_real_changes_and_keeps_is_view_only() {
+async fn update_sends_what_was_asked_and_keeps_is_view_only() {
     let (server, client) = setup().await;
     let mut current = row();
     current["is_view_only"] = json!(true);
@@ -606,12 +606,14 @@ async fn update_sends_only_real_changes_and_keeps_is_view_only() {
         .expect(1)
         .mount(&server)
         .await;
+    // Unchanged values are sent too: the server answers them 204.
     Mock::given(method("PUT"))
         .and(path(format!("/v1/Users/{SID}")))
         .and(header("authorization", format!("Bearer {KEY}").as_str()))
-        .and(body_json(
-            json!({ "email": "new@example.com", "is_view_only": true }),
-        ))
+        .and(body_json(json!({
+            "name": "jdoe", "email": "new@example.com", "is_active": false,
+            "force_change": false, "is_view_only": true
+        })))
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
         .mount(&server)
@@ -619,12 +621,85 @@ async fn update_sends_only_real_changes_and_keeps_is_view_only() {
     let update = UserUpdate::new()
         .with_username("jdoe")
         .with_email("new@example.com")
-        .with_enabled(true);
+        .with_enabled(false)
+        .with_attribute("jambonz.force_change", false);
     let outcome = client
         .update_user(&UserId::new(SID), &update, &options())
         .await
         .unwrap();
     assert_eq!(outcome, UpdateOutcome::Applied);
+}
+
+#[tokio::test]
+async fn a_chosen_view_only_is_sent_without_reading_the_user() {
+    let (server, client) = setup().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("/v1/Users/{SID}")))
+        .and(body_json(json!({ "is_view_only": true })))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let update = UserUpdate::new().with_attribute("jambonz.is_view_only", true);
+    let outcome = client
+        .update_user(&UserId::new(SID), &update, &options())
+        .await
+        .unwrap();
+    assert_eq!(outcome, UpdateOutcome::Applied);
+    assert_eq!(requests(&server).await.len(), 1, "no GET first");
+}
+
+#[tokio::test]
+async fn a_500_put_is_retried_at_once_despite_the_rate_window_headers() {
+    let (server, client) = setup().await;
+    // jambonz sends its rate window on every answer; a 500 is no rate advice.
+    Mock::given(method("PUT"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("ratelimit-reset", "290")
+                .set_body_json(json!({ "msg": "boom" })),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(204).insert_header("ratelimit-reset", "290"))
+        .mount(&server)
+        .await;
+    let mut change = UpdateUser::new(false);
+    change.email = Some("new@example.com".into());
+    let started = std::time::Instant::now();
+    client
+        .update(&SID.parse().unwrap(), &change, &options())
+        .await
+        .unwrap();
+    assert_eq!(requests(&server).await.len(), 2);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "slept the window"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_is_sent_once() {
+    let (server, client) = setup().await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let mut change = UpdateUser::new(false);
+    change.old_password = Some("0ldP@ssw0rd".into());
+    change.new_password = Some("N3wP@ssw0rd!".into());
+    let err = client
+        .update(&SID.parse().unwrap(), &change, &options())
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "a repeat would be refused 403"
+    );
 }
 
 #[tokio::test]
@@ -653,21 +728,17 @@ async fn update_changes_the_password_with_old_and_new() {
 }
 
 #[tokio::test]
-async fn update_with_nothing_to_change_sends_no_put() {
+async fn an_empty_update_is_refused_before_any_request() {
     let (server, client) = setup().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/Users/{SID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(row()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let update = UserUpdate::new().with_email("jdoe@example.com");
-    let outcome = client
-        .update_user(&UserId::new(SID), &update, &options())
+    let err = client
+        .update_user(&UserId::new(SID), &UserUpdate::new(), &options())
         .await
-        .unwrap();
-    assert_eq!(outcome, UpdateOutcome::Applied);
-    assert_eq!(requests(&server).await.len(), 1);
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "update"),
+        "{err:?}"
+    );
+    assert!(requests(&server).await.is_empty());
 }
 
 #[tokio::test]
@@ -685,7 +756,11 @@ async fn update_input_the_server_would_refuse_sends_nothing() {
             "username",
         ),
         (UserUpdate::new().with_email("bad@"), "email"),
-        (UserUpdate::new().with_enabled(false), "enabled"),
+        (
+            UserUpdate::new()
+                .with_password(PasswordChange::new("0ldP@ssw0rd").with_current("0ldP@ssw0rd")),
+            "new_password",
+        ),
         (UserUpdate::new().with_display_name("Jane"), "display_name"),
         (
             UserUpdate::new()
@@ -706,15 +781,11 @@ async fn update_input_the_server_would_refuse_sends_nothing() {
     }
 
     let sid = SID.parse().unwrap();
-    let mut only_flags = UpdateUser::new(false);
-    only_flags.is_active = Some(false);
-    only_flags.force_change = Some(false);
-    let err = client
-        .update(&sid, &only_flags, &options())
-        .await
-        .unwrap_err();
+    let mut promote = UpdateUser::new(false);
+    promote.account_sid = Patch::Clear;
+    let err = client.update(&sid, &promote, &options()).await.unwrap_err();
     assert!(
-        matches!(err, Error::InvalidInput { ref field, .. } if field == "update"),
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "account_sid"),
         "{err:?}"
     );
     let mut half_password = UpdateUser::new(false);

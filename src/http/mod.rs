@@ -76,8 +76,9 @@ pub(crate) struct ApiRequest<'a> {
 impl<'a> ApiRequest<'a> {
     /// A request to `segments` under the base URL; reads (GET) are safe to repeat.
     ///
-    /// A DELETE whose repeat answers 404 after an earlier attempt may have reached the
-    /// server counts as done (see [`done_on_repeat`](Self::done_on_repeat)).
+    /// A DELETE whose repeat answers 404, after an earlier attempt whose outcome is
+    /// unknown (timeout, reset after sending, 5xx), counts as done: the call succeeds
+    /// with an empty `204` instead of reporting the echo of its own first attempt.
     pub(crate) fn new(method: Method, segments: &[&'a str]) -> Self {
         let done_on_repeat =
             (method == Method::DELETE).then_some(Error::is_not_found as fn(&Error) -> bool);
@@ -122,16 +123,6 @@ impl<'a> ApiRequest<'a> {
         if let Some(secret) = secret {
             self.secrets.push(secret.clone());
         }
-        self
-    }
-
-    /// The error answer that, on a repeat of this request after an earlier attempt
-    /// whose outcome is unknown (timeout, reset after sending, 502/503/504), means the
-    /// earlier attempt took effect: the call then succeeds with an empty `204` instead
-    /// of reporting the echo of its own first attempt. Checked after
-    /// [`map_error`](Self::map_error). DELETE has `404` by default.
-    pub(crate) fn done_on_repeat(mut self, done: fn(&Error) -> bool) -> Self {
-        self.done_on_repeat = Some(done);
         self
     }
 
@@ -374,7 +365,7 @@ impl HttpCore {
             code: body.code,
             message,
             request_id: raw.request_id.clone(),
-            retry_after: retry::advised_delay(&raw.headers),
+            retry_after: retry::advised_delay(status.as_u16(), &raw.headers),
             detail: body.detail,
         }
         .into_error()

@@ -21,9 +21,10 @@ use crate::error::Error;
 ///
 /// Delays grow exponentially from `initial_backoff` up to `max_backoff`, with full
 /// jitter (a random delay between zero and that bound), and never end past
-/// `max_elapsed`. A `Retry-After` or `RateLimit-Reset` the provider sends replaces the
-/// computed delay; if it would end past the deadline, the error is returned at once,
-/// carrying the advised delay.
+/// `max_elapsed`. A `Retry-After` on a 429 or 503, or a `RateLimit-Reset` on a 429,
+/// replaces the computed delay; if it would end past the deadline, the error is returned
+/// at once, carrying the advised delay. Those headers on any other answer are not retry
+/// advice (jambonz sends its rate window's `RateLimit-Reset` on every response).
 ///
 /// ```
 /// use std::time::Duration;
@@ -202,10 +203,13 @@ pub(crate) fn done_by_earlier_attempt(
     uncertain && done_on_repeat.is_some_and(|done| done(error))
 }
 
-/// The delay a response asks for: `Retry-After` in seconds or as an HTTP date, else
-/// `RateLimit-Reset` in seconds (the IETF draft that express-rate-limit, and so jambonz,
-/// sends).
-pub(crate) fn advised_delay(headers: &HeaderMap) -> Option<Duration> {
+/// The delay an error answer asks for, where the header means that on this status:
+/// `Retry-After` (seconds or an HTTP date) on a 429 or 503, the statuses RFC 6585 and
+/// RFC 9110 give it for; `RateLimit-Reset` (seconds, the IETF draft that
+/// express-rate-limit, and so jambonz, sends) on a 429 only. A server that sends the
+/// `RateLimit-*` headers on every answer (jambonz does) tells the time to the end of its
+/// window there, which is no advice for retrying a 500 or reporting a 422.
+pub(crate) fn advised_delay(status: u16, headers: &HeaderMap) -> Option<Duration> {
     const MAX_ADVICE: u64 = 24 * 60 * 60;
     let header = |name: &str| {
         headers
@@ -213,6 +217,9 @@ pub(crate) fn advised_delay(headers: &HeaderMap) -> Option<Duration> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
+    if !matches!(status, 429 | 503) {
+        return None;
+    }
     if let Some(value) = header("retry-after") {
         if let Ok(seconds) = value.parse::<u64>() {
             return Some(Duration::from_secs(seconds.min(MAX_ADVICE)));
@@ -224,6 +231,9 @@ pub(crate) fn advised_delay(headers: &HeaderMap) -> Option<Duration> {
                 .unwrap_or(Duration::ZERO);
             return Some(delay.min(Duration::from_secs(MAX_ADVICE)));
         }
+    }
+    if status != 429 {
+        return None;
     }
     header("ratelimit-reset")
         .and_then(|value| value.parse::<u64>().ok())
@@ -361,25 +371,41 @@ mod tests {
     }
 
     #[test]
-    fn reads_retry_after_seconds_dates_and_ratelimit_reset() {
+    fn reads_retry_after_seconds_dates_and_ratelimit_reset_on_a_429() {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", HeaderValue::from_static("7"));
-        assert_eq!(advised_delay(&headers), Some(Duration::from_secs(7)));
+        assert_eq!(advised_delay(429, &headers), Some(Duration::from_secs(7)));
 
         let past = HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT");
         headers.insert("retry-after", past);
-        assert_eq!(advised_delay(&headers), Some(Duration::ZERO));
+        assert_eq!(advised_delay(429, &headers), Some(Duration::ZERO));
 
         let future = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc2822();
         headers.insert("retry-after", HeaderValue::from_str(&future).unwrap());
-        let delay = advised_delay(&headers).unwrap();
+        let delay = advised_delay(429, &headers).unwrap();
         assert!(delay > Duration::from_secs(100) && delay <= Duration::from_secs(120));
 
         let mut headers = HeaderMap::new();
         headers.insert("ratelimit-reset", HeaderValue::from_static("12"));
-        assert_eq!(advised_delay(&headers), Some(Duration::from_secs(12)));
+        assert_eq!(advised_delay(429, &headers), Some(Duration::from_secs(12)));
         headers.insert("retry-after", HeaderValue::from_static("soon"));
-        assert_eq!(advised_delay(&headers), Some(Duration::from_secs(12)));
-        assert_eq!(advised_delay(&HeaderMap::new()), None);
+        assert_eq!(advised_delay(429, &headers), Some(Duration::from_secs(12)));
+        assert_eq!(advised_delay(429, &HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn advice_counts_only_where_the_status_gives_it_meaning() {
+        // jambonz sends its window's RateLimit-* headers on every answer.
+        let mut window = HeaderMap::new();
+        window.insert("ratelimit-reset", HeaderValue::from_static("290"));
+        for status in [200, 201, 204, 400, 422, 500, 502, 503, 504] {
+            assert_eq!(advised_delay(status, &window), None, "{status}");
+        }
+        let mut retry = HeaderMap::new();
+        retry.insert("retry-after", HeaderValue::from_static("3"));
+        assert_eq!(advised_delay(503, &retry), Some(Duration::from_secs(3)));
+        for status in [200, 400, 409, 422, 500, 502, 504] {
+            assert_eq!(advised_delay(status, &retry), None, "{status}");
+        }
     }
 }

@@ -116,7 +116,10 @@ impl UserProvisioner for EceClient {
             return Err(Error::invalid_input("id", "must not be empty"));
         }
         if change.is_empty() {
-            return Ok(UpdateOutcome::Applied);
+            return Err(Error::invalid_input(
+                "update",
+                "names no change ECE can apply; set at least one field",
+            ));
         }
         let (user, raw) = self.update_raw(id.as_str(), &change, options).await?;
         Ok(UpdateOutcome::Updated(to_portable(user, raw)))

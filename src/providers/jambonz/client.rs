@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, Error, Result};
 use crate::http::{ApiRequest, HttpCore};
 use crate::options::RequestOptions;
+use crate::patch::Patch;
 use crate::provisioner::Provider;
 
 use super::builder::JambonzBuilder;
@@ -112,15 +113,23 @@ impl JambonzClient {
         Ok((user, raw))
     }
 
-    /// `PUT /Users/{user_sid}` (204). Repeated after a timeout, reset or 502/503/504
-    /// like every PUT; if the repeat answers the server's 500 for an unchanged value,
-    /// the earlier attempt was applied and the call succeeds.
+    /// `PUT /Users/{user_sid}` (204). The server applies every field the body names:
+    /// `name`, `email`, passwords, `is_active` and `force_change` (`true` or `false`),
+    /// the account and service provider, and `is_view_only` (always sent, because
+    /// leaving it out removes view-only). A change that leaves a value as it was is
+    /// answered 204 too.
+    ///
+    /// Repeated after a timeout, reset or 5xx like every PUT, except a password change
+    /// by `old_password`/`new_password`: once applied, its repeat would be refused (the
+    /// old password no longer matches), so it is sent once and an uncertain outcome is
+    /// reported ([`Error::is_outcome_unknown`]).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] before sending for what the server would refuse: an
-    /// `old_password`/`new_password` without the other, a name change together with a
-    /// password change, or nothing the server applies (it applies `name`, `email`,
-    /// passwords, and `is_active`/`force_change` only when `true`).
+    /// [`Error::InvalidInput`] before sending for what the server refuses or silently
+    /// skips: a blank `name` or malformed `email`, an `old_password`/`new_password`
+    /// without the other, a new password equal to the old one, a name change together
+    /// with a password change, a password outside the policy, and clearing
+    /// `account_sid` or `service_provider_sid` (the server never promotes a user).
     /// [`Error::NotFound`] for an unknown sid; [`Error::PermissionDenied`] for a wrong
     /// `old_password`.
     pub async fn update(
@@ -131,29 +140,35 @@ impl JambonzClient {
     ) -> Result<()> {
         self.check_update(change)?;
         let sid = user_sid.to_string();
-        let call = ApiRequest::new(Method::PUT, &[USERS, &sid])
+        let mut call = ApiRequest::new(Method::PUT, &[USERS, &sid])
             .json(Provider::Jambonz, change)?
             .scrub_also(change.old_password.as_ref())
             .scrub_also(change.new_password.as_ref())
             .scrub_also(change.initial_password.as_ref())
-            .map_error(|err| err.reclassify(is_unknown_sid_on_update, Error::NotFound))
-            .done_on_repeat(|err| err.api_error().is_some_and(is_unchanged_value));
+            .map_error(|err| err.reclassify(is_unknown_sid_on_update, Error::NotFound));
+        if change.new_password.is_some() {
+            call = call.send_once();
+        }
         self.http.send(call, options).await?;
         Ok(())
     }
 
-    /// `DELETE /Users/{user_sid}` (204). The server answers 204 for an unknown sid too;
-    /// the portable [`delete_user`](crate::UserProvisioner::delete_user) checks first.
+    /// `DELETE /Users/{user_sid}` (204), after reading the user: the server answers 204
+    /// for an unknown sid when two or more administrators exist and a 500 when exactly
+    /// one does, so an unknown sid is [`Error::NotFound`] either way, as in the portable
+    /// [`delete_user`](crate::UserProvisioner::delete_user).
     pub async fn delete(&self, user_sid: &Uuid, options: &RequestOptions) -> Result<()> {
+        self.fetch_user(user_sid, options).await?;
         let sid = user_sid.to_string();
-        self.http
-            .send(ApiRequest::new(Method::DELETE, &[USERS, &sid]), options)
-            .await?;
+        let call = ApiRequest::new(Method::DELETE, &[USERS, &sid])
+            .map_error(|err| err.reclassify(is_unknown_sid_on_delete, Error::NotFound));
+        self.http.send(call, options).await?;
         Ok(())
     }
 
     /// `GET /Users`: every user the token may see, in no stable order. The server's
-    /// 500 for "no users" is returned as an empty list.
+    /// 500 for "no users" (an account token whose account has none) is returned as an
+    /// empty list.
     pub async fn list(&self, options: &RequestOptions) -> Result<Vec<UserSummary>> {
         // The "no users" 500 is an answer, not a failure: mapped before the retry
         // decision so it is not retried.
@@ -179,6 +194,8 @@ impl JambonzClient {
     }
 
     pub(crate) fn check_update(&self, change: &UpdateUser) -> Result<()> {
+        // The server skips an empty name or email without a word (`if (name)`), so a
+        // blank one would report success for a change never made.
         if let Some(name) = &change.name {
             validate::name("name", name)?;
         }
@@ -198,11 +215,18 @@ impl JambonzClient {
                     "required with new_password",
                 ))
             }
-            (Some(_), Some(new)) => {
+            (Some(old), Some(new)) => {
                 if change.name.is_some() {
                     return Err(Error::invalid_input(
                         "name",
                         "jambonz cannot change name and password in one update; send two",
+                    ));
+                }
+                if old.expose() == new.expose() {
+                    return Err(Error::invalid_input(
+                        "new_password",
+                        "must differ from old_password (jambonz answers 500 'new password \
+                         cannot be your old password')",
                     ));
                 }
                 self.password_policy.check("new_password", new)?;
@@ -212,18 +236,17 @@ impl JambonzClient {
         if let Some(password) = &change.initial_password {
             self.password_policy.check("initial_password", password)?;
         }
-        let applies_something = change.name.is_some()
-            || change.email.is_some()
-            || change.new_password.is_some()
-            || change.initial_password.is_some()
-            || change.is_active == Some(true)
-            || change.force_change == Some(true);
-        if !applies_something {
-            return Err(Error::invalid_input(
-                "update",
-                "jambonz answers 400 'no updates requested' unless the update sets name, \
-                 email, a password, or is_active/force_change to true",
-            ));
+        for (field, patch) in [
+            ("account_sid", &change.account_sid),
+            ("service_provider_sid", &change.service_provider_sid),
+        ] {
+            if matches!(patch, Patch::Clear) {
+                return Err(Error::invalid_input(
+                    field,
+                    "jambonz cannot clear it: the server refuses to promote a user \
+                     (400 'user may not be promoted')",
+                ));
+            }
         }
         Ok(())
     }
@@ -249,10 +272,10 @@ fn is_unknown_sid_on_update(api: &ApiError) -> bool {
     api.status == 400 && message_has(api, "does not exist")
 }
 
-/// The server's 500 for a value equal to the stored one (MySQL reports no changed row):
-/// on a repeat after an attempt that may have been applied, the change is in place.
-fn is_unchanged_value(api: &ApiError) -> bool {
-    api.status == 500 && message_has(api, "database update failed")
+/// The server's 500 for an unknown sid when exactly one administrator exists (it reads
+/// a property of the missing row).
+fn is_unknown_sid_on_delete(api: &ApiError) -> bool {
+    api.status == 500 && message_has(api, "reading 'user_sid'")
 }
 
 fn is_empty_list(api: &ApiError) -> bool {
@@ -264,12 +287,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_unchanged_value_answer_is_told_from_other_server_errors() {
-        let unchanged = ApiError::new(Provider::Jambonz, 500, "database update failed");
-        assert!(is_unchanged_value(&unchanged));
+    fn the_delete_500_for_an_unknown_sid_is_told_from_other_server_errors() {
+        let unknown = ApiError::new(
+            Provider::Jambonz,
+            500,
+            "Cannot read properties of undefined (reading 'user_sid')",
+        );
+        assert!(is_unknown_sid_on_delete(&unknown));
         let other = ApiError::new(Provider::Jambonz, 500, "failure retrieving user");
-        assert!(!is_unchanged_value(&other));
-        let not_500 = ApiError::new(Provider::Jambonz, 400, "database update failed");
-        assert!(!is_unchanged_value(&not_500));
+        assert!(!is_unknown_sid_on_delete(&other));
     }
 }

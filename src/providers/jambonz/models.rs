@@ -101,7 +101,8 @@ pub struct JambonzUser {
     /// Whether the user must change the password at next login.
     #[serde(default, deserialize_with = "flag")]
     pub force_change: Option<bool>,
-    /// `admin`, `service_provider` or `account`, where the server says.
+    /// The stored `scope` column (`read-write` on v0.9.6), not the computed level the
+    /// list reports.
     #[serde(default)]
     pub scope: Option<String>,
     /// Whether the email address is confirmed.
@@ -135,7 +136,9 @@ pub struct UserSummary {
     /// Email address.
     #[serde(default)]
     pub email: Option<String>,
-    /// `admin`, `service_provider` or `account`.
+    /// The level the server computes: `account` when both `account_sid` and
+    /// `service_provider_sid` are set, `service_provider` with only the latter, else
+    /// `admin` (so a user created with only an `account_sid` is listed as `admin`).
     #[serde(default)]
     pub scope: Option<String>,
     /// Whether the user must change the password at next login.
@@ -164,7 +167,8 @@ pub struct UserSummary {
 /// Body of `PUT /v1/Users/{user_sid}`.
 ///
 /// `is_view_only` is always sent because the server removes the view-only permission
-/// when it is missing. [`JambonzClient::update`](super::JambonzClient::update)
+/// when it is missing; with it present the server applies every field named, so even
+/// `UpdateUser::new(true)` alone is a change (it sets view-only). [`JambonzClient::update`](super::JambonzClient::update)
 /// refuses, before sending, what the server would refuse: see the module docs.
 ///
 /// ```
@@ -203,18 +207,19 @@ pub struct UpdateUser {
         serialize_with = "Secret::serialize_exposed_opt"
     )]
     pub initial_password: Option<Secret>,
-    /// Activates the account (the server applies only `true`).
+    /// Activates (`true`) or deactivates (`false`) the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-    /// Requires a password change at next login (the server applies only `true`).
+    /// Requires (`true`) or no longer requires (`false`) a password change at next login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_change: Option<bool>,
     /// Whether the user may only view. Always sent.
     pub is_view_only: bool,
-    /// Moves the user to another account, or clears it.
+    /// Moves the user to another account of the same service provider. `Clear` is
+    /// refused before sending: the server never promotes a user.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub account_sid: Patch<Uuid>,
-    /// Moves the user to another service provider, or clears it.
+    /// Moves the user to another service provider. `Clear` is refused before sending.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub service_provider_sid: Patch<Uuid>,
 }

@@ -111,76 +111,41 @@ impl UserProvisioner for JambonzClient {
         let force_change = attributes.bool("force_change")?;
         let account_sid = uuid_attribute(&attributes, "account_sid")?;
         let service_provider_sid = uuid_attribute(&attributes, "service_provider_sid")?;
-        if update.enabled == Some(false) {
-            return Err(Error::unsupported(
-                Provider::Jambonz,
-                "enabled",
-                "the jambonz server applies is_active only when true, so a user cannot be \
-                 disabled through the API",
-            ));
-        }
-        let password = match &update.password {
-            None => None,
-            Some(change) => {
-                let current = change.current.clone().ok_or_else(|| {
-                    Error::invalid_input(
-                        "password.current",
-                        "jambonz needs the current password to set a new one",
-                    )
-                })?;
-                if update.username.is_some() {
-                    return Err(Error::invalid_input(
-                        "username",
-                        "jambonz cannot change name and password in one update; send two",
-                    ));
-                }
-                Some((current, change.new.clone()))
-            }
-        };
-        // Everything that can be refused without the stored row is refused before the
-        // read, so bad input sends nothing.
-        let mut probe = UpdateUser::new(false);
-        probe.name = update.username.clone();
-        probe.email = update.email.clone();
-        probe.is_active = Some(true);
-        if let Some((old, new)) = &password {
-            probe.old_password = Some(old.clone());
-            probe.new_password = Some(new.clone());
-        }
-        self.check_update(&probe)?;
-
-        let (current, _) = self.fetch_user(&sid, options).await?;
-        let mut change =
-            UpdateUser::new(view_only.unwrap_or(current.is_view_only.unwrap_or(false)));
-        // The server answers 500 for a value equal to the stored one, so only real
-        // changes are sent.
-        change.name = update.username.clone().filter(|name| *name != current.name);
-        change.email = update
-            .email
-            .clone()
-            .filter(|email| Some(email) != current.email.as_ref());
-        if let Some((old, new)) = password {
-            change.old_password = Some(old);
-            change.new_password = Some(new);
-        }
-        if update.enabled == Some(true) && current.is_active != Some(true) {
-            change.is_active = Some(true);
-        }
-        if force_change == Some(true) && current.force_change != Some(true) {
-            change.force_change = Some(true);
-        }
-        if let Some(account) = account_sid.filter(|sid| current.account_sid != Some(*sid)) {
+        let mut change = UpdateUser::new(view_only.unwrap_or(false));
+        change.name = update.username.clone();
+        change.email = update.email.clone();
+        change.is_active = update.enabled;
+        change.force_change = force_change;
+        if let Some(account) = account_sid {
             change.account_sid = Patch::Set(account);
         }
-        if let Some(provider) =
-            service_provider_sid.filter(|sid| current.service_provider_sid != Some(*sid))
-        {
+        if let Some(provider) = service_provider_sid {
             change.service_provider_sid = Patch::Set(provider);
         }
-
-        let view_only_changes = Some(change.is_view_only) != current.is_view_only;
-        if change == UpdateUser::new(change.is_view_only) && !view_only_changes {
-            return Ok(UpdateOutcome::Applied);
+        if let Some(password) = &update.password {
+            let current = password.current.clone().ok_or_else(|| {
+                Error::invalid_input(
+                    "password.current",
+                    "jambonz needs the current password to set a new one",
+                )
+            })?;
+            if update.username.is_some() {
+                return Err(Error::invalid_input(
+                    "username",
+                    "jambonz cannot change name and password in one update; send two",
+                ));
+            }
+            change.old_password = Some(current);
+            change.new_password = Some(password.new.clone());
+        }
+        // Everything refusable without the stored row is refused before any request.
+        self.check_update(&change)?;
+        if view_only.is_none() {
+            // The server clears view-only when the body leaves it out, so the stored
+            // value is sent back unless the caller chose one. Read-modify-write: a
+            // concurrent view-only change by another client can be overwritten.
+            let (current, _) = self.fetch_user(&sid, options).await?;
+            change.is_view_only = current.is_view_only.unwrap_or(false);
         }
         JambonzClient::update(self, &sid, &change, options).await?;
         Ok(UpdateOutcome::Applied)
@@ -188,8 +153,6 @@ impl UserProvisioner for JambonzClient {
 
     async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
         let sid = parse_sid("id", id.as_str())?;
-        // jambonz answers 204 for an unknown sid; reading first gives NotFound instead.
-        self.fetch_user(&sid, options).await?;
         JambonzClient::delete(self, &sid, options).await?;
         Ok(DeleteOutcome::Deleted)
     }
