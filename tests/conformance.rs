@@ -10,29 +10,89 @@
     feature = "ece"
 ))]
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use support::JambonzTarget;
 use user_provisioner::testing::{
-    ConnectEmulator, EceEmulator, InMemoryProvisioner, JambonzEmulator, NetSapiensEmulator,
+    ConnectEmulator, EceEmulator, InMemoryProvisioner, NetSapiensEmulator,
 };
 use user_provisioner::{
     CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser, Provider,
     RequestOptions, UpdateOutcome, User, UserId, UserProvisioner, UserUpdate,
 };
 
+/// Generates one test per case for each backend: `<backend>::<case>`. The real jambonz
+/// server's are ignored unless run with `--ignored` and its env file loaded (README).
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        conformance!(@backend in_memory, in_memory, $($case),*);
+        conformance!(@backend jambonz_emulator, jambonz_emulator, $($case),*);
+        conformance!(@backend netsapiens, netsapiens, $($case),*);
+        conformance!(@backend connect, connect, $($case),*);
+        conformance!(@backend ece, ece, $($case),*);
+        mod jambonz_real_server {
+            $(
+                #[tokio::test]
+                #[ignore = "needs the real jambonz server: see README"]
+                async fn $case() {
+                    super::$case(&super::jambonz_real_server().await).await
+                }
+            )*
+        }
+    };
+    (@backend $module:ident, $subject:ident, $($case:ident),*) => {
+        mod $module {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(&super::$subject().await).await
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    create_then_get_returns_the_same_person,
+    a_duplicate_create_is_a_conflict,
+    an_update_is_visible_on_the_next_read,
+    an_update_reports_success_only_after_a_write_was_sent,
+    an_update_that_cannot_be_applied_is_refused_before_any_request,
+    list_pages_reach_every_user_once,
+    delete_removes_the_user,
+    an_unknown_user_is_not_found_everywhere,
+    bad_input_is_refused_before_any_request,
+);
+
 /// One backend under test.
 struct Subject {
     name: &'static str,
     provisioner: Arc<dyn UserProvisioner>,
     /// The `n`th sample person, valid for this provider.
-    person: fn(u32) -> NewUser,
+    person: Box<dyn Fn(u32) -> NewUser + Send + Sync>,
     /// An id in this provider's format that names no user.
     absent_id: UserId,
-    /// Requests the backend has received so far (`None` when it has no wire).
-    requests: Box<dyn Fn() -> Option<usize> + Send + Sync>,
+    /// The methods of the requests the backend has received so far (`None` when it has
+    /// no wire).
+    requests: Box<dyn Fn() -> Option<Vec<String>> + Send + Sync>,
     /// Keeps the emulator alive.
     _emulator: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Subject {
+    fn person(&self, n: u32) -> NewUser {
+        (self.person)(n)
+    }
+
+    /// The methods of the requests sent since `before` requests had been seen.
+    fn sent_since(&self, before: &Option<Vec<String>>) -> Option<Vec<String>> {
+        let now = (self.requests)()?;
+        let skip = before.as_ref().map_or(0, Vec::len);
+        Some(now.into_iter().skip(skip).collect())
+    }
 }
 
 fn person_with_password(n: u32) -> NewUser {
@@ -41,30 +101,43 @@ fn person_with_password(n: u32) -> NewUser {
         .with_password(format!("Str0ngP@ss{n}"))
 }
 
-fn in_memory() -> Subject {
+async fn in_memory() -> Subject {
     Subject {
         name: "in-memory",
         provisioner: Arc::new(InMemoryProvisioner::new()),
-        person: person_with_password,
+        person: Box::new(person_with_password),
         absent_id: UserId::new("mem-999999"),
         requests: Box::new(|| None),
         _emulator: None,
     }
 }
 
-async fn jambonz() -> Subject {
-    let emulator = JambonzEmulator::start().await.expect("jambonz emulator");
-    let provisioner = Arc::new(emulator.client().expect("jambonz client"));
-    let emulator = Arc::new(emulator);
-    let log = Arc::clone(&emulator);
+/// jambonz through the same target description as `tests/jambonz_server.rs`: people
+/// are created in the seeded account, names carry the run's prefix.
+fn jambonz_subject(name: &'static str, target: JambonzTarget) -> Subject {
+    let target = Arc::new(target);
+    let people = Arc::clone(&target);
+    let wire = Arc::clone(&target);
     Subject {
-        name: "jambonz",
-        provisioner,
-        person: person_with_password,
+        name,
+        provisioner: Arc::new(target.client()),
+        person: Box::new(move |n| people.person(n)),
         absent_id: UserId::new("0b7e4f8a-4b7e-4f8a-9c3d-2e5f7b8a9c1d"),
-        requests: Box::new(move || Some(log.server().requests().len())),
-        _emulator: Some(Box::new(emulator)),
+        requests: Box::new(move || Some(wire.seen().into_iter().map(|s| s.method).collect())),
+        _emulator: Some(Box::new(target)),
     }
+}
+
+async fn jambonz_emulator() -> Subject {
+    jambonz_subject("jambonz emulator", JambonzTarget::emulator().await)
+}
+
+async fn jambonz_real_server() -> Subject {
+    jambonz_subject("jambonz real server", JambonzTarget::real().await)
+}
+
+fn methods(server: &user_provisioner::testing::EmulatorServer) -> Vec<String> {
+    server.requests().into_iter().map(|r| r.method).collect()
 }
 
 /// Connect has no password field: the sample person carries none.
@@ -80,9 +153,9 @@ async fn connect() -> Subject {
     Subject {
         name: "connect",
         provisioner,
-        person: person_without_password,
+        person: Box::new(person_without_password),
         absent_id: UserId::new("0b7e4f8a-4b7e-4f8a-9c3d-2e5f7b8a9c1d"),
-        requests: Box::new(move || Some(log.server().requests().len())),
+        requests: Box::new(move || Some(methods(log.server()))),
         _emulator: Some(Box::new(emulator)),
     }
 }
@@ -95,9 +168,9 @@ async fn ece() -> Subject {
     Subject {
         name: "ece",
         provisioner,
-        person: person_with_password,
+        person: Box::new(person_with_password),
         absent_id: UserId::new("nobody-here"),
-        requests: Box::new(move || Some(log.server().requests().len())),
+        requests: Box::new(move || Some(methods(log.server()))),
         _emulator: Some(Box::new(emulator)),
     }
 }
@@ -127,21 +200,11 @@ async fn netsapiens() -> Subject {
     Subject {
         name: "netsapiens",
         provisioner: Arc::new(client),
-        person: netsapiens_person,
+        person: Box::new(netsapiens_person),
         absent_id: UserId::new("9999"),
-        requests: Box::new(move || Some(log.server().requests().len())),
+        requests: Box::new(move || Some(methods(log.server()))),
         _emulator: Some(Box::new(emulator)),
     }
-}
-
-async fn subjects() -> Vec<Subject> {
-    vec![
-        in_memory(),
-        jambonz().await,
-        netsapiens().await,
-        connect().await,
-        ece().await,
-    ]
 }
 
 /// What the provider documents as a duplicate create.
@@ -214,46 +277,40 @@ async fn create_readable(subject: &Subject, user: &NewUser) -> User {
     }
 }
 
-#[tokio::test]
-async fn create_then_get_returns_the_same_person() {
-    for subject in subjects().await {
-        let person = (subject.person)(1);
-        let created = create_readable(&subject, &person).await;
-        let read = subject
-            .provisioner
-            .get_user(&created.id, &options())
-            .await
-            .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
-        assert_eq!(read.id, created.id, "{}", subject.name);
-        assert_eq!(read.email, person.email, "{}", subject.name);
-        if subject.provisioner.capabilities().person_names || read.username.is_some() {
-            assert_eq!(
-                read.username.as_deref(),
-                Some(person.username.as_str()),
-                "{}",
-                subject.name
-            );
-        }
+async fn create_then_get_returns_the_same_person(subject: &Subject) {
+    let person = subject.person(1);
+    let created = create_readable(subject, &person).await;
+    let read = subject
+        .provisioner
+        .get_user(&created.id, &options())
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+    assert_eq!(read.id, created.id, "{}", subject.name);
+    assert_eq!(read.email, person.email, "{}", subject.name);
+    if subject.provisioner.capabilities().person_names || read.username.is_some() {
+        assert_eq!(
+            read.username.as_deref(),
+            Some(person.username.as_str()),
+            "{}",
+            subject.name
+        );
     }
 }
 
-#[tokio::test]
-async fn a_duplicate_create_is_a_conflict() {
-    for subject in subjects().await {
-        let person = (subject.person)(2);
-        let first = create_readable(&subject, &person).await;
-        match duplicate_rule(&subject) {
-            DuplicateRule::Conflict => {
-                let err = subject
-                    .provisioner
-                    .create_user(&person, &options())
-                    .await
-                    .expect_err(subject.name);
-                assert!(err.is_conflict(), "{}: {err:?}", subject.name);
-            }
-            DuplicateRule::IdempotencyKeyOnly => {
-                assert_key_only_duplicates(&subject, &person, &first).await
-            }
+async fn a_duplicate_create_is_a_conflict(subject: &Subject) {
+    let person = subject.person(2);
+    let first = create_readable(subject, &person).await;
+    match duplicate_rule(subject) {
+        DuplicateRule::Conflict => {
+            let err = subject
+                .provisioner
+                .create_user(&person, &options())
+                .await
+                .expect_err(subject.name);
+            assert!(err.is_conflict(), "{}: {err:?}", subject.name);
+        }
+        DuplicateRule::IdempotencyKeyOnly => {
+            assert_key_only_duplicates(subject, &person, &first).await
         }
     }
 }
@@ -296,166 +353,231 @@ async fn assert_key_only_duplicates(subject: &Subject, person: &NewUser, first: 
     assert_eq!(count().await, before + 2, "{name}");
 }
 
-#[tokio::test]
-async fn an_update_is_visible_on_the_next_read() {
-    for subject in subjects().await {
-        let created = create_readable(&subject, &(subject.person)(3)).await;
-        let update = UserUpdate::new().with_email("changed3@example.com");
-        let outcome = subject
-            .provisioner
-            .update_user(&created.id, &update, &options())
-            .await
-            .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
-        if let UpdateOutcome::Updated(user) = &outcome {
-            assert_eq!(
-                user.email.as_deref(),
-                Some("changed3@example.com"),
-                "{}",
-                subject.name
-            );
-        }
-        let read = match &outcome {
-            // Accepted: the change must become readable, not necessarily at once.
-            UpdateOutcome::Accepted(_) => read_until(&subject, &created.id, |read| {
-                matches!(read, Ok(user) if user.email.as_deref() == Some("changed3@example.com"))
-            })
-            .await
-            .unwrap_or_else(|err| panic!("{}: {err}", subject.name)),
-            _ => subject
-                .provisioner
-                .get_user(&created.id, &options())
-                .await
-                .unwrap_or_else(|err| panic!("{}: {err}", subject.name)),
-        };
+async fn an_update_is_visible_on_the_next_read(subject: &Subject) {
+    let created = create_readable(subject, &subject.person(3)).await;
+    let update = UserUpdate::new().with_email("changed3@example.com");
+    let outcome = subject
+        .provisioner
+        .update_user(&created.id, &update, &options())
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+    if let UpdateOutcome::Updated(user) = &outcome {
         assert_eq!(
-            read.email.as_deref(),
+            user.email.as_deref(),
             Some("changed3@example.com"),
             "{}",
             subject.name
         );
     }
-}
-
-#[tokio::test]
-async fn list_pages_reach_every_user_once() {
-    for subject in subjects().await {
-        let mut ids = Vec::new();
-        for n in 10..15 {
-            ids.push(create_readable(&subject, &(subject.person)(n)).await.id);
-        }
-        let mut seen = Vec::new();
-        let mut request = ListUsers::new().with_page_size(2);
-        let mut pages = 0;
-        loop {
-            let page = subject
-                .provisioner
-                .list_users(&request, &options())
-                .await
-                .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
-            pages += 1;
-            assert!(pages < 20, "{}: paging does not end", subject.name);
-            seen.extend(page.users.into_iter().map(|u| u.id));
-            match page.next {
-                Some(cursor) => request = request.with_cursor(cursor),
-                None => break,
-            }
-        }
-        for id in &ids {
-            assert_eq!(
-                seen.iter().filter(|s| *s == id).count(),
-                1,
-                "{}: {id}",
-                subject.name
-            );
-        }
-        let all = subject
+    let read = match &outcome {
+        // Accepted: the change must become readable, not necessarily at once.
+        UpdateOutcome::Accepted(_) => read_until(subject, &created.id, |read| {
+            matches!(read, Ok(user) if user.email.as_deref() == Some("changed3@example.com"))
+        })
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", subject.name)),
+        _ => subject
             .provisioner
-            .list_all_users(&options())
+            .get_user(&created.id, &options())
             .await
-            .unwrap();
-        assert_eq!(all.len(), seen.len(), "{}", subject.name);
-    }
+            .unwrap_or_else(|err| panic!("{}: {err}", subject.name)),
+    };
+    assert_eq!(
+        read.email.as_deref(),
+        Some("changed3@example.com"),
+        "{}",
+        subject.name
+    );
 }
 
-#[tokio::test]
-async fn delete_removes_the_user() {
-    for subject in subjects().await {
-        let created = create_readable(&subject, &(subject.person)(4)).await;
-        let outcome = subject
+async fn list_pages_reach_every_user_once(subject: &Subject) {
+    let mut ids = Vec::new();
+    for n in 10..15 {
+        ids.push(create_readable(subject, &subject.person(n)).await.id);
+    }
+    let mut seen = Vec::new();
+    let mut request = ListUsers::new().with_page_size(2);
+    let mut pages = 0;
+    loop {
+        let page = subject
             .provisioner
-            .delete_user(&created.id, &options())
+            .list_users(&request, &options())
             .await
             .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
-        let read = match outcome {
-            DeleteOutcome::Deleted => subject.provisioner.get_user(&created.id, &options()).await,
-            // Accepted: the user must disappear, not necessarily at once.
-            DeleteOutcome::Accepted(_) => {
-                read_until(
-                    &subject,
-                    &created.id,
-                    |read| matches!(read, Err(err) if err.is_not_found()),
-                )
-                .await
-            }
-        };
-        let err = read.expect_err(subject.name);
-        assert!(err.is_not_found(), "{}: {err:?}", subject.name);
+        pages += 1;
+        assert!(pages < 20, "{}: paging does not end", subject.name);
+        seen.extend(page.users.into_iter().map(|u| u.id));
+        match page.next {
+            Some(cursor) => request = request.with_cursor(cursor),
+            None => break,
+        }
     }
+    for id in &ids {
+        assert_eq!(
+            seen.iter().filter(|s| *s == id).count(),
+            1,
+            "{}: {id}",
+            subject.name
+        );
+    }
+    let all = subject
+        .provisioner
+        .list_all_users(&options())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), seen.len(), "{}", subject.name);
 }
 
-#[tokio::test]
-async fn an_unknown_user_is_not_found_everywhere() {
-    for subject in subjects().await {
-        let p = &subject.provisioner;
-        let id = &subject.absent_id;
-        let get = p.get_user(id, &options()).await.expect_err(subject.name);
-        assert!(get.is_not_found(), "{}: get: {get:?}", subject.name);
-        let update = p
-            .update_user(
-                id,
-                &UserUpdate::new().with_email("x@example.com"),
-                &options(),
+async fn delete_removes_the_user(subject: &Subject) {
+    let created = create_readable(subject, &subject.person(4)).await;
+    let outcome = subject
+        .provisioner
+        .delete_user(&created.id, &options())
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+    let read = match outcome {
+        DeleteOutcome::Deleted => subject.provisioner.get_user(&created.id, &options()).await,
+        // Accepted: the user must disappear, not necessarily at once.
+        DeleteOutcome::Accepted(_) => {
+            read_until(
+                subject,
+                &created.id,
+                |read| matches!(read, Err(err) if err.is_not_found()),
             )
+            .await
+        }
+    };
+    let err = read.expect_err(subject.name);
+    assert!(err.is_not_found(), "{}: {err:?}", subject.name);
+}
+
+async fn an_unknown_user_is_not_found_everywhere(subject: &Subject) {
+    let p = &subject.provisioner;
+    let id = &subject.absent_id;
+    let get = p.get_user(id, &options()).await.expect_err(subject.name);
+    assert!(get.is_not_found(), "{}: get: {get:?}", subject.name);
+    let update = p
+        .update_user(
+            id,
+            &UserUpdate::new().with_email("x@example.com"),
+            &options(),
+        )
+        .await
+        .expect_err(subject.name);
+    assert!(
+        update.is_not_found(),
+        "{}: update: {update:?}",
+        subject.name
+    );
+    let delete = p.delete_user(id, &options()).await.expect_err(subject.name);
+    assert!(
+        delete.is_not_found(),
+        "{}: delete: {delete:?}",
+        subject.name
+    );
+}
+
+async fn bad_input_is_refused_before_any_request(subject: &Subject) {
+    let before = (subject.requests)();
+    let mut blank = subject.person(5);
+    blank.username = " ".into();
+    let bad_email = subject.person(6).with_email("not-an-email");
+    for user in [blank, bad_email] {
+        let err = subject
+            .provisioner
+            .create_user(&user, &options())
             .await
             .expect_err(subject.name);
         assert!(
-            update.is_not_found(),
-            "{}: update: {update:?}",
-            subject.name
-        );
-        let delete = p.delete_user(id, &options()).await.expect_err(subject.name);
-        assert!(
-            delete.is_not_found(),
-            "{}: delete: {delete:?}",
+            matches!(err, Error::InvalidInput { .. }),
+            "{}: {err:?}",
             subject.name
         );
     }
+    assert_eq!(
+        (subject.requests)(),
+        before,
+        "{}: something was sent",
+        subject.name
+    );
 }
 
-#[tokio::test]
-async fn bad_input_is_refused_before_any_request() {
-    for subject in subjects().await {
-        let before = (subject.requests)();
-        let mut blank = (subject.person)(5);
-        blank.username = " ".into();
-        let bad_email = (subject.person)(6).with_email("not-an-email");
-        for user in [blank, bad_email] {
-            let err = subject
-                .provisioner
-                .create_user(&user, &options())
-                .await
-                .expect_err(subject.name);
-            assert!(
-                matches!(err, Error::InvalidInput { .. }),
-                "{}: {err:?}",
-                subject.name
-            );
-        }
-        assert_eq!(
-            (subject.requests)(),
-            before,
-            "{}: something was sent",
+/// A write among `methods`: what an update must have sent before it reports success.
+fn has_write(methods: &[String]) -> bool {
+    methods
+        .iter()
+        .any(|method| matches!(method.as_str(), "PUT" | "PATCH" | "POST"))
+}
+
+async fn an_update_reports_success_only_after_a_write_was_sent(subject: &Subject) {
+    let p = &subject.provisioner;
+    let created = create_readable(subject, &subject.person(20)).await;
+    let email = "acknowledged20@example.com";
+    let before = (subject.requests)();
+    let outcome = p
+        .update_user(&created.id, &UserUpdate::new().with_email(email), &options())
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+    if let Some(sent) = subject.sent_since(&before) {
+        assert!(
+            has_write(&sent),
+            "{}: {outcome:?} after sending only {sent:?}",
             subject.name
         );
     }
+    let read = read_until(subject, &created.id, |read| {
+        matches!(read, Ok(user) if user.email.as_deref() == Some(email))
+    })
+    .await;
+    assert!(read.is_ok(), "{}", subject.name);
+}
+
+async fn an_update_that_cannot_be_applied_is_refused_before_any_request(subject: &Subject) {
+    let p = &subject.provisioner;
+    let created = create_readable(subject, &subject.person(21)).await;
+    let caps = p.capabilities();
+    let provider = p.provider();
+    let mut refusals: Vec<(UserUpdate, String)> =
+        vec![(UserUpdate::new(), "update".to_owned())];
+    if !caps.roles {
+        refusals.push((UserUpdate::new().with_roles(["viewer"]), "roles".into()));
+    }
+    if !caps.phone {
+        refusals.push((UserUpdate::new().with_phone("+15551234567"), "phone".into()));
+    }
+    if !caps.display_name {
+        refusals.push((
+            UserUpdate::new().with_display_name("Someone"),
+            "display_name".into(),
+        ));
+    }
+    if provider != Provider::InMemory {
+        let key = format!("{}.no_such_setting", provider.key());
+        refusals.push((UserUpdate::new().with_attribute(key.clone(), 1), key));
+    }
+    let before = (subject.requests)();
+    for (update, field) in refusals {
+        let err = p
+            .update_user(&created.id, &update, &options())
+            .await
+            .expect_err(subject.name);
+        let named = match &err {
+            Error::InvalidInput { field, reason } | Error::Unsupported { field, reason, .. } => {
+                assert!(!reason.is_empty(), "{}: no reason", subject.name);
+                field.clone()
+            }
+            other => panic!("{}: {field}: {other:?}", subject.name),
+        };
+        assert!(
+            named.contains(&field),
+            "{}: refused naming {named:?}, not {field:?}",
+            subject.name
+        );
+    }
+    assert_eq!(
+        (subject.requests)(),
+        before,
+        "{}: something was sent",
+        subject.name
+    );
 }

@@ -256,6 +256,7 @@ impl UserProvisioner for InMemoryProvisioner {
         update: &UserUpdate,
         _options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
+        update.check_unsupported(Provider::InMemory, &[])?;
         if let Some(username) = &update.username {
             validate::required_text("username", username)?;
         }
