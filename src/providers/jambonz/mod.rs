@@ -12,48 +12,66 @@
 //! with the typed models of [`models`], and implements [`UserProvisioner`](crate::UserProvisioner).
 //!
 //! # What the server really does, and how this client copes
-//! Facts from the vendor's API reference and the open-source `jambonz-api-server`:
+//! Observed on the real open-source jambonz-api-server v0.9.6, which the crate's tests run
+//! against (`tests/jambonz_server.rs`; the same test functions run against
+//! `testing::JambonzEmulator` too):
 //! - **Create** answers `201 {"user_sid"}` (the reference says 200; any 2xx is
 //!   accepted). There is no idempotency key, so a create is sent once: after a timeout,
-//!   reset or 5xx the error reports an unknown outcome ([`Error::is_outcome_unknown`](crate::Error::is_outcome_unknown))
-//!   and the create is **not** re-sent. A duplicate `name` or `email` is `422` →
-//!   [`Error::Conflict`](crate::Error::Conflict). Older servers answered a duplicate
-//!   email with a plain-text `403`, which surfaces as `PermissionDenied`.
-//! - A create **without `initial_password` crashes the server**, so the client refuses
-//!   to build one; unknown body fields become SQL columns (500), so only documented
-//!   fields are ever sent.
+//!   a reset or an uncertain server error the error reports an unknown outcome
+//!   ([`Error::is_outcome_unknown`](crate::Error::is_outcome_unknown)), the user is looked
+//!   up by name and email, and the create is **not** re-sent. A duplicate `name` or
+//!   `email` is `422 {"msg":"invalid username or email"}` →
+//!   [`Error::Conflict`](crate::Error::Conflict). The server's check is not atomic: two
+//!   concurrent creates of one name can both succeed.
+//! - A create **without `initial_password` crashes the server**, so the client cannot
+//!   build one; unknown body fields become SQL columns (500), so only documented fields
+//!   are ever sent. A password outside 8..=20 characters is `400` (checked locally by
+//!   [`PasswordPolicy`]); an unknown `account_sid` is a 500 and stores nothing.
 //! - **Get** of an unknown sid answers `500 failure retrieving user`; the client
 //!   reports [`Error::NotFound`](crate::Error::NotFound), keeping status 500 in the
-//!   [`ApiError`](crate::ApiError). Flags come back as `0`/`1` or booleans; both decode.
-//! - **Update** (`PUT`, `204`): always send `is_view_only` (leaving it out removes the
-//!   view-only permission); a password change needs `old_password` and `new_password`
-//!   (wrong old password: 403) and cannot be combined with a name change; a value equal
-//!   to the stored one gives `500 database update failed`; `is_active`/`force_change` are
-//!   applied only when `true`, and an update with nothing else is `400 no updates
-//!   requested`. [`UpdateUser`] is checked for all of these before sending. An unknown
-//!   sid is `400 ... user_sid does not exist` (404 on older servers) → `NotFound`.
-//! - **Delete** answers `204` even for an unknown sid; the portable
-//!   [`delete_user`](crate::UserProvisioner::delete_user) reads the user first so that an
-//!   unknown id is `NotFound` everywhere. Deleting the last admin is refused by the server.
-//! - **List** returns every user in no stable order, and `500` when there are none for a
-//!   service-provider token (the client returns an empty list). The portable
+//!   [`ApiError`](crate::ApiError). `is_active`, `force_change` and `email_validated`
+//!   come back as `0`/`1`, `is_view_only` as a boolean; both decode. `scope` is the
+//!   stored column (`read-write`), while the list computes `admin` /
+//!   `service_provider` / `account`.
+//! - **Update** (`PUT`, `204`): the server applies every field the body names, `true`
+//!   and `false` alike (`is_active: false` deactivates, `force_change: false` clears
+//!   force-change), and a value equal to the stored one is a 204 too. `is_view_only` is
+//!   always sent, because leaving it out removes view-only; with it present the server
+//!   never answers `400 no updates requested`. A password change needs `old_password`
+//!   and `new_password` (wrong old password: plain-text `403 Forbidden`; new equal to old:
+//!   500, refused locally), cannot be combined with a name change, and clears
+//!   force-change. Clearing `account_sid` or `service_provider_sid` is refused by the
+//!   server (no promotion) and so locally. The server does **not** check that a new
+//!   name or email is unique: an update can give two users one email. An unknown sid is
+//!   `400 ... user_sid does not exist` → `NotFound`.
+//! - **Delete** of an unknown sid answers `204` when the server has two or more active
+//!   administrators and `500 Cannot read properties of undefined (reading 'user_sid')`
+//!   when it has exactly one; [`JambonzClient::delete`] reads the user first, so an
+//!   unknown sid is `NotFound` either way. Deleting the only active administrator is
+//!   `400 Bad request`.
+//! - **List** returns every user the token may see in no stable order, and `500 failure
+//!   retrieving users list` when there are none (an account token whose account has no
+//!   users); the client returns an empty list. The portable
 //!   [`list_users`](crate::UserProvisioner::list_users) sorts by `user_sid` and pages on
 //!   the client side with a `user_sid` cursor, so pages are stable across calls.
-//! - Errors are `{"msg": "..."}` ([`JambonzErrorBody`]), except 401 and some 403s, which
-//!   are plain text; both become an [`ApiError`](crate::ApiError) with the text as message.
-//! - Rate limiting answers 429 with `RateLimit-Reset`, which the retry policy honours.
-//!
+//! - Errors are `{"msg": "..."}` ([`JambonzErrorBody`]), except 401 (`Unauthorized`, with
+//!   `WWW-Authenticate: Bearer realm="Users"`) and some 403s, which are plain text; both
+//!   become an [`ApiError`](crate::ApiError) with the text as message.
+//! - **Rate limits**: every answer carries express-rate-limit's `RateLimit-Policy`,
+//!   `-Limit`, `-Remaining` and `-Reset` (the seconds to the end of the window). Only a
+//!   `429` makes them retry advice; on a 201, 422 or 500 they are ignored.
+
 //! # Portable mapping
 //! | portable | jambonz |
 //! | --- | --- |
 //! | `username` | `name` |
 //! | `email` (required) | `email` |
 //! | `password` (required on create) | `initial_password`; on update `new_password` + `old_password` ([`PasswordChange::current`](crate::PasswordChange::current)) |
-//! | `enabled` | `is_active` (default `true`; jambonz cannot disable through an update) |
+//! | `enabled` | `is_active` (default `true`) |
 //! | attribute `jambonz.account_sid` | `account_sid` (UUID) |
 //! | attribute `jambonz.service_provider_sid` | `service_provider_sid` (UUID) |
 //! | attribute `jambonz.is_view_only` | `is_view_only` (bool, default `false`) |
-//! | attribute `jambonz.force_change` | `force_change` (bool, default `true`) |
+//! | attribute `jambonz.force_change` | `force_change` (bool, default `true` on create) |
 //!
 //! Names, display name, phone, roles and metadata have no jambonz field and are refused
 //! unless the request chose [`UnsupportedFields::Ignore`](crate::UnsupportedFields::Ignore).
