@@ -515,7 +515,11 @@ async fn an_update_reports_success_only_after_a_write_was_sent(subject: &Subject
     let email = "acknowledged20@example.com";
     let before = (subject.requests)();
     let outcome = p
-        .update_user(&created.id, &UserUpdate::new().with_email(email), &options())
+        .update_user(
+            &created.id,
+            &UserUpdate::new().with_email(email),
+            &options(),
+        )
         .await
         .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
     if let Some(sent) = subject.sent_since(&before) {
@@ -525,9 +529,11 @@ async fn an_update_reports_success_only_after_a_write_was_sent(subject: &Subject
             subject.name
         );
     }
-    let read = read_until(subject, &created.id, |read| {
-        matches!(read, Ok(user) if user.email.as_deref() == Some(email))
-    })
+    let read = read_until(
+        subject,
+        &created.id,
+        |read| matches!(read, Ok(user) if user.email.as_deref() == Some(email)),
+    )
     .await;
     assert!(read.is_ok(), "{}", subject.name);
 }
@@ -537,8 +543,7 @@ async fn an_update_that_cannot_be_applied_is_refused_before_any_request(subject:
     let created = create_readable(subject, &subject.person(21)).await;
     let caps = p.capabilities();
     let provider = p.provider();
-    let mut refusals: Vec<(UserUpdate, String)> =
-        vec![(UserUpdate::new(), "update".to_owned())];
+    let mut refusals: Vec<(UserUpdate, String)> = vec![(UserUpdate::new(), "update".to_owned())];
     if !caps.roles {
         refusals.push((UserUpdate::new().with_roles(["viewer"]), "roles".into()));
     }

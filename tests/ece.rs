@@ -568,14 +568,18 @@ async fn portable_update_maps_to_a_merge_patch_and_returns_the_user() {
 }
 
 #[tokio::test]
-async fn a_portable_update_with_nothing_to_change_sends_nothing() {
+async fn a_portable_update_with_nothing_for_ece_is_refused_before_sending() {
     let (server, client) = setup().await;
+    // Another provider's attribute only: nothing ECE could apply, so no success.
     let update = UserUpdate::new().with_attribute("jambonz.is_view_only", true);
-    let outcome = client
+    let err = client
         .update_user(&UserId::new("jdoe"), &update, &options())
         .await
-        .unwrap();
-    assert_eq!(outcome, UpdateOutcome::Applied);
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "update"),
+        "{err:?}"
+    );
     assert!(requests(&server).await.is_empty());
 }
 

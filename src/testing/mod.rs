@@ -25,7 +25,7 @@
 //! let err = client.create_user(&person, &RequestOptions::new()).await.unwrap_err();
 //! assert!(err.is_outcome_unknown());
 //! assert_eq!(jambonz.server().count("POST", "/v1/Users"), 1); // never re-sent
-//! assert_eq!(jambonz.user_count(), 1);
+//! assert_eq!(jambonz.user_count(), 2); // the seeded `admin` and ada
 //! # }
 //! ```
 
