@@ -32,23 +32,51 @@
 //!   in `Debug`, `Display` or error text, and never follow a redirect.
 //!
 //! # Example
-//! ```no_run
-//! use user_provisioner::providers::jambonz::JambonzBuilder;
+//! One person on two providers through the portable trait. This runs as it is, on the
+//! crate's local emulators (the `testing` feature); against real providers, build the
+//! clients with their builders instead (`JambonzBuilder::from_env()`, ...).
+//! ```
+//! # #[cfg(all(feature = "testing", feature = "jambonz", feature = "ece"))]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), user_provisioner::Error> {
+//! use std::sync::Arc;
+//! use user_provisioner::testing::{EceEmulator, JambonzEmulator};
 //! use user_provisioner::{CreateOutcome, NewUser, RequestOptions, UserProvisioner};
 //!
-//! # async fn run() -> Result<(), user_provisioner::Error> {
-//! let jambonz = JambonzBuilder::new()
-//!     .with_base_url("https://api.jambonz.cloud/v1")
-//!     .with_api_key("my-api-key")
-//!     .build()?;
+//! let jambonz = JambonzEmulator::start().await.expect("loopback port");
+//! let ece = EceEmulator::start().await.expect("loopback port");
+//! let backends: Vec<Arc<dyn UserProvisioner>> =
+//!     vec![Arc::new(jambonz.client()?), Arc::new(ece.client()?)];
+//!
 //! let person = NewUser::new("jdoe")
 //!     .with_email("jdoe@example.com")
 //!     .with_password("Str0ngP@ss!");
-//! if let CreateOutcome::Created(user) = jambonz.create_user(&person, &RequestOptions::new()).await? {
-//!     println!("jambonz user {}", user.id);
+//! for backend in &backends {
+//!     match backend.create_user(&person, &RequestOptions::new()).await? {
+//!         CreateOutcome::Created(user) => println!("{}: created {}", backend.provider(), user.id),
+//!         CreateOutcome::Accepted(_) => println!("{}: accepted", backend.provider()),
+//!         // More outcomes may come: the enum is `#[non_exhaustive]`.
+//!         other => println!("{}: {other:?}", backend.provider()),
+//!     }
 //! }
 //! # Ok(()) }
+//! # #[cfg(not(all(feature = "testing", feature = "jambonz", feature = "ece")))]
+//! # fn main() {}
 //! ```
+//!
+//! # Feature flags
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `jambonz` | yes | [`providers::jambonz`] |
+//! | `netsapiens` | yes | [`providers::netsapiens`] |
+//! | `connect` | yes | [`providers::connect`] |
+//! | `ece` | yes | [`providers::ece`] |
+//! | `rustls` | yes | TLS through rustls |
+//! | `native-tls` | no | TLS through the platform's library (use with `default-features = false`) |
+//! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
+//!
+//! A service that talks to one provider builds only that adapter:
+//! `user-provisioner = { version = "0.1", default-features = false, features = ["rustls", "ece"] }`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
