@@ -75,6 +75,16 @@
 //! | `native-tls` | no | TLS through the platform's library (use with `default-features = false`) |
 //! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
 //!
+//! # Public dependencies
+//! Types of these crates appear in the API, and each is re-exported at the crate root,
+//! so code that names them can use the crate's own copy (`user_provisioner::reqwest::Client`)
+//! instead of matching versions by hand:
+//! [`reqwest`] (a custom client: [`ClientOptions::with_reqwest_client`]),
+//! [`serde_json`] (raw answers, metadata, attributes), [`chrono`] (timestamps),
+//! [`uuid`] (jambonz and Connect ids), [`url`] (base URLs) and [`async_trait`](macro@async_trait) (to
+//! implement [`UserProvisioner`]). A major release of any of them is a major release of
+//! this crate.
+//!
 //! A service that talks to one provider builds only that adapter:
 //! `user-provisioner = { version = "0.1", default-features = false, features = ["rustls", "ece"] }`.
 #![forbid(unsafe_code)]
@@ -116,6 +126,14 @@ pub mod providers;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+
+/// Re-exported so that `#[user_provisioner::async_trait]` implements [`UserProvisioner`]
+/// (and decorators of it) outside this crate without a dependency of your own.
+pub use async_trait::async_trait;
+// The crates whose types appear in this crate's API, re-exported so that a caller uses
+// exactly the versions the crate was built with (a `reqwest::Client` of another reqwest
+// release is a different type): see "Public dependencies" on the front page.
+pub use {chrono, reqwest, serde_json, url, uuid};
 
 pub use error::{ApiError, CreateLookup, Error, ProviderErrorDetail, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};
