@@ -89,7 +89,7 @@ pub mod providers;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
-pub use error::{ApiError, CreateLookup, Error, ProviderErrorDetail, Result};
+pub use error::{ApiError, CreateLookup, Error, ProviderErrorDetail, Resend, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
