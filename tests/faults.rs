@@ -597,3 +597,73 @@ async fn connect_fault_matrix() {
 async fn ece_fault_matrix() {
     matrix(Adapter::Ece).await;
 }
+
+/// An asynchronous NetSapiens create whose user the server stores, then answers 503,
+/// becomes readable only after the visibility delay: the lookup polls within the call's
+/// deadline and finds it, instead of answering `NotFound` at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn netsapiens_lookup_waits_out_the_visibility_delay() {
+    const DELAY: Duration = Duration::from_millis(600);
+    let emulator = NetSapiensEmulator::start()
+        .await
+        .unwrap()
+        .with_visibility_delay(DELAY);
+    let slept = Arc::new(Mutex::new(Vec::new()));
+    let client = emulator
+        .builder()
+        .with_client_options(fast_options(&slept))
+        .with_synchronous_creates(false)
+        .build()
+        .unwrap();
+    let users = "/ns-api/v2/domains/~/users";
+    let person = |n: u32| {
+        NewUser::new(format!("late{n}"))
+            .with_email(format!("late{n}@example.com"))
+            .with_names("Ada", "Lovelace")
+            .with_attribute("netsapiens.extension", format!("{}", 4000 + n))
+    };
+
+    // Stored, then 503: found once visible, one POST, one user.
+    emulator
+        .server()
+        .inject(FaultRule::new(Fault::ActThenRespond(503)).on("POST", users));
+    let started = Instant::now();
+    let err = client
+        .create_user(&person(1), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() >= DELAY, "{:?}", started.elapsed());
+    match &err {
+        Error::OutcomeUnknown {
+            lookup: CreateLookup::Found(user),
+            ..
+        } => assert_eq!(user.id.as_str(), "4001"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.resend(), Some(user_provisioner::Resend::LookUpFirst));
+    assert_eq!(emulator.server().count("POST", users), 1);
+    assert_eq!(emulator.user_count(), 1);
+
+    // Refused without acting, with a call deadline shorter than the visibility window:
+    // "not visible yet", never a premature NotFound.
+    emulator
+        .server()
+        .inject(FaultRule::new(Fault::status(503)).on("POST", users));
+    let short = RequestOptions::new().with_timeout(Duration::from_millis(800));
+    let started = Instant::now();
+    let err = client.create_user(&person(2), &short).await.unwrap_err();
+    let elapsed = started.elapsed();
+    match &err {
+        Error::OutcomeUnknown {
+            lookup: CreateLookup::NotVisibleYet { waited },
+            ..
+        } => assert!(*waited >= Duration::from_millis(500), "{waited:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "bounded by the call: {elapsed:?}"
+    );
+    assert!(err.to_string().contains("visible yet"), "{err}");
+    assert_eq!(emulator.user_count(), 1);
+}
