@@ -836,6 +836,76 @@ mod tests {
     }
 
     #[test]
+    fn redirect_display_shows_the_location_without_debug_quoting() {
+        let to = |location: Option<&str>| Error::Redirect {
+            provider: Provider::Jambonz,
+            status: 307,
+            location: location.map(str::to_owned),
+        };
+        assert_eq!(
+            to(Some("http://elsewhere.example/x")).to_string(),
+            "jambonz answered with redirect 307 to http://elsewhere.example/x; redirects \
+             are not followed"
+        );
+        assert_eq!(
+            to(None).to_string(),
+            "jambonz answered with redirect 307; redirects are not followed"
+        );
+    }
+
+    #[test]
+    fn every_5xx_and_408_leave_a_create_unknown() {
+        for status in [500, 501, 502, 503, 504, 599] {
+            assert!(Error::Server(api(status)).is_outcome_unknown(), "{status}");
+        }
+        assert!(Error::Api(api(408)).is_outcome_unknown());
+        assert!(!Error::Api(api(400)).is_outcome_unknown());
+        assert!(!Error::Conflict(api(409)).is_outcome_unknown());
+    }
+
+    #[test]
+    fn resend_advice_follows_the_key() {
+        let key = IdempotencyKey::new("k-1").unwrap();
+        let keyed = Error::Server(api(503)).sent_with_key(Provider::Connect, &key, false);
+        assert!(matches!(keyed, Error::OutcomeUnknown { .. }), "{keyed:?}");
+        assert_eq!(keyed.idempotency_key(), Some(&key));
+        assert_eq!(keyed.resend(), Some(Resend::WithKey(key.clone())));
+        assert!(keyed.to_string().contains("idempotency key k-1"), "{keyed}");
+        // A known outcome keeps its variant and the key; nothing to re-send.
+        let refused = Error::Api(api(400)).sent_with_key(Provider::Connect, &key, false);
+        assert!(matches!(refused, Error::Api(_)), "{refused:?}");
+        assert_eq!(refused.idempotency_key(), Some(&key));
+        assert_eq!(refused.resend(), None);
+        // After an uncertain attempt, even a refusal leaves the outcome unknown.
+        let late = Error::Api(api(400)).sent_with_key(Provider::Connect, &key, true);
+        assert_eq!(late.resend(), Some(Resend::WithKey(key)));
+        // Without a key: look first.
+        assert_eq!(Error::Server(api(500)).resend(), Some(Resend::LookUpFirst));
+    }
+
+    #[test]
+    fn created_unreadable_says_it_was_created() {
+        let err = Error::CreatedUnreadable {
+            provider: Provider::Ece,
+            id: Some(UserId::new("jdoe")),
+            idempotency_key: None,
+            cause: Box::new(Error::ResponseTooLarge {
+                provider: Provider::Ece,
+                status: 200,
+                limit: 10,
+            }),
+        };
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("Elastic Cloud Enterprise created the user jdoe"),
+            "{shown}"
+        );
+        assert_eq!(err.status(), Some(200));
+        assert!(err.is_outcome_unknown());
+        assert_eq!(err.resend(), Some(Resend::LookUpFirst));
+    }
+
+    #[test]
     fn error_stays_small() {
         assert!(
             std::mem::size_of::<Error>() <= 64,

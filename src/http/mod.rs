@@ -126,7 +126,7 @@ impl<'a> ApiRequest<'a> {
     }
 
     /// The error answer that, on a repeat of this request after an earlier attempt
-    /// whose outcome is unknown (timeout, reset after sending, 502/503/504), means the
+    /// whose outcome is unknown (timeout, reset after sending, 5xx, 408), means the
     /// earlier attempt took effect: the call then succeeds with an empty `204` instead
     /// of reporting the echo of its own first attempt. Checked after
     /// [`map_error`](Self::map_error). DELETE has `404` by default.
