@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::idempotency::IdempotencyKey;
 use crate::provisioner::Provider;
+use crate::user::UserId;
 
 /// Shorthand for results whose error is the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -109,11 +111,19 @@ pub enum Error {
     },
 
     /// A create may or may not have happened: the request may have reached the provider
-    /// (timeout, reset, 502/503/504) and the provider cannot deduplicate a repeat, so the
-    /// client did not send it again. Instead it looked the user up by its unique key
-    /// ([`CreateLookup`]); switch that off with
-    /// [`ClientOptions::with_create_recovery`](crate::ClientOptions::with_create_recovery).
-    #[error("{provider} create outcome unknown: {cause}; {lookup}")]
+    /// (timeout, reset, any 5xx, 408) and the client cannot tell whether it acted.
+    ///
+    /// [`Error::resend`] says what to do next:
+    /// - [`Resend::WithKey`] on a provider with idempotency keys (Connect): the client's
+    ///   own retries were used up; send the same create again under that key
+    ///   ([`RequestOptions::with_idempotency_key`](crate::RequestOptions::with_idempotency_key))
+    ///   and the provider answers with the first result instead of creating twice. No
+    ///   lookup is made there (`lookup` is [`CreateLookup::Skipped`]).
+    /// - [`Resend::LookUpFirst`] elsewhere: the provider cannot deduplicate a repeat, so
+    ///   the client did not send it again. Instead it looked the user up by its unique
+    ///   key (`lookup`); switch that off with
+    ///   [`ClientOptions::with_create_recovery`](crate::ClientOptions::with_create_recovery).
+    #[error("{provider} create outcome unknown: {cause}; {lookup}{}", resend_hint(.idempotency_key.as_ref()))]
     OutcomeUnknown {
         /// The provider called.
         provider: Provider,
@@ -121,6 +131,31 @@ pub enum Error {
         cause: Box<Error>,
         /// What the lookup found.
         lookup: CreateLookup,
+        /// The idempotency key every attempt of the create carried, on providers that
+        /// have them.
+        idempotency_key: Option<IdempotencyKey>,
+    },
+
+    /// The provider answered the create with success (2xx), so the user **was
+    /// created**, but neither its answer nor a read-back of the user could be read
+    /// (a truncated, malformed or oversized body, and the lookup or replay failed too).
+    ///
+    /// Do not create the user again: read it by `id` when known, else look it up by
+    /// its unique key (or, with `idempotency_key`, re-send under that key: the provider
+    /// replays its answer). [`Error::is_outcome_unknown`] is true for this error, so code
+    /// that looks before re-creating stays safe.
+    #[error("{provider} created the user{} but its answer could not be read: {cause}", created_id(.id.as_ref()))]
+    CreatedUnreadable {
+        /// The provider called.
+        provider: Provider,
+        /// The new user's id, where known without the answer (a NetSapiens extension,
+        /// an ECE user name).
+        id: Option<UserId>,
+        /// The idempotency key the create was sent under, on providers that have them.
+        idempotency_key: Option<IdempotencyKey>,
+        /// Why the answer could not be read ([`Error::Decode`] or
+        /// [`Error::ResponseTooLarge`] with the 2xx status).
+        cause: Box<Error>,
     },
 
     /// No complete answer arrived in time.
@@ -175,7 +210,8 @@ pub enum Error {
     /// The provider answered with a redirect, which the client never follows so that no
     /// credential travels to another host.
     #[error(
-        "{provider} answered with redirect {status} to {location:?}; redirects are not followed"
+        "{provider} answered with redirect {status}{}; redirects are not followed",
+        redirect_target(.location.as_deref())
     )]
     Redirect {
         /// The provider called.
@@ -260,7 +296,9 @@ impl Error {
             Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
             | Error::Redirect { status, .. } => Some(*status),
-            Error::OutcomeUnknown { cause, .. } => cause.status(),
+            Error::OutcomeUnknown { cause, .. } | Error::CreatedUnreadable { cause, .. } => {
+                cause.status()
+            }
             other => other.api_error().map(|api| api.status),
         }
     }
@@ -308,17 +346,26 @@ impl Error {
         matches!(self, Error::NotFound(_))
     }
 
-    /// A 2xx answer whose body could not be decoded: the provider acted (a create
-    /// created the user) but its reply is unreadable.
+    /// A 2xx answer whose body could not be read (malformed or over the size limit):
+    /// the provider acted (a create created the user) but its reply is unreadable.
     pub(crate) fn is_unreadable_success(&self) -> bool {
-        matches!(self, Error::Decode { status, .. } if (200..300).contains(status))
+        matches!(
+            self,
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. }
+                if (200..300).contains(status)
+        )
     }
 
     /// Whether the request may have reached the provider without the caller learning the
-    /// outcome: for a create, the user may or may not exist now.
+    /// outcome: for a create, the user may or may not exist now. True for timeouts and
+    /// resets after sending, every 5xx and 408 (a server may fail after acting), and
+    /// [`Error::OutcomeUnknown`]; also for [`Error::CreatedUnreadable`], whose user does
+    /// exist, so that code which looks before creating again stays right.
+    ///
+    /// [`Error::resend`] says whether sending the create again is safe.
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
-            Error::OutcomeUnknown { .. } => true,
+            Error::OutcomeUnknown { .. } | Error::CreatedUnreadable { .. } => true,
             Error::Timeout {
                 may_have_reached_server,
                 ..
@@ -327,10 +374,167 @@ impl Error {
                 may_have_reached_server,
                 ..
             } => *may_have_reached_server,
-            Error::Server(api) => matches!(api.status, 502..=504),
+            Error::Server(_) => true,
+            Error::Api(api) => api.status == 408,
             _ => false,
         }
     }
+
+    /// The idempotency key the failed create was sent under, on providers that have
+    /// them (Connect): the caller's
+    /// ([`RequestOptions::with_idempotency_key`](crate::RequestOptions::with_idempotency_key))
+    /// or the one the client generated. Present on every error of a keyed create the
+    /// provider answered or may have acted on (4xx, 5xx, timeouts, resets, retries used
+    /// up); `None` for errors raised before sending and for providers without keys.
+    ///
+    /// ```
+    /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser) {
+    /// use user_provisioner::RequestOptions;
+    ///
+    /// if let Err(err) = p.create_user(user, &RequestOptions::new()).await {
+    ///     if let Some(key) = err.idempotency_key() {
+    ///         eprintln!("create failed; its idempotency key was {key}");
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        match self {
+            Error::OutcomeUnknown {
+                idempotency_key, ..
+            }
+            | Error::CreatedUnreadable {
+                idempotency_key, ..
+            } => idempotency_key.as_ref(),
+            other => other
+                .api_error()
+                .and_then(|api| api.idempotency_key.as_ref()),
+        }
+    }
+
+    /// For a create whose outcome is unknown ([`is_outcome_unknown`](Self::is_outcome_unknown)),
+    /// whether sending it again is safe and how; `None` when the outcome is known (the
+    /// error says what happened).
+    ///
+    /// - [`Resend::WithKey`]: send the same create again under this key; the provider
+    ///   recognises the repeat and answers with the first result.
+    /// - [`Resend::LookUpFirst`]: do not send it again as it is; a repeat could create
+    ///   a second user or answer `Conflict` for the caller's own. Check what the
+    ///   client's lookup found ([`Error::OutcomeUnknown`]'s `lookup`): `Found` means the
+    ///   user exists; `NotFound` means it did not exist after the provider's
+    ///   visibility window, so creating again is reasonable once no request of this
+    ///   create can still be in flight; `NotVisibleYet`, `Failed` or `Skipped` mean
+    ///   read again later before deciding. For [`Error::CreatedUnreadable`] the user
+    ///   exists: read it.
+    ///
+    /// ```
+    /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser) {
+    /// use user_provisioner::{RequestOptions, Resend};
+    ///
+    /// match p.create_user(user, &RequestOptions::new()).await {
+    ///     Ok(outcome) => println!("{outcome:?}"),
+    ///     Err(err) => match err.resend() {
+    ///         Some(Resend::WithKey(key)) => {
+    ///             let again = RequestOptions::new().with_idempotency_key(key);
+    ///             let _ = p.create_user(user, &again).await;
+    ///         }
+    ///         Some(Resend::LookUpFirst) => println!("look before creating again: {err}"),
+    ///         _ => println!("failed: {err}"),
+    ///     },
+    /// }
+    /// # }
+    /// ```
+    pub fn resend(&self) -> Option<Resend> {
+        if !self.is_outcome_unknown() {
+            return None;
+        }
+        Some(match self.idempotency_key() {
+            Some(key) => Resend::WithKey(key.clone()),
+            None => Resend::LookUpFirst,
+        })
+    }
+
+    /// The error of a create sent under `key`, as the caller gets it: one whose outcome
+    /// is unknown (itself, or because an earlier attempt was `uncertain`) becomes
+    /// [`Error::OutcomeUnknown`] with the key; a provider answer keeps the key in its
+    /// [`ApiError`].
+    pub(crate) fn sent_with_key(
+        mut self,
+        provider: Provider,
+        key: &IdempotencyKey,
+        uncertain: bool,
+    ) -> Error {
+        match &mut self {
+            Error::OutcomeUnknown {
+                idempotency_key, ..
+            }
+            | Error::CreatedUnreadable {
+                idempotency_key, ..
+            } => {
+                idempotency_key.get_or_insert_with(|| key.clone());
+                return self;
+            }
+            _ => {}
+        }
+        if let Some(api) = self.api_error_mut() {
+            api.idempotency_key = Some(key.clone());
+        }
+        if uncertain || self.is_outcome_unknown() {
+            return Error::OutcomeUnknown {
+                provider,
+                cause: Box::new(self),
+                lookup: CreateLookup::Skipped,
+                idempotency_key: Some(key.clone()),
+            };
+        }
+        self
+    }
+
+    fn api_error_mut(&mut self) -> Option<&mut ApiError> {
+        match self {
+            Error::Unauthenticated(api)
+            | Error::PermissionDenied(api)
+            | Error::NotFound(api)
+            | Error::Conflict(api)
+            | Error::IdempotencyKeyReused(api)
+            | Error::RateLimited(api)
+            | Error::Server(api)
+            | Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+}
+
+/// Whether re-sending a create whose outcome is unknown is safe; see [`Error::resend`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resend {
+    /// Safe: send the same create again with this key
+    /// ([`RequestOptions::with_idempotency_key`](crate::RequestOptions::with_idempotency_key)).
+    /// The provider answers a repeat with the first result, so at most one user exists.
+    WithKey(IdempotencyKey),
+    /// Not safe: the provider cannot recognise a repeat. Look the user up first (the
+    /// client already did once: see [`CreateLookup`]) and create again only if it is
+    /// still absent once the provider's visibility window has passed.
+    LookUpFirst,
+}
+
+/// `; re-send under idempotency key <key>` when there is one.
+fn resend_hint(key: Option<&IdempotencyKey>) -> String {
+    key.map(|key| format!("; safe to re-send under idempotency key {key}"))
+        .unwrap_or_default()
+}
+
+/// ` <id>` when the id is known.
+fn created_id(id: Option<&UserId>) -> String {
+    id.map(|id| format!(" {id}")).unwrap_or_default()
+}
+
+/// ` to <location>` when the redirect named one.
+fn redirect_target(location: Option<&str>) -> String {
+    location
+        .map(|location| format!(" to {location}"))
+        .unwrap_or_default()
 }
 
 /// What a client found when it looked up the user of a create whose outcome is unknown.
@@ -345,9 +549,19 @@ pub enum CreateLookup {
     /// timeout) or an asynchronously replicating provider may still add the user, so
     /// read again later before creating anew.
     NotFound,
+    /// The provider makes a new user readable only after a delay (NetSapiens
+    /// asynchronous creates), and the call's deadline ended before that window did,
+    /// with no user seen: the create may still appear. Read again later.
+    NotVisibleYet {
+        /// How long the client polled.
+        waited: Duration,
+    },
     /// The lookup failed as well.
     Failed(Box<Error>),
-    /// The client was told not to look ([`ClientOptions::with_create_recovery`](crate::ClientOptions::with_create_recovery)).
+    /// No lookup was made: the client was told not to look
+    /// ([`ClientOptions::with_create_recovery`](crate::ClientOptions::with_create_recovery)),
+    /// or the create carried an idempotency key, which settles it instead
+    /// ([`Resend::WithKey`]).
     Skipped,
 }
 
@@ -356,6 +570,11 @@ impl fmt::Display for CreateLookup {
         match self {
             CreateLookup::Found(user) => write!(f, "a lookup found user {}", user.id),
             CreateLookup::NotFound => f.write_str("a lookup found no such user"),
+            CreateLookup::NotVisibleYet { waited } => write!(
+                f,
+                "no such user was visible yet after {} ms of lookups",
+                waited.as_millis()
+            ),
             CreateLookup::Failed(err) => write!(f, "the lookup failed too: {err}"),
             CreateLookup::Skipped => f.write_str("no lookup was made"),
         }
@@ -363,7 +582,8 @@ impl fmt::Display for CreateLookup {
 }
 
 /// Turns an error that leaves a create's outcome unknown into [`Error::OutcomeUnknown`]
-/// carrying what `lookup` finds; any other error passes through unchanged.
+/// carrying what `lookup` finds; any other error, and one already settled
+/// ([`Error::OutcomeUnknown`], [`Error::CreatedUnreadable`]), passes through unchanged.
 pub(crate) async fn resolve_unknown_create<Fut>(
     provider: Provider,
     look: bool,
@@ -373,44 +593,77 @@ pub(crate) async fn resolve_unknown_create<Fut>(
 where
     Fut: std::future::Future<Output = Result<Option<crate::user::User>>>,
 {
-    if !error.is_outcome_unknown() || matches!(error, Error::OutcomeUnknown { .. }) {
-        return error;
-    }
-    let lookup = if !look {
-        CreateLookup::Skipped
-    } else {
+    resolve_unknown_create_with(provider, look, error, || async {
         match lookup().await {
             Ok(Some(user)) => CreateLookup::Found(Box::new(user)),
             Ok(None) => CreateLookup::NotFound,
             Err(err) => CreateLookup::Failed(Box::new(err)),
         }
+    })
+    .await
+}
+
+/// [`resolve_unknown_create`] with a lookup that gives its [`CreateLookup`] itself, for
+/// providers whose "not found" may only mean "not visible yet".
+pub(crate) async fn resolve_unknown_create_with<Fut>(
+    provider: Provider,
+    look: bool,
+    error: Error,
+    lookup: impl FnOnce() -> Fut,
+) -> Error
+where
+    Fut: std::future::Future<Output = CreateLookup>,
+{
+    if !error.is_outcome_unknown()
+        || matches!(
+            error,
+            Error::OutcomeUnknown { .. } | Error::CreatedUnreadable { .. }
+        )
+    {
+        return error;
+    }
+    let lookup = if look {
+        lookup().await
+    } else {
+        CreateLookup::Skipped
     };
     Error::OutcomeUnknown {
         provider,
         cause: Box::new(error),
         lookup,
+        idempotency_key: None,
     }
 }
 
-/// After a create that failed: a 2xx answer that could not be read is settled by
-/// reading the user back (`Created`); an unknown outcome becomes
-/// [`Error::OutcomeUnknown`] with what `lookup` found; other errors pass through.
-pub(crate) async fn recover_create<Fut>(
+/// After a create answered 2xx whose body could not be read (see
+/// [`Error::is_unreadable_success`]): the user exists, so it is read back with
+/// `read_back` (unless create recovery is off); when that finds nothing or fails, the
+/// result is [`Error::CreatedUnreadable`] with the `id` known without the answer. Any
+/// other error passes through.
+pub(crate) async fn read_back_created<T, Fut>(
     provider: Provider,
     look: bool,
+    id: Option<&str>,
     error: Error,
-    lookup: impl FnOnce() -> Fut,
-) -> Result<crate::user::CreateOutcome>
+    read_back: impl FnOnce() -> Fut,
+) -> Result<T>
 where
-    Fut: std::future::Future<Output = Result<Option<crate::user::User>>>,
+    Fut: std::future::Future<Output = Result<Option<T>>>,
 {
-    if look && error.is_unreadable_success() {
-        return match lookup().await {
-            Ok(Some(user)) => Ok(crate::user::CreateOutcome::Created(user)),
-            _ => Err(error),
-        };
+    if !error.is_unreadable_success() {
+        return Err(error);
     }
-    Err(resolve_unknown_create(provider, look, error, lookup).await)
+    if look {
+        if let Ok(Some(created)) = read_back().await {
+            return Ok(created);
+        }
+    }
+    Err(Error::CreatedUnreadable {
+        provider,
+        id: id.map(UserId::from),
+        idempotency_key: None,
+        cause: Box::new(error),
+    })
 }
 
 /// A read's result with "not found" as `None`, for lookups.
@@ -439,6 +692,9 @@ pub struct ApiError {
     /// The delay the provider asked for: `Retry-After` on a 429 or 503, `RateLimit-Reset`
     /// on a 429. `None` on any other answer, whatever headers it carried.
     pub retry_after: Option<Duration>,
+    /// The idempotency key the request carried, for a create on a provider with keys
+    /// (see [`Error::idempotency_key`]).
+    pub idempotency_key: Option<IdempotencyKey>,
     /// The provider's typed error body.
     pub detail: ProviderErrorDetail,
 }
@@ -454,6 +710,7 @@ impl ApiError {
             message: message.into(),
             request_id: None,
             retry_after: None,
+            idempotency_key: None,
             detail: ProviderErrorDetail::None,
         }
     }
@@ -577,6 +834,76 @@ mod tests {
         assert!(!err.is_conflict());
         assert!(Error::Conflict(api(409)).is_conflict());
         assert!(!Error::invalid_input("email", "bad").is_retryable());
+    }
+
+    #[test]
+    fn redirect_display_shows_the_location_without_debug_quoting() {
+        let to = |location: Option<&str>| Error::Redirect {
+            provider: Provider::Jambonz,
+            status: 307,
+            location: location.map(str::to_owned),
+        };
+        assert_eq!(
+            to(Some("http://elsewhere.example/x")).to_string(),
+            "jambonz answered with redirect 307 to http://elsewhere.example/x; redirects \
+             are not followed"
+        );
+        assert_eq!(
+            to(None).to_string(),
+            "jambonz answered with redirect 307; redirects are not followed"
+        );
+    }
+
+    #[test]
+    fn every_5xx_and_408_leave_a_create_unknown() {
+        for status in [500, 501, 502, 503, 504, 599] {
+            assert!(Error::Server(api(status)).is_outcome_unknown(), "{status}");
+        }
+        assert!(Error::Api(api(408)).is_outcome_unknown());
+        assert!(!Error::Api(api(400)).is_outcome_unknown());
+        assert!(!Error::Conflict(api(409)).is_outcome_unknown());
+    }
+
+    #[test]
+    fn resend_advice_follows_the_key() {
+        let key = IdempotencyKey::new("k-1").unwrap();
+        let keyed = Error::Server(api(503)).sent_with_key(Provider::Connect, &key, false);
+        assert!(matches!(keyed, Error::OutcomeUnknown { .. }), "{keyed:?}");
+        assert_eq!(keyed.idempotency_key(), Some(&key));
+        assert_eq!(keyed.resend(), Some(Resend::WithKey(key.clone())));
+        assert!(keyed.to_string().contains("idempotency key k-1"), "{keyed}");
+        // A known outcome keeps its variant and the key; nothing to re-send.
+        let refused = Error::Api(api(400)).sent_with_key(Provider::Connect, &key, false);
+        assert!(matches!(refused, Error::Api(_)), "{refused:?}");
+        assert_eq!(refused.idempotency_key(), Some(&key));
+        assert_eq!(refused.resend(), None);
+        // After an uncertain attempt, even a refusal leaves the outcome unknown.
+        let late = Error::Api(api(400)).sent_with_key(Provider::Connect, &key, true);
+        assert_eq!(late.resend(), Some(Resend::WithKey(key)));
+        // Without a key: look first.
+        assert_eq!(Error::Server(api(500)).resend(), Some(Resend::LookUpFirst));
+    }
+
+    #[test]
+    fn created_unreadable_says_it_was_created() {
+        let err = Error::CreatedUnreadable {
+            provider: Provider::Ece,
+            id: Some(UserId::new("jdoe")),
+            idempotency_key: None,
+            cause: Box::new(Error::ResponseTooLarge {
+                provider: Provider::Ece,
+                status: 200,
+                limit: 10,
+            }),
+        };
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("Elastic Cloud Enterprise created the user jdoe"),
+            "{shown}"
+        );
+        assert_eq!(err.status(), Some(200));
+        assert!(err.is_outcome_unknown());
+        assert_eq!(err.resend(), Some(Resend::LookUpFirst));
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub use async_trait::async_trait;
 // release is a different type): see "Public dependencies" on the front page.
 pub use {chrono, reqwest, serde_json, url, uuid};
 
-pub use error::{ApiError, CreateLookup, Error, ProviderErrorDetail, Result};
+pub use error::{ApiError, CreateLookup, Error, ProviderErrorDetail, Resend, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;

@@ -128,7 +128,7 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
     ) -> Result<UpdateOutcome>;
 
     /// Deletes a user. An unknown id is [`Error::NotFound`], except on a retry: when an
-    /// earlier attempt may have reached the server (timeout, reset, 502/503/504) and the
+    /// earlier attempt may have reached the server (timeout, reset, 5xx, 408) and the
     /// repeat answers 404, that attempt removed the user and the delete succeeds.
     async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome>;
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::idempotency::IdempotencyKey;
 use crate::provisioner::Provider;
 use crate::secret::Secret;
 
@@ -560,6 +561,9 @@ pub struct User {
     /// The provider's own representation (for a create that answers only an id: that
     /// answer).
     pub raw: Value,
+    /// The idempotency key of the create that returned this user, on providers that
+    /// have them (Connect); `None` on reads. See [`CreateOutcome::idempotency_key`].
+    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 impl User {
@@ -579,6 +583,7 @@ impl User {
             created_at: None,
             updated_at: None,
             raw: Value::Null,
+            idempotency_key: None,
         }
     }
 }
@@ -625,6 +630,29 @@ impl CreateOutcome {
         match self {
             CreateOutcome::Created(user) => Some(&user.id),
             CreateOutcome::Accepted(accepted) => accepted.id.as_ref(),
+        }
+    }
+
+    /// The idempotency key the create was sent under, on providers that have them
+    /// (Connect): the caller's or the one the client generated. Log it: sending the
+    /// same create again under it (within the provider's retention, 24 hours on
+    /// Connect) answers with this user instead of creating another.
+    ///
+    /// ```
+    /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser)
+    /// #     -> Result<(), user_provisioner::Error> {
+    /// use user_provisioner::RequestOptions;
+    ///
+    /// let outcome = p.create_user(user, &RequestOptions::new()).await?;
+    /// if let Some(key) = outcome.idempotency_key() {
+    ///     println!("created under idempotency key {key}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        match self {
+            CreateOutcome::Created(user) => user.idempotency_key.as_ref(),
+            CreateOutcome::Accepted(_) => None,
         }
     }
 }

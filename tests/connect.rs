@@ -633,7 +633,7 @@ async fn every_documented_status_maps_to_its_variant() {
 }
 
 #[tokio::test]
-async fn malformed_success_bodies_are_decode_errors_naming_the_field() {
+async fn malformed_success_bodies_are_created_unreadable_naming_the_field() {
     let cases = [
         (
             ResponseTemplate::new(201).set_body_json(json!({ "name": "John" })),
@@ -667,12 +667,38 @@ async fn malformed_success_bodies_are_decode_errors_naming_the_field() {
             .mount(&server)
             .await;
         let err = client.create_user(&person(), &options()).await.unwrap_err();
-        match &err {
+        // The 201 created the user: the create is re-sent once under its key (Connect
+        // replays the stored answer); an unreadable replay leaves an error that says
+        // the user was created and carries the key.
+        let Error::CreatedUnreadable {
+            cause,
+            idempotency_key: Some(key),
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        match cause.as_ref() {
             Error::Decode { path, status, .. } => {
                 assert_eq!(path, expected_path, "{err}");
                 assert_eq!(*status, 201);
             }
             other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("created the user"), "{err}");
+        assert!(err.is_outcome_unknown());
+        assert_eq!(err.idempotency_key(), Some(key));
+        let posts = server.received_requests().await.unwrap();
+        assert_eq!(posts.len(), 2, "sent once more under the same key");
+        for post in &posts {
+            assert_eq!(
+                post.headers
+                    .get("x-idempotency-key")
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+                key.as_str()
+            );
         }
     }
 }

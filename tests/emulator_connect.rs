@@ -11,8 +11,8 @@ use user_provisioner::providers::connect::{ConnectClient, CreateUser, ListUsersQ
 use user_provisioner::testing::{ConnectEmulator, Fault, FaultRule};
 use user_provisioner::{
     ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser, Patch,
-    ProviderErrorDetail, RequestOptions, RetryPolicy, UpdateOutcome, UserId, UserProvisioner,
-    UserUpdate,
+    ProviderErrorDetail, RequestOptions, Resend, RetryPolicy, UpdateOutcome, UserId,
+    UserProvisioner, UserUpdate,
 };
 
 const USERS: &str = "/api/v1/users";
@@ -485,10 +485,19 @@ async fn a_503_without_acting_is_retried_under_the_same_key() {
         .server()
         .inject(FaultRule::new(Fault::status(503)).on("POST", USERS));
     let err = once.create(&john(), &options()).await.unwrap_err();
+    // Retries used up on a 5xx: the outcome is unknown, and re-sending under the key
+    // the error carries is safe.
+    let Error::OutcomeUnknown { cause, .. } = &err else {
+        panic!("{err:?}");
+    };
     assert!(
-        matches!(err, Error::Server(ref api) if api.status == 503),
+        matches!(**cause, Error::Server(ref api) if api.status == 503),
         "{err:?}"
     );
+    assert_eq!(err.status(), Some(503));
+    let key = err.idempotency_key().cloned().unwrap();
+    assert_eq!(err.resend(), Some(Resend::WithKey(key.clone())));
+    assert_eq!(sent_keys(&emulator).last().unwrap(), key.as_str());
     assert_eq!(emulator.user_count(), 1, "nothing stored by the refusal");
 }
 
@@ -588,9 +597,98 @@ async fn a_reset_before_any_response_stores_nothing() {
         .server()
         .inject(FaultRule::new(Fault::ResetBeforeResponse).on("POST", USERS));
     let err = once.create(&john(), &options()).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // A reset after sending may have followed an act: unknown, settled by the key.
+    let Error::OutcomeUnknown { cause, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(matches!(**cause, Error::Transport { .. }), "{err:?}");
     assert_eq!(emulator.server().count("POST", USERS), 1);
     assert_eq!(emulator.user_count(), 0);
+    let Some(Resend::WithKey(key)) = err.resend() else {
+        panic!("{err:?}");
+    };
+    let again = RequestOptions::new().with_idempotency_key(key.clone());
+    let created = once.create(&john(), &again).await.unwrap();
+    assert_eq!(created.idempotency_key, key);
+    assert_eq!(emulator.user_count(), 1);
+}
+
+#[tokio::test]
+async fn every_create_error_after_sending_carries_the_key() {
+    let (emulator, client) = start().await;
+    let p: &dyn UserProvisioner = &client;
+    // A 4xx answer keeps the key in its ApiError.
+    emulator.server().inject(
+        FaultRule::new(Fault::Respond {
+            status: 400,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: r#"{"message":"bad","code":"E400"}"#.into(),
+        })
+        .on("POST", USERS),
+    );
+    let err = p
+        .create_user(&NewUser::new("ada"), &options())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    let key = err.idempotency_key().unwrap();
+    assert_eq!(err.api_error().unwrap().idempotency_key.as_ref(), Some(key));
+    assert_eq!(sent_keys(&emulator), [key.as_str()]);
+    assert_eq!(err.resend(), None, "a 400 is a known outcome");
+
+    // Retries used up on timeouts: OutcomeUnknown with the key of every attempt.
+    emulator.server().clear_requests();
+    let slow = emulator
+        .builder()
+        .with_client_options(
+            ClientOptions::new()
+                .with_timeout(Duration::from_millis(100))
+                .with_retry_policy(retrying().with_max_attempts(2)),
+        )
+        .build()
+        .unwrap();
+    emulator.server().inject(
+        FaultRule::new(Fault::Delay(Duration::from_millis(300)))
+            .on("POST", USERS)
+            .times(2),
+    );
+    let p: &dyn UserProvisioner = &slow;
+    let err = p
+        .create_user(&NewUser::new("bob"), &keyed("bob-1"))
+        .await
+        .unwrap_err();
+    let Error::OutcomeUnknown { cause, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(matches!(**cause, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        err.idempotency_key().map(IdempotencyKey::as_str),
+        Some("bob-1")
+    );
+    assert!(err.to_string().contains("bob-1"), "{err}");
+    assert_eq!(sent_keys(&emulator), ["bob-1", "bob-1"]);
+
+    // A successful portable create exposes its key too.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let outcome = p
+        .create_user(&NewUser::new("bob"), &keyed("bob-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.idempotency_key().map(IdempotencyKey::as_str),
+        Some("bob-1")
+    );
+    assert_eq!(
+        emulator.user_count(),
+        1,
+        "one bob for three sends under one key"
+    );
+    let generated = p
+        .create_user(&NewUser::new("cy"), &options())
+        .await
+        .unwrap();
+    let key = generated.idempotency_key().unwrap();
+    assert_eq!(sent_keys(&emulator).last().unwrap(), key.as_str());
 }
 
 #[tokio::test]
@@ -606,15 +704,29 @@ async fn a_half_body_after_acting_is_survived_by_the_key() {
 }
 
 #[tokio::test]
-async fn truncated_json_after_acting_is_a_decode_error() {
+async fn a_truncated_201_is_replayed_under_the_same_key() {
     let (emulator, client) = start().await;
     emulator
         .server()
         .inject(FaultRule::new(Fault::ActThenTruncatedJson).on("POST", USERS));
-    let err = client.create(&john(), &options()).await.unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
-    assert_eq!(emulator.server().count("POST", USERS), 1);
+    let created = client.create(&john(), &options()).await.unwrap();
+    assert_eq!(emulator.server().count("POST", USERS), 2);
     assert_eq!(emulator.user_count(), 1);
+    let keys = sent_keys(&emulator);
+    assert_eq!(keys, [created.idempotency_key.as_str(); 2]);
+    client.get(&created.user.user_id, &options()).await.unwrap();
+
+    // An oversized 2xx after acting is replayed the same way.
+    emulator.server().clear_requests();
+    emulator
+        .server()
+        .inject(FaultRule::new(Fault::ActThenOversizedBody(10 * 1024 * 1024)).on("POST", USERS));
+    let mut ada = CreateUser::new("Ada");
+    ada.email = Some("ada@example.com".into());
+    let created = client.create(&ada, &options()).await.unwrap();
+    assert_eq!(created.user.name, "Ada");
+    assert_eq!(emulator.server().count("POST", USERS), 2);
+    assert_eq!(emulator.user_count(), 2);
 }
 
 #[tokio::test]

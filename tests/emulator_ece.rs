@@ -576,15 +576,40 @@ async fn a_truncated_create_answer_is_settled_by_reading_the_user_back() {
     assert_eq!(ece.server().count("POST", USERS), 1);
     assert_eq!(ece.user_count(), 1);
 
-    // The native create has no lookup: it reports the cut body with its 2xx status.
+    // The native create reads the user back too.
     ece.server()
         .inject(FaultRule::new(Fault::ActThenTruncatedJson).on("POST", USERS));
-    let err = client
+    let created = client
         .create(&CreateUser::new("jdoe2", vec![]), &options())
         .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
+        .unwrap();
+    assert_eq!(created.user_name, "jdoe2");
     assert_eq!(ece.user_count(), 2);
+
+    // Without the read-back (recovery off) the error says the user was created, by name.
+    let blind = ece
+        .builder()
+        .with_client_options(ClientOptions::new().with_create_recovery(false))
+        .build()
+        .unwrap();
+    ece.server()
+        .inject(FaultRule::new(Fault::ActThenOversizedBody(10 * 1024 * 1024)).on("POST", USERS));
+    let err = blind
+        .create(&CreateUser::new("jdoe3", vec![]), &options())
+        .await
+        .unwrap_err();
+    let Error::CreatedUnreadable { id, cause, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(id.as_ref().map(UserId::as_str), Some("jdoe3"));
+    assert!(
+        matches!(**cause, Error::ResponseTooLarge { status: 200, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("created the user jdoe3"), "{err}");
+    assert!(err.is_outcome_unknown());
+    assert_eq!(err.resend(), Some(user_provisioner::Resend::LookUpFirst));
+    assert_eq!(ece.user_count(), 3);
 }
 
 #[tokio::test]

@@ -54,9 +54,13 @@ enum Case {
     TenMiBBody,
     InvalidJson,
     HtmlBadGateway,
+    Unavailable500,
+    ActThen500,
+    RequestTimeout408,
+    ActThenTenMiBBody,
 }
 
-const CASES: [Case; 11] = [
+const CASES: [Case; 15] = [
     Case::Unavailable,
     Case::RateLimited,
     Case::ResetBeforeResponse,
@@ -68,6 +72,10 @@ const CASES: [Case; 11] = [
     Case::TenMiBBody,
     Case::InvalidJson,
     Case::HtmlBadGateway,
+    Case::Unavailable500,
+    Case::ActThen500,
+    Case::RequestTimeout408,
+    Case::ActThenTenMiBBody,
 ];
 
 impl Case {
@@ -84,6 +92,10 @@ impl Case {
             Case::TenMiBBody => "10 MiB body",
             Case::InvalidJson => "act, truncated JSON",
             Case::HtmlBadGateway => "HTML 502 page, then success",
+            Case::Unavailable500 => "500 then success",
+            Case::ActThen500 => "act, then 500",
+            Case::RequestTimeout408 => "408 then success",
+            Case::ActThenTenMiBBody => "act, then a 10 MiB body",
         }
     }
 
@@ -100,6 +112,10 @@ impl Case {
             Case::TenMiBBody => Fault::OversizedBody(TEN_MIB),
             Case::InvalidJson => Fault::ActThenTruncatedJson,
             Case::HtmlBadGateway => Fault::html_bad_gateway(),
+            Case::Unavailable500 => Fault::status(500),
+            Case::ActThen500 => Fault::ActThenRespond(500),
+            Case::RequestTimeout408 => Fault::status(408),
+            Case::ActThenTenMiBBody => Fault::ActThenOversizedBody(TEN_MIB),
         }
     }
 }
@@ -296,6 +312,9 @@ fn summarize_error(err: &Error) -> String {
             };
             format!("OutcomeUnknown({}; {lookup})", summarize_error(cause))
         }
+        Error::CreatedUnreadable { cause, .. } => {
+            format!("CreatedUnreadable({})", summarize_error(cause))
+        }
         Error::Timeout { .. } => "Timeout".into(),
         Error::Transport { .. } => "Transport".into(),
         Error::Decode { status, .. } => format!("Decode({status})"),
@@ -458,7 +477,7 @@ fn expected(adapter: Adapter, op: Op, case: Case) -> (&'static str, usize, i64) 
     );
     // An act-then-fail delete is repeated and answered 404: the client counts it as
     // done, but the 202 acknowledgement of the lost first answer is not there.
-    let acted = matches!(case, ActThen503 | ActThenDrop | ResetMidBody);
+    let acted = matches!(case, ActThen503 | ActThen500 | ActThenDrop | ResetMidBody);
     if acted && (adapter, op) == (NetSapiens, Op::Delete) {
         return ("Accepted(-)", 2, -1);
     }
@@ -480,11 +499,17 @@ fn expected(adapter: Adapter, op: Op, case: Case) -> (&'static str, usize, i64) 
         SlowerThanTimeout if once => ("OutcomeUnknown(Timeout; NotFound)", 1, 1),
         SlowerThanTimeout => (ok, 2, added),
         RedirectElsewhere => ("Redirect(307)", 1, 0),
+        // A 200 says "created" though this fault did not act: the read-back finds
+        // nothing, and the error still says created, never "nothing happened". Connect
+        // re-sends under its key, and that create lands.
+        TenMiBBody if once => ("CreatedUnreadable(ResponseTooLarge(200))", 1, 0),
+        TenMiBBody if op == Op::Create => ("Created", 2, 1),
         TenMiBBody => ("ResponseTooLarge(200)", 1, 0),
         InvalidJson => match (adapter, op) {
-            // The 201 said "created": the adapter reads the user back instead of failing.
+            // The 201 said "created": the adapter reads the user back instead of failing;
+            // Connect re-sends under the same key and gets the stored answer replayed.
             (Jambonz | NetSapiens | Ece, Op::Create) => ("Created", 1, 1),
-            (Connect, Op::Create) => ("Decode(201)", 1, 1),
+            (Connect, Op::Create) => ("Created", 2, 1),
             (_, Op::Get) => ("Decode(200)", 1, 0),
             // Empty bodies (204) cannot be cut.
             _ if empty_answer => (ok, 1, added),
@@ -497,6 +522,25 @@ fn expected(adapter: Adapter, op: Op, case: Case) -> (&'static str, usize, i64) 
         },
         HtmlBadGateway if once => ("OutcomeUnknown(Server(502); NotFound)", 1, 0),
         HtmlBadGateway => (ok, 2, added),
+        // Every 5xx and 408 of a send-once create is an unknown outcome, looked up.
+        Unavailable500 if once => ("OutcomeUnknown(Server(500); NotFound)", 1, 0),
+        Unavailable500 => (ok, 2, added),
+        ActThen500 if once => ("OutcomeUnknown(Server(500); Found)", 1, 1),
+        ActThen500 => (ok, 2, added),
+        RequestTimeout408 if once => ("OutcomeUnknown(Api(408); NotFound)", 1, 0),
+        RequestTimeout408 => (ok, 2, added),
+        // The create acted and answered 2xx: read back (Connect: replayed), Created.
+        ActThenTenMiBBody => match (adapter, op) {
+            (Connect, Op::Create) => ("Created", 2, 1),
+            (_, Op::Create) => ("Created", 1, 1),
+            (_, Op::Get) => ("ResponseTooLarge(200)", 1, 0),
+            // A 204 carries no body, so there is nothing too large to read.
+            _ if empty_answer => (ok, 1, added),
+            // Updates and deletes that acted but whose 2xx could not be read: not a
+            // create, so not settled here (reported as left alone).
+            (NetSapiens, _) => ("ResponseTooLarge(202)", 1, added),
+            _ => ("ResponseTooLarge(200)", 1, added),
+        },
     }
 }
 
@@ -552,4 +596,74 @@ async fn connect_fault_matrix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ece_fault_matrix() {
     matrix(Adapter::Ece).await;
+}
+
+/// An asynchronous NetSapiens create whose user the server stores, then answers 503,
+/// becomes readable only after the visibility delay: the lookup polls within the call's
+/// deadline and finds it, instead of answering `NotFound` at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn netsapiens_lookup_waits_out_the_visibility_delay() {
+    const DELAY: Duration = Duration::from_millis(600);
+    let emulator = NetSapiensEmulator::start()
+        .await
+        .unwrap()
+        .with_visibility_delay(DELAY);
+    let slept = Arc::new(Mutex::new(Vec::new()));
+    let client = emulator
+        .builder()
+        .with_client_options(fast_options(&slept))
+        .with_synchronous_creates(false)
+        .build()
+        .unwrap();
+    let users = "/ns-api/v2/domains/~/users";
+    let person = |n: u32| {
+        NewUser::new(format!("late{n}"))
+            .with_email(format!("late{n}@example.com"))
+            .with_names("Ada", "Lovelace")
+            .with_attribute("netsapiens.extension", format!("{}", 4000 + n))
+    };
+
+    // Stored, then 503: found once visible, one POST, one user.
+    emulator
+        .server()
+        .inject(FaultRule::new(Fault::ActThenRespond(503)).on("POST", users));
+    let started = Instant::now();
+    let err = client
+        .create_user(&person(1), &RequestOptions::new())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() >= DELAY, "{:?}", started.elapsed());
+    match &err {
+        Error::OutcomeUnknown {
+            lookup: CreateLookup::Found(user),
+            ..
+        } => assert_eq!(user.id.as_str(), "4001"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.resend(), Some(user_provisioner::Resend::LookUpFirst));
+    assert_eq!(emulator.server().count("POST", users), 1);
+    assert_eq!(emulator.user_count(), 1);
+
+    // Refused without acting, with a call deadline shorter than the visibility window:
+    // "not visible yet", never a premature NotFound.
+    emulator
+        .server()
+        .inject(FaultRule::new(Fault::status(503)).on("POST", users));
+    let short = RequestOptions::new().with_timeout(Duration::from_millis(800));
+    let started = Instant::now();
+    let err = client.create_user(&person(2), &short).await.unwrap_err();
+    let elapsed = started.elapsed();
+    match &err {
+        Error::OutcomeUnknown {
+            lookup: CreateLookup::NotVisibleYet { waited },
+            ..
+        } => assert!(*waited >= Duration::from_millis(500), "{waited:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "bounded by the call: {elapsed:?}"
+    );
+    assert!(err.to_string().contains("visible yet"), "{err}");
+    assert_eq!(emulator.user_count(), 1);
 }

@@ -358,6 +358,11 @@ fn documented(error: &Error, status: u16) -> bool {
         Error::Redirect { status: s, .. } => *s == status,
         Error::ResponseTooLarge { .. } | Error::Transport { .. } | Error::Timeout { .. } => true,
         Error::NotYetVisible { .. } => status == 202,
+        // A 2xx create whose answer could not be read created the user all the same.
+        Error::CreatedUnreadable { cause, .. } => {
+            (200..300).contains(&status) && documented(cause, status)
+        }
+        Error::OutcomeUnknown { cause, .. } => documented(cause, status),
         // A portable create may need input an adapter cannot map (NetSapiens needs a
         // first and last name): refused before anything is read.
         Error::InvalidInput { .. } | Error::Unsupported { .. } => true,

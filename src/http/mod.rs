@@ -177,21 +177,45 @@ impl HttpCore {
         self.options.create_recovery
     }
 
+    /// The overall deadline of a call: its own timeout, else its retry policy's.
+    pub(crate) fn call_budget(&self, call: &RequestOptions) -> Duration {
+        let policy = call.retry.as_ref().unwrap_or(&self.options.retry);
+        call.timeout.unwrap_or_else(|| policy.max_elapsed())
+    }
+
     /// Sends `request`, retrying as its [`Replay`] and the policy allow, and returns a
     /// 2xx response. Anything else becomes the matching [`Error`].
+    ///
+    /// The error of a request carrying an idempotency key keeps the key
+    /// ([`Error::idempotency_key`]), and is [`Error::OutcomeUnknown`] when any attempt
+    /// may have acted.
     pub(crate) async fn send(
         &self,
         request: ApiRequest<'_>,
         call: &RequestOptions,
     ) -> Result<RawResponse> {
+        let mut uncertain = false;
+        let result = self.send_attempts(&request, call, &mut uncertain).await;
+        match (result, request.idempotency) {
+            (Err(error), Some((_, key))) => Err(error.sent_with_key(self.provider, key, uncertain)),
+            (result, _) => result,
+        }
+    }
+
+    async fn send_attempts(
+        &self,
+        request: &ApiRequest<'_>,
+        call: &RequestOptions,
+        uncertain: &mut bool,
+    ) -> Result<RawResponse> {
         let url = self.base.endpoint(&request.segments, &request.query)?;
         let policy = call.retry.as_ref().unwrap_or(&self.options.retry);
-        let budget = call.timeout.unwrap_or_else(|| policy.max_elapsed());
+        let budget = self.call_budget(call);
         let started = Instant::now();
         let deadline = started + budget;
         let mut attempt = 0u32;
-        // Whether an earlier attempt may have acted without the client learning it.
-        let mut uncertain = false;
+        // `uncertain`: whether an earlier attempt may have acted without the client
+        // learning it.
         loop {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -203,14 +227,14 @@ impl HttpCore {
                 });
             }
             let attempt_timeout = self.options.timeout.min(remaining);
-            let error = match self.attempt(&url, &request, call, attempt_timeout).await {
+            let error = match self.attempt(&url, request, call, attempt_timeout).await {
                 Ok(response) => return Ok(response),
                 Err(error) => (request.map_error)(error),
             };
-            if retry::done_by_earlier_attempt(&error, uncertain, request.done_on_repeat) {
+            if retry::done_by_earlier_attempt(&error, *uncertain, request.done_on_repeat) {
                 return Ok(RawResponse::settled(self.provider));
             }
-            uncertain |= error.is_outcome_unknown();
+            *uncertain |= error.is_outcome_unknown();
             if attempt >= policy.max_attempts() || !retry::is_retryable(&error, request.replay) {
                 return Err(error);
             }
@@ -366,6 +390,7 @@ impl HttpCore {
             message,
             request_id: raw.request_id.clone(),
             retry_after: retry::advised_delay(status.as_u16(), &raw.headers),
+            idempotency_key: None,
             detail: body.detail,
         }
         .into_error()

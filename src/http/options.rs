@@ -188,10 +188,14 @@ impl ClientOptions {
         self
     }
 
-    /// Whether a create whose outcome is unknown (timeout, reset, 502/503/504 on a
+    /// Whether a create whose outcome is unknown (timeout, reset, 5xx or 408 on a
     /// provider without idempotency keys) is followed by a lookup of the user by its
-    /// unique key, reported in [`Error::OutcomeUnknown`] (default: on). The lookup gets
-    /// the client's own deadline, since the call's may be spent.
+    /// unique key, reported in [`Error::OutcomeUnknown`] (default: on), and a create
+    /// answered 2xx with an unreadable body by a read-back of the user (off, such a
+    /// create is [`Error::CreatedUnreadable`] at once). The lookup gets the client's own
+    /// deadline, since the call's may be spent; on a provider whose new users become
+    /// readable only after a delay (NetSapiens asynchronous creates) it polls within
+    /// what is left of the call's deadline.
     pub fn with_create_recovery(mut self, look_up: bool) -> Self {
         self.create_recovery = look_up;
         self

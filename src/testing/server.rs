@@ -151,6 +151,10 @@ pub enum Fault {
     ResetBeforeResponse,
     /// Answer 200 with a body of this many bytes, without acting.
     OversizedBody(usize),
+    /// Act, then send the real status and headers with a body of this many bytes
+    /// instead of the real one: a success (such as a create's 201) whose answer the
+    /// client cannot read within its limit.
+    ActThenOversizedBody(usize),
     /// Answer `307 Temporary Redirect` to this URL, without acting.
     RedirectTo(String),
 }
@@ -481,6 +485,10 @@ async fn respond(
             headers: vec![("content-type".into(), "application/json".into())],
             body: vec![b' '; size],
             drop_connection: false,
+        },
+        Some(Fault::ActThenOversizedBody(size)) => Reply {
+            body: vec![b' '; size],
+            ..act()
         },
         Some(Fault::RedirectTo(location)) => Reply::empty(307).with_header("location", &location),
     };

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{ApiRequest, HttpCore, RawResponse};
+use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::Provider;
@@ -73,7 +74,14 @@ impl ConnectClient {
     /// ([`RequestOptions::with_idempotency_key`]) within the server's 24 hours.
     ///
     /// Any 2xx with a user body is success (the vendor's status is UNCONFIRMED: 200 or
-    /// 201).
+    /// 201). A 2xx whose body cannot be read (truncated, malformed, over the size
+    /// limit) still created the user: the create is sent once more under the same key,
+    /// and Connect replays its stored answer.
+    ///
+    /// Every error after sending carries the key ([`Error::idempotency_key`]); one that
+    /// leaves the outcome unknown once the retries are used up (timeout, reset, 5xx) is
+    /// [`Error::OutcomeUnknown`], whose [`Error::resend`] is
+    /// [`Resend::WithKey`](crate::Resend::WithKey).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] before sending for a blank `name`, a malformed `email`, an
@@ -81,7 +89,8 @@ impl ConnectClient {
     /// [`Error::IdempotencyKeyReused`] when the server answers 409 because the key was
     /// already used for a different body (see the module docs for how that 409 is told
     /// from others); [`Error::RateLimited`] with [`Error::retry_after`] from
-    /// `Retry-After`; [`Error::Decode`] naming the field of a malformed answer.
+    /// `Retry-After`; [`Error::OutcomeUnknown`] as above; [`Error::CreatedUnreadable`]
+    /// when the replayed answer could not be read either.
     pub async fn create(
         &self,
         request: &CreateUser,
@@ -92,15 +101,41 @@ impl ConnectClient {
             Some(key) => key.clone(),
             None => (self.key_generator)(),
         };
-        let call = ApiRequest::new(Method::POST, &[USERS])
-            .json(Provider::Connect, request)?
-            .idempotency_key(IDEMPOTENCY_HEADER, &key)
-            .map_error(|err| err.reclassify(is_idempotency_conflict, Error::IdempotencyKeyReused));
-        let user = self.http.send(call, options).await?.json()?;
+        let first = match self.send_create(request, &key, options).await {
+            Ok(user) => Ok(user),
+            // A 2xx created the user; Connect replays the stored answer of a key, so
+            // sending again under it reads that answer without creating anew.
+            Err(err) if err.is_unreadable_success() => {
+                match self.send_create(request, &key, options).await {
+                    Ok(user) => Ok(user),
+                    Err(_) => Err(Error::CreatedUnreadable {
+                        provider: Provider::Connect,
+                        id: None,
+                        idempotency_key: Some(key.clone()),
+                        cause: Box::new(err),
+                    }),
+                }
+            }
+            Err(err) => Err(err),
+        };
         Ok(CreatedUser {
-            user,
+            user: first?,
             idempotency_key: key,
         })
+    }
+
+    /// One `POST /users` call (with its retries) under `key`.
+    async fn send_create(
+        &self,
+        request: &CreateUser,
+        key: &IdempotencyKey,
+        options: &RequestOptions,
+    ) -> Result<ConnectUser> {
+        let call = ApiRequest::new(Method::POST, &[USERS])
+            .json(Provider::Connect, request)?
+            .idempotency_key(IDEMPOTENCY_HEADER, key)
+            .map_error(|err| err.reclassify(is_idempotency_conflict, Error::IdempotencyKeyReused));
+        self.http.send(call, options).await?.json()
     }
 
     /// `GET /users/{userId}` (modelled on `GET /customers/{id}`; UNCONFIRMED for users).

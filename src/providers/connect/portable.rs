@@ -67,7 +67,9 @@ impl UserProvisioner for ConnectClient {
         }
         let created = ConnectClient::create(self, &request, options).await?;
         let raw = serde_json::to_value(&created.user).unwrap_or(Value::Null);
-        Ok(CreateOutcome::Created(to_portable(created.user, raw)))
+        let mut portable = to_portable(created.user, raw);
+        portable.idempotency_key = Some(created.idempotency_key);
+        Ok(CreateOutcome::Created(portable))
     }
 
     async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{read_back_created, Error, Result};
 use crate::http::{ApiRequest, HttpCore};
 use crate::options::RequestOptions;
 use crate::provisioner::Provider;
@@ -49,15 +49,18 @@ impl EceClient {
     }
 
     /// `POST /users` → 200 with the new user. Sent once: ECE has no idempotency key, so
-    /// a create whose outcome is unknown (timeout, reset, 5xx) is reported
-    /// ([`Error::is_outcome_unknown`]), never re-sent.
+    /// a create whose outcome is unknown (timeout, reset, 5xx, 408) is reported
+    /// ([`Error::is_outcome_unknown`]), never re-sent. A 2xx whose body cannot be read
+    /// still created the user, which is then read back by its name.
     ///
     /// # Errors
     /// Before sending: [`Error::InvalidInput`] for an empty user name or one with special
     /// characters, a role rule broken, or a malformed email; [`Error::Unsupported`] if
     /// `options` carries an idempotency key. From the server: [`Error::Conflict`] for
     /// `user.user_name.conflict` (409), [`Error::PermissionDenied`] for 449
-    /// (elevated permissions required) and 403, [`Error::Api`] for the 400 codes.
+    /// (elevated permissions required) and 403, [`Error::Api`] for the 400 codes;
+    /// [`Error::CreatedUnreadable`] (with the user name) for a 2xx whose body could not
+    /// be read and whose user could not be read back either.
     pub async fn create(&self, request: &CreateUser, options: &RequestOptions) -> Result<EceUser> {
         Ok(self.create_raw(request, options).await?.0)
     }
@@ -96,7 +99,28 @@ impl EceClient {
             .scrub_also(request.security.password.as_ref())
             .send_once()
             .map_error(map_error);
-        decode_user(self.http.send(call, options).await?)
+        let answer = match self.http.send(call, options).await {
+            Ok(response) => decode_user(response),
+            Err(err) => Err(err),
+        };
+        match answer {
+            Ok(created) => Ok(created),
+            Err(err) => {
+                let name = request.user_name.as_str();
+                let read_back = || async {
+                    let own = options.without_timeout();
+                    crate::error::found(self.get_raw(name, &own).await)
+                };
+                read_back_created(
+                    Provider::Ece,
+                    self.create_recovery(),
+                    Some(name),
+                    err,
+                    read_back,
+                )
+                .await
+            }
+        }
     }
 
     /// `GET /users/{user_name}`. An unknown user (`user.not_found`, 404) is

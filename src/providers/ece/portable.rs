@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::error::{found, recover_create, Error, Result};
+use crate::error::{found, resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
@@ -61,7 +61,10 @@ impl UserProvisioner for EceClient {
                     )?;
                     Ok(found.map(|(user, raw)| to_portable(user, raw)))
                 };
-                recover_create(Provider::Ece, self.create_recovery(), err, lookup).await
+                Err(
+                    resolve_unknown_create(Provider::Ece, self.create_recovery(), err, lookup)
+                        .await,
+                )
             }
         }
     }

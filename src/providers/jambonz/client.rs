@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::{ApiError, Error, Result};
+use crate::error::{read_back_created, ApiError, Error, Result};
 use crate::http::{ApiRequest, HttpCore};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
@@ -68,12 +68,16 @@ impl JambonzClient {
     }
 
     /// `POST /Users`. Sent once: jambonz has no idempotency key, so a create whose
-    /// outcome is unknown (timeout, reset, 5xx) is reported, never re-sent.
+    /// outcome is unknown (timeout, reset, 5xx, 408) is reported, never re-sent.
+    ///
+    /// A 2xx whose body cannot be read (malformed, over the size limit) still created
+    /// the user: its sid is read back from the user list by name or email.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] before sending for an empty name, a malformed email or a
     /// password outside the policy; [`Error::Unsupported`] if `options` carries an
-    /// idempotency key; [`Error::Conflict`] for a duplicate name or email (422).
+    /// idempotency key; [`Error::Conflict`] for a duplicate name or email (422);
+    /// [`Error::CreatedUnreadable`] for a 2xx whose user could not be read back.
     pub async fn create(
         &self,
         request: &CreateUser,
@@ -89,7 +93,32 @@ impl JambonzClient {
             .scrub_also(Some(&request.initial_password))
             .send_once()
             .map_error(|err| err.reclassify(is_duplicate, Error::Conflict));
-        self.http.send(call, options).await?.json()
+        let answer = match self.http.send(call, options).await {
+            Ok(response) => response.json(),
+            Err(err) => Err(err),
+        };
+        match answer {
+            Ok(created) => Ok(created),
+            Err(err) => {
+                let read_back = || async {
+                    let found = self
+                        .find_by_name_or_email(&request.name, &request.email, options)
+                        .await?;
+                    Ok(found.map(|row| CreatedUser {
+                        user_sid: row.user_sid,
+                        other: serde_json::Map::new(),
+                    }))
+                };
+                read_back_created(
+                    Provider::Jambonz,
+                    self.create_recovery(),
+                    None,
+                    err,
+                    read_back,
+                )
+                .await
+            }
+        }
     }
 
     /// `GET /Users/{user_sid}`. An unknown sid is [`Error::NotFound`] (the server's 500

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::{recover_create, Error, Result};
+use crate::error::{resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
@@ -77,9 +77,14 @@ impl UserProvisioner for JambonzClient {
         let created = match JambonzClient::create(self, &request, options).await {
             Ok(created) => created,
             Err(err) => {
-                let lookup = || self.find_by_name_or_email(&request.name, &request.email, options);
-                return recover_create(Provider::Jambonz, self.create_recovery(), err, lookup)
-                    .await;
+                let lookup = || async {
+                    let found = self
+                        .find_by_name_or_email(&request.name, &request.email, options)
+                        .await?;
+                    Ok(found.map(from_summary))
+                };
+                let look = self.create_recovery();
+                return Err(resolve_unknown_create(Provider::Jambonz, look, err, lookup).await);
             }
         };
         let mut portable = User::new(Provider::Jambonz, created.user_sid.to_string());
@@ -186,17 +191,16 @@ impl UserProvisioner for JambonzClient {
 
 impl JambonzClient {
     /// The user whose name or email (both unique) matches, after an uncertain create.
-    async fn find_by_name_or_email(
+    pub(crate) async fn find_by_name_or_email(
         &self,
         name: &str,
         email: &str,
         options: &RequestOptions,
-    ) -> Result<Option<User>> {
+    ) -> Result<Option<UserSummary>> {
         let rows = JambonzClient::list(self, &options.without_timeout()).await?;
         Ok(rows
             .into_iter()
-            .find(|row| row.name == name || row.email.as_deref() == Some(email))
-            .map(from_summary))
+            .find(|row| row.name == name || row.email.as_deref() == Some(email)))
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
+use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
@@ -36,12 +37,14 @@ impl NetSapiensClient {
 
     /// Creates `request` under the lowest free extension of `range`: lists the domain's
     /// users, then tries free extensions from the lowest, moving on after each 409, for
-    /// at most the configured number of attempts.
+    /// at most the configured number of attempts. `started` is when the call began, for
+    /// the deadline of a lookup after an unknown outcome.
     pub(crate) async fn create_allocating(
         &self,
         mut request: CreateUser,
         range: &RangeInclusive<u32>,
         options: &RequestOptions,
+        started: Instant,
     ) -> Result<(String, CreateReply)> {
         let taken = self.taken_extensions(range, options).await?;
         let mut last_conflict = None;
@@ -52,7 +55,9 @@ impl NetSapiensClient {
                 Ok(reply) => return Ok((request.user, reply)),
                 Err(Error::Conflict(api)) => last_conflict = Some(api),
                 Err(other) => {
-                    let reply = self.recover_create(&request.user, other, options).await?;
+                    let reply = self
+                        .recover_create(&request, other, options, started)
+                        .await?;
                     return Ok((request.user, reply));
                 }
             }

@@ -5,7 +5,7 @@ use std::ops::RangeInclusive;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{found, read_back_created, Error, Result};
 use crate::http::{ApiRequest, HttpCore, RawResponse};
 use crate::options::RequestOptions;
 use crate::provisioner::Provider;
@@ -111,7 +111,8 @@ impl NetSapiensClient {
     /// The outcome follows the status the server sent, whatever was asked.
     ///
     /// Sent once: NetSapiens has no idempotency key, so a create whose outcome is unknown
-    /// (timeout, reset, 5xx) is reported, never re-sent.
+    /// (timeout, reset, 5xx, 408) is reported, never re-sent. A 200 whose body cannot be
+    /// read still created the user, which is then read back by its extension.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] before sending for any value outside its documented
@@ -119,7 +120,8 @@ impl NetSapiensClient {
     /// if `options` carries an idempotency key; [`Error::Conflict`] (409) when the
     /// `login-username` (or, UNCONFIRMED, the extension) is taken; for a domain the
     /// token may not use, [`Error::PermissionDenied`] (403, as in the vendor's example;
-    /// a server answering 404 gives [`Error::NotFound`]).
+    /// a server answering 404 gives [`Error::NotFound`]); [`Error::CreatedUnreadable`]
+    /// (with the extension) for a 200 whose user could not be read back either.
     pub async fn create(
         &self,
         request: &CreateUser,
@@ -139,24 +141,33 @@ impl NetSapiensClient {
             .json(Provider::NetSapiens, request)?
             .scrub_also(request.settings.voicemail_login_pin.as_ref())
             .send_once();
-        let response = self.http.send(call, options).await?;
-        let request_id = response.request_id.clone();
-        if response.status == 202 {
-            let ack = acknowledgement(&response);
-            let raw = response.json_lenient::<Value>();
-            return Ok(CreateReply {
-                result: CreateResult::Accepted(ack),
-                raw,
-                request_id,
-            });
-        }
-        let raw: Value = response.json()?;
-        let user: NetSapiensUser = decode_users(&response, &raw)?;
-        Ok(CreateReply {
-            result: CreateResult::Created(Box::new(user)),
-            raw: Some(raw),
-            request_id,
-        })
+        let err = match self.http.send(call, options).await {
+            Ok(response) => match created_reply(&response) {
+                Ok(reply) => return Ok(reply),
+                Err(err) => err,
+            },
+            // An acceptance too large to read is still an acceptance.
+            Err(Error::ResponseTooLarge { status: 202, .. }) => {
+                return Ok(CreateReply {
+                    result: CreateResult::Accepted(Acknowledgement::default()),
+                    raw: None,
+                    request_id: None,
+                })
+            }
+            Err(err) => err,
+        };
+        // A 200 whose body cannot be read still created the user: read it back.
+        let extension = request.user.as_str();
+        let read_back = || async {
+            let found = found(self.fetch_user(extension, &options.without_timeout()).await)?;
+            Ok(found.map(|(user, raw)| CreateReply {
+                result: CreateResult::Created(Box::new(user)),
+                raw: Some(raw),
+                request_id: None,
+            }))
+        };
+        let look = self.http.create_recovery();
+        read_back_created(Provider::NetSapiens, look, Some(extension), err, read_back).await
     }
 
     /// `GET /domains/{domain}/users/{user}`: one user by extension (`~` is the token's
@@ -260,6 +271,27 @@ impl NetSapiensClient {
         let response = self.http.send(call, options).await?;
         Ok(acknowledgement(&response))
     }
+}
+
+/// A create's 200 (the user) or 202 (an acknowledgement) answer.
+fn created_reply(response: &RawResponse) -> Result<CreateReply> {
+    let request_id = response.request_id.clone();
+    if response.status == 202 {
+        let ack = acknowledgement(response);
+        let raw = response.json_lenient::<Value>();
+        return Ok(CreateReply {
+            result: CreateResult::Accepted(ack),
+            raw,
+            request_id,
+        });
+    }
+    let raw: Value = response.json()?;
+    let user: NetSapiensUser = decode_users(response, &raw)?;
+    Ok(CreateReply {
+        result: CreateResult::Created(Box::new(user)),
+        raw: Some(raw),
+        request_id,
+    })
 }
 
 /// Decodes one user (`T` = [`NetSapiensUser`]) or a list of them.

@@ -1,12 +1,13 @@
 //! The portable [`UserProvisioner`] on top of the native NetSapiens API.
 
 use std::ops::RangeInclusive;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::error::{found, Error, Result};
+use crate::error::{found, resolve_unknown_create_with, CreateLookup, Error, Result};
 use crate::options::RequestOptions;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
 use crate::user::{
@@ -20,6 +21,7 @@ use super::models::{
     Acknowledgement, CreateResult, CreateUser, ListQuery, NetSapiensUser, UpdateUser,
 };
 use super::validate;
+use super::wait::VisibilityWait;
 
 /// The attributes read from `netsapiens.<name>`.
 const ATTRIBUTES: &[&str] = &[
@@ -115,15 +117,19 @@ impl UserProvisioner for NetSapiensClient {
         // Everything is checked before the first request, the allocating list included.
         validate::create(&request).map_err(portable_field)?;
 
+        let started = Instant::now();
         let (extension, reply) = match target {
             Target::Given(extension) => match self.send_create(&request, options).await {
                 Ok(reply) => (extension, reply),
                 Err(err) => {
-                    let reply = self.recover_create(&extension, err, options).await?;
+                    let reply = self.recover_create(&request, err, options, started).await?;
                     (extension, reply)
                 }
             },
-            Target::Allocate(range) => self.create_allocating(request, &range, options).await?,
+            Target::Allocate(range) => {
+                self.create_allocating(request, &range, options, started)
+                    .await?
+            }
         };
         Ok(outcome(extension, reply))
     }
@@ -240,47 +246,50 @@ fn accepted(id: &str, ack: Acknowledgement) -> Accepted {
 
 /// The portable form of a NetSapiens user; its id is the extension.
 impl NetSapiensClient {
-    /// After a failed create of `extension`: a 200 whose body could not be read is
-    /// settled by reading the user back; any other error goes through
-    /// [`resolve_unknown_create`](Self::resolve_unknown_create).
+    /// After a create of `request` that failed: an unknown outcome becomes
+    /// [`Error::OutcomeUnknown`] with what a lookup of the extension found (a 2xx that
+    /// could not be read was already settled by [`send_create`](Self::send_create)).
+    ///
+    /// The user of an asynchronous create becomes readable only after the provider's
+    /// visibility window, so there the lookup polls
+    /// ([`wait_until_visible`](Self::wait_until_visible) with the default
+    /// [`VisibilityWait`]) within what is left of the call's deadline (counted from
+    /// `started`), and answers [`CreateLookup::NotVisibleYet`] rather than `NotFound`
+    /// when the deadline ends first.
     pub(crate) async fn recover_create(
         &self,
-        extension: &str,
+        request: &CreateUser,
         err: Error,
         options: &RequestOptions,
+        started: Instant,
     ) -> Result<CreateReply> {
-        if self.http.create_recovery() && err.is_unreadable_success() {
-            return match self.fetch_user(extension, &options.without_timeout()).await {
-                Ok((user, raw)) => Ok(CreateReply {
-                    result: CreateResult::Created(Box::new(user)),
-                    raw: Some(raw),
-                    request_id: None,
-                }),
-                Err(_) => Err(err),
-            };
-        }
-        Err(self.resolve_unknown_create(extension, err, options).await)
-    }
-
-    /// After a create whose outcome is unknown, reads `extension` back (the user of a
-    /// 202 create may still be replicating, so "not found" is not final there).
-    pub(crate) async fn resolve_unknown_create(
-        &self,
-        extension: &str,
-        err: Error,
-        options: &RequestOptions,
-    ) -> Error {
+        let extension = request.user.as_str();
+        let synchronous = request.synchronous == Some(YesNo::Yes);
         let lookup = || async {
-            let found = found(self.fetch_user(extension, &options.without_timeout()).await)?;
-            Ok(found.map(|(user, raw)| to_portable(&user, raw)))
+            let own = options.without_timeout();
+            if synchronous {
+                return match found(self.fetch_user(extension, &own).await) {
+                    Ok(Some((user, raw))) => CreateLookup::Found(Box::new(to_portable(&user, raw))),
+                    Ok(None) => CreateLookup::NotFound,
+                    Err(err) => CreateLookup::Failed(Box::new(err)),
+                };
+            }
+            let window = VisibilityWait::new();
+            let deadline = started + self.http.call_budget(options);
+            let left = deadline.saturating_duration_since(Instant::now());
+            let wait = window.with_deadline(window.deadline().min(left));
+            match self.wait_until_visible(extension, &wait, &own).await {
+                Ok(user) => {
+                    let raw = serde_json::to_value(&user).unwrap_or(Value::Null);
+                    CreateLookup::Found(Box::new(to_portable(&user, raw)))
+                }
+                Err(Error::NotYetVisible { .. }) if wait == window => CreateLookup::NotFound,
+                Err(Error::NotYetVisible { waited, .. }) => CreateLookup::NotVisibleYet { waited },
+                Err(err) => CreateLookup::Failed(Box::new(err)),
+            }
         };
-        crate::error::resolve_unknown_create(
-            Provider::NetSapiens,
-            self.http.create_recovery(),
-            err,
-            lookup,
-        )
-        .await
+        let look = self.http.create_recovery();
+        Err(resolve_unknown_create_with(Provider::NetSapiens, look, err, lookup).await)
     }
 }
 
