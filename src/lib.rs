@@ -67,6 +67,7 @@
 mod error;
 mod http;
 mod idempotency;
+mod lenient;
 mod options;
 mod patch;
 mod provisioner;

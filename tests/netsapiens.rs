@@ -933,6 +933,51 @@ async fn list_all_users_follows_the_cursor_and_a_zero_start_base_is_honoured() {
     assert_eq!(all.len(), 1);
 }
 
+/// Issue 11: a spec-valid negative `active-calls-total-current` (seen from a
+/// spec-validating mock) and other read-only misfits never fail a get, a list or a count.
+#[tokio::test]
+async fn read_only_misfits_do_not_fail_a_get_list_or_count() {
+    let (server, client) = setup().await;
+    let mut user = user_json("1001");
+    user["active-calls-total-current"] = json!(-87769879);
+    let mut odd = user_json("1002");
+    odd["account-status"] = json!(3);
+    odd["created-datetime"] = json!({ "at": "now" });
+    odd["active-calls-total-current"] = json!(1.5);
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/1001")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/count")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "total": -5 })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(USERS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([user, odd])))
+        .mount(&server)
+        .await;
+    let got = client.get("1001", &options()).await.unwrap();
+    assert_eq!(got.active_calls_total_current, Some(-87769879));
+    assert_eq!(client.count(&options()).await.unwrap(), -5);
+    let listed = client
+        .list(&client.first_page(10), &options())
+        .await
+        .unwrap();
+    assert_eq!(listed[1].account_status, None);
+    assert_eq!(listed[1].other["account-status"], 3);
+    assert_eq!(listed[1].other["created-datetime"], json!({ "at": "now" }));
+    assert_eq!(listed[1].active_calls_total_current, None);
+    assert_eq!(listed[1].other["active-calls-total-current"], 1.5);
+    let portable = client
+        .get_user(&UserId::new("1001"), &options())
+        .await
+        .unwrap();
+    assert_eq!(portable.id.as_str(), "1001");
+}
+
 #[tokio::test]
 async fn a_bad_row_in_a_list_names_its_index_and_field() {
     let cases = [

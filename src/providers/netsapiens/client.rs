@@ -220,8 +220,9 @@ impl NetSapiensClient {
         Ok(users.into_iter().zip(raws).collect())
     }
 
-    /// `GET /domains/{domain}/users/count`: how many users the domain has.
-    pub async fn count(&self, options: &RequestOptions) -> Result<u64> {
+    /// `GET /domains/{domain}/users/count`: how many users the domain has, as the
+    /// server sent it (an integer the spec does not bound below; see [`UserCount`]).
+    pub async fn count(&self, options: &RequestOptions) -> Result<i64> {
         let call = ApiRequest::new(Method::GET, &self.users_path(&["count"]));
         let count: UserCount = self.http.send(call, options).await?.json()?;
         Ok(count.total)
