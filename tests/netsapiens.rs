@@ -1006,15 +1006,27 @@ async fn a_bad_row_in_a_list_names_its_index_and_field() {
 
 // ---- update, delete -----------------------------------------------------------------
 
+/// Issue 11, item 2: a PUT is a full replacement: the user is read, the change applied,
+/// and every writable field sent (fields the change does not name survive).
 #[tokio::test]
-async fn update_puts_only_the_set_fields_and_is_accepted() {
+async fn update_reads_the_user_and_puts_a_full_replacement() {
     let (server, client) = setup().await;
+    let mut stored = user_json("1001");
+    stored["active-calls-total-current"] = json!(-3);
+    stored["voicemail-login-pin"] = json!("4321");
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/1001")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(stored))
+        .mount(&server)
+        .await;
     Mock::given(method("PUT"))
         .and(path(format!("{USERS}/1001")))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
         .and(body_json(json!({
-            "name-first-name": "Janet", "email-address": "janet@example.com",
-            "user-scope": "Site Manager", "site": "Branch"
+            "name-first-name": "Janet", "name-last-name": "Doe",
+            "login-username": "jdoe@acme", "email-address": "janet@example.com",
+            "user-scope": "Site Manager", "site": "Branch",
+            "voicemail-enabled": "yes", "area-code": 858, "voicemail-login-pin": "4321"
         })))
         .respond_with(
             ResponseTemplate::new(202).set_body_json(json!({ "code": 202, "message": "Accepted" })),
@@ -1044,6 +1056,56 @@ async fn update_puts_only_the_set_fields_and_is_accepted() {
         panic!("{outcome:?}");
     };
     assert_eq!(accepted.id, Some(UserId::new("1001")));
+    let methods: Vec<String> = requests(&server)
+        .await
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(methods, ["GET", "PUT", "GET", "PUT"]);
+}
+
+/// A replacement that would lack a field the PUT must carry is refused after the read,
+/// before the PUT, naming the field; a change the provider cannot apply is refused
+/// before any request.
+#[tokio::test]
+async fn an_update_that_cannot_be_a_full_replacement_is_refused_before_the_put() {
+    let (server, client) = setup().await;
+    let mut stored = user_json("1001");
+    stored.as_object_mut().unwrap().remove("name-last-name");
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/1001")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(stored))
+        .mount(&server)
+        .await;
+    let mut change = UpdateUser::new();
+    change.first_name = Some("Janet".into());
+    let err = client
+        .update("1001", &change, &options())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "name-last-name"),
+        "{err:?}"
+    );
+    change.last_name = Some("Doe".into());
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client.update("1001", &change, &options()).await.unwrap();
+
+    server.reset().await;
+    let update = UserUpdate::new().with_attribute("netsapiens.extension", "1002");
+    let err = client
+        .update_user(&UserId::new("1001"), &update, &options())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unsupported { ref field, .. } if field.contains("extension")),
+        "{err:?}"
+    );
+    assert!(requests(&server).await.is_empty());
 }
 
 #[tokio::test]

@@ -304,6 +304,22 @@ pub struct UserSettings {
     pub recording_configuration: Option<RecordingConfiguration>,
 }
 
+impl UserSettings {
+    /// Overwrites every setting that `change` sets; the others stay as they are.
+    pub(crate) fn apply(&mut self, change: &UserSettings) -> serde_json::Result<()> {
+        // Through JSON, so that a setting added later cannot be forgotten here; the
+        // request round trip of every setting is property-tested.
+        let (Value::Object(mut merged), Value::Object(changed)) =
+            (serde_json::to_value(&*self)?, serde_json::to_value(change)?)
+        else {
+            return Ok(());
+        };
+        merged.extend(changed);
+        *self = serde_json::from_value(Value::Object(merged))?;
+        Ok(())
+    }
+}
+
 /// Body of `POST /domains/{domain}/users`: the five required values, `synchronous`,
 /// `login-username`, and every optional setting in [`settings`](Self::settings).
 ///
@@ -385,8 +401,12 @@ impl CreateUser {
     }
 }
 
-/// Body of `PUT /domains/{domain}/users/{user}`: only the fields that are set are sent.
-/// The server answers 202 Accepted.
+/// A change for `PUT /domains/{domain}/users/{user}`: the fields to change.
+///
+/// Serialized, only the fields that are set appear; but a NetSapiens PUT is a full
+/// replacement, so [`NetSapiensClient::update`](super::NetSapiensClient::update) reads
+/// the user, applies this change to it and sends every writable field (the last
+/// writer wins). The server answers 202 Accepted.
 ///
 /// ```
 /// use user_provisioner::providers::netsapiens::UpdateUser;
