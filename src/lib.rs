@@ -61,7 +61,7 @@
         feature = "connect",
         feature = "ece"
     )),
-    allow(dead_code, unused_imports)
+    allow(dead_code, unused_imports, unused_macros)
 )]
 
 mod error;
