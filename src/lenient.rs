@@ -53,8 +53,9 @@ impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
         let mut kept = Map::new();
-        let filtered: Withhold<'_, A, T> = Withhold {
+        let filtered = Withhold {
             inner: map,
+            read_only: T::READ_ONLY,
             kept: &mut kept,
             pending: None,
         };
@@ -66,14 +67,15 @@ impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
 
 /// The map as the strict decoding sees it: read-only entries that do not fit are moved
 /// to `kept` and never offered.
-struct Withhold<'k, A, T> {
+struct Withhold<'k, A> {
     inner: A,
+    read_only: &'static [(&'static str, Fits)],
     kept: &'k mut Map<String, Value>,
     /// The value of a read-only key just offered (already read to check it).
-    pending: Option<(Value, PhantomData<T>)>,
+    pending: Option<Value>,
 }
 
-impl<'de, A: MapAccess<'de>, T: Lenient> MapAccess<'de> for Withhold<'_, A, T> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Withhold<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -84,7 +86,7 @@ impl<'de, A: MapAccess<'de>, T: Lenient> MapAccess<'de> for Withhold<'_, A, T> {
             let Some(key) = self.inner.next_key::<String>()? else {
                 return Ok(None);
             };
-            let Some((_, fits)) = T::READ_ONLY.iter().find(|(name, _)| *name == key) else {
+            let Some((_, fits)) = self.read_only.iter().find(|(name, _)| *name == key) else {
                 self.pending = None;
                 return seed
                     .deserialize(IntoDeserializer::<A::Error>::into_deserializer(key))
@@ -92,7 +94,7 @@ impl<'de, A: MapAccess<'de>, T: Lenient> MapAccess<'de> for Withhold<'_, A, T> {
             };
             let value: Value = self.inner.next_value()?;
             if fits(&value) {
-                self.pending = Some((value, PhantomData));
+                self.pending = Some(value);
                 return seed
                     .deserialize(IntoDeserializer::<A::Error>::into_deserializer(key))
                     .map(Some);
@@ -103,7 +105,7 @@ impl<'de, A: MapAccess<'de>, T: Lenient> MapAccess<'de> for Withhold<'_, A, T> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.pending.take() {
-            Some((value, _)) => seed.deserialize(value).map_err(de::Error::custom),
+            Some(value) => seed.deserialize(value).map_err(de::Error::custom),
             None => self.inner.next_value_seed(seed),
         }
     }
