@@ -99,12 +99,13 @@
         feature = "connect",
         feature = "ece"
     )),
-    allow(dead_code, unused_imports)
+    allow(dead_code, unused_imports, unused_macros)
 )]
 
 mod error;
 mod http;
 mod idempotency;
+mod lenient;
 mod options;
 mod patch;
 mod provisioner;

@@ -893,6 +893,38 @@ async fn delete_answers_200_and_unknown_users_are_not_found() {
 
 // ---- hostile responses ----------------------------------------------------------------
 
+/// Issue 11: read-only fields never fail a read; a value that does not fit is kept, as
+/// sent, in the `other` map of its object.
+#[tokio::test]
+async fn read_only_misfits_do_not_fail_a_get() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/jdoe"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "user_name": "jdoe", "builtin": "no",
+            "security": { "roles": ["ece_platform_viewer"], "permissions": 3,
+                "elevated_permissions": { "enabled": true, "expires_at": -1 },
+                "security_realm": { "type": 1 } },
+            "metadata": { "created_at": "yesterday", "created_by": "admin" }
+        })))
+        .mount(&server)
+        .await;
+    let user = client.get("jdoe", &options()).await.unwrap();
+    assert_eq!(user.builtin, None);
+    assert_eq!(user.other["builtin"], "no");
+    assert_eq!(user.security.roles, [EceRole::PlatformViewer]);
+    assert!(user.security.permissions.is_empty());
+    assert_eq!(user.security.other["permissions"], 3);
+    assert_eq!(user.security.other["security_realm"], json!({ "type": 1 }));
+    let elevated = user.security.elevated_permissions.as_ref().unwrap();
+    assert!(elevated.enabled);
+    assert_eq!(elevated.other["expires_at"], -1);
+    let metadata = user.metadata.as_ref().unwrap();
+    assert_eq!(metadata.created_at, None);
+    assert_eq!(metadata.created_by.as_deref(), Some("admin"));
+    assert_eq!(metadata.other["created_at"], "yesterday");
+}
+
 #[tokio::test]
 async fn malformed_success_bodies_are_decode_errors_naming_the_path() {
     let cases: Vec<(&str, &str, ResponseTemplate, &str)> = vec![
@@ -907,11 +939,13 @@ async fn malformed_success_bodies_are_decode_errors_naming_the_path() {
         (
             "GET",
             "/api/v1/users/jdoe",
+            // A writable field stays strict; read-only ones (`metadata`) are lenient, see
+            // `read_only_misfits_do_not_fail_a_get`.
             ResponseTemplate::new(200).set_body_json(json!({
-                "user_name": "jdoe", "security": {},
+                "user_name": "jdoe", "security": { "roles": [5] },
                 "metadata": { "created_at": "yesterday" }
             })),
-            "metadata.created_at",
+            "security.roles[0]",
         ),
         (
             "GET",

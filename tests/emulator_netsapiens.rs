@@ -747,3 +747,74 @@ async fn a_delay_past_the_timeout_is_a_timeout_and_the_create_still_lands() {
         "the server acted after the client gave up"
     );
 }
+
+/// Issue 11, item 2: the emulator's PUT is a full replacement, as the v2 export's schema
+/// makes it (a partial body is 400, a missing writable field is cleared), and both the
+/// native and the portable update keep every field the change does not name.
+#[tokio::test]
+async fn put_is_a_full_replacement_and_updates_keep_unnamed_fields() {
+    // No visibility delay: each read sees the write before it.
+    let emulator = NetSapiensEmulator::start()
+        .await
+        .unwrap()
+        .with_visibility_delay(Duration::ZERO);
+    let client = builder(&emulator).build().unwrap();
+    let mut full = request("1020", true);
+    full.settings.department = Some("Sales".into());
+    full.settings.area_code = Some(212);
+    created(client.create(&full, &options()).await.unwrap());
+    let path = "/domains/~/users/1020";
+
+    let (status, body) = raw(
+        &emulator,
+        reqwest::Method::PUT,
+        path,
+        emulator.token(),
+        Some(json!({ "name-first-name": "Janet" })),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("name-last-name"),
+        "{body}"
+    );
+
+    // The native update: read, apply, send everything.
+    let mut change = UpdateUser::new();
+    change.first_name = Some("Janet".into());
+    client.update("1020", &change, &options()).await.unwrap();
+    let read = client.get("1020", &options()).await.unwrap();
+    assert_eq!(read.first_name.as_deref(), Some("Janet"));
+    assert_eq!(read.last_name.as_deref(), Some("Doe1020"));
+    assert_eq!(read.settings.department.as_deref(), Some("Sales"));
+    assert_eq!(read.settings.area_code, Some(212));
+
+    // The portable update too.
+    let update = UserUpdate::new().with_attribute("netsapiens.site", "Branch");
+    let outcome = client
+        .update_user(&UserId::new("1020"), &update, &options())
+        .await
+        .unwrap();
+    assert!(matches!(outcome, UpdateOutcome::Accepted(_)), "{outcome:?}");
+    let read = client.get("1020", &options()).await.unwrap();
+    assert_eq!(read.settings.site.as_deref(), Some("Branch"));
+    assert_eq!(read.first_name.as_deref(), Some("Janet"));
+    assert_eq!(read.settings.department.as_deref(), Some("Sales"));
+    assert_eq!(read.email, ["jdoe1020@example.com"]);
+
+    // A raw replacement that leaves `department` out clears it: the emulator replaces.
+    let (status, _) = raw(
+        &emulator,
+        reqwest::Method::PUT,
+        path,
+        emulator.token(),
+        Some(json!({ "name-first-name": "J", "name-last-name": "D",
+                     "email-address": "j@example.com", "user-scope": "Basic User" })),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let read = client.get("1020", &options()).await.unwrap();
+    assert_eq!(read.settings.department, None);
+    assert_eq!(read.settings.area_code, None);
+    assert_eq!(read.user, "1020");
+}

@@ -932,6 +932,51 @@ async fn list_all_users_follows_the_cursor_and_a_zero_start_base_is_honoured() {
     assert_eq!(all.len(), 1);
 }
 
+/// Issue 11: a spec-valid negative `active-calls-total-current` (seen from a
+/// spec-validating mock) and other read-only misfits never fail a get, a list or a count.
+#[tokio::test]
+async fn read_only_misfits_do_not_fail_a_get_list_or_count() {
+    let (server, client) = setup().await;
+    let mut user = user_json("1001");
+    user["active-calls-total-current"] = json!(-87769879);
+    let mut odd = user_json("1002");
+    odd["account-status"] = json!(3);
+    odd["created-datetime"] = json!({ "at": "now" });
+    odd["active-calls-total-current"] = json!(1.5);
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/1001")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/count")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "total": -5 })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(USERS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([user, odd])))
+        .mount(&server)
+        .await;
+    let got = client.get("1001", &options()).await.unwrap();
+    assert_eq!(got.active_calls_total_current, Some(-87769879));
+    assert_eq!(client.count(&options()).await.unwrap(), -5);
+    let listed = client
+        .list(&client.first_page(10), &options())
+        .await
+        .unwrap();
+    assert_eq!(listed[1].account_status, None);
+    assert_eq!(listed[1].other["account-status"], 3);
+    assert_eq!(listed[1].other["created-datetime"], json!({ "at": "now" }));
+    assert_eq!(listed[1].active_calls_total_current, None);
+    assert_eq!(listed[1].other["active-calls-total-current"], 1.5);
+    let portable = client
+        .get_user(&UserId::new("1001"), &options())
+        .await
+        .unwrap();
+    assert_eq!(portable.id.as_str(), "1001");
+}
+
 #[tokio::test]
 async fn a_bad_row_in_a_list_names_its_index_and_field() {
     let cases = [
@@ -960,15 +1005,27 @@ async fn a_bad_row_in_a_list_names_its_index_and_field() {
 
 // ---- update, delete -----------------------------------------------------------------
 
+/// Issue 11, item 2: a PUT is a full replacement: the user is read, the change applied,
+/// and every writable field sent (fields the change does not name survive).
 #[tokio::test]
-async fn update_puts_only_the_set_fields_and_is_accepted() {
+async fn update_reads_the_user_and_puts_a_full_replacement() {
     let (server, client) = setup().await;
+    let mut stored = user_json("1001");
+    stored["active-calls-total-current"] = json!(-3);
+    stored["voicemail-login-pin"] = json!("4321");
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/1001")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(stored))
+        .mount(&server)
+        .await;
     Mock::given(method("PUT"))
         .and(path(format!("{USERS}/1001")))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
         .and(body_json(json!({
-            "name-first-name": "Janet", "email-address": "janet@example.com",
-            "user-scope": "Site Manager", "site": "Branch"
+            "name-first-name": "Janet", "name-last-name": "Doe",
+            "login-username": "jdoe@acme", "email-address": "janet@example.com",
+            "user-scope": "Site Manager", "site": "Branch",
+            "voicemail-enabled": "yes", "area-code": 858, "voicemail-login-pin": "4321"
         })))
         .respond_with(
             ResponseTemplate::new(202).set_body_json(json!({ "code": 202, "message": "Accepted" })),
@@ -998,6 +1055,56 @@ async fn update_puts_only_the_set_fields_and_is_accepted() {
         panic!("{outcome:?}");
     };
     assert_eq!(accepted.id, Some(UserId::new("1001")));
+    let methods: Vec<String> = requests(&server)
+        .await
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(methods, ["GET", "PUT", "GET", "PUT"]);
+}
+
+/// A replacement that would lack a field the PUT must carry is refused after the read,
+/// before the PUT, naming the field; a change the provider cannot apply is refused
+/// before any request.
+#[tokio::test]
+async fn an_update_that_cannot_be_a_full_replacement_is_refused_before_the_put() {
+    let (server, client) = setup().await;
+    let mut stored = user_json("1001");
+    stored.as_object_mut().unwrap().remove("name-last-name");
+    Mock::given(method("GET"))
+        .and(path(format!("{USERS}/1001")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(stored))
+        .mount(&server)
+        .await;
+    let mut change = UpdateUser::new();
+    change.first_name = Some("Janet".into());
+    let err = client
+        .update("1001", &change, &options())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "name-last-name"),
+        "{err:?}"
+    );
+    change.last_name = Some("Doe".into());
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client.update("1001", &change, &options()).await.unwrap();
+
+    server.reset().await;
+    let update = UserUpdate::new().with_attribute("netsapiens.extension", "1002");
+    let err = client
+        .update_user(&UserId::new("1001"), &update, &options())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unsupported { ref field, .. } if field.contains("extension")),
+        "{err:?}"
+    );
+    assert!(requests(&server).await.is_empty());
 }
 
 #[tokio::test]

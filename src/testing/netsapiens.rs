@@ -188,7 +188,11 @@ const REQUIRED: &[&str] = &[
 /// - Update (`PUT`, 202) and delete (`DELETE`, 202) are accepted writes too: their
 ///   effect becomes readable after the same delay, since the vendor describes 202 as
 ///   "the geo replication request" being processed. A 404 answers an unknown user.
-///   `PUT` changes only the fields it names; a taken `login-username` is 409.
+///   `PUT` is a full replacement, as the v2 export's schema makes it: a body without
+///   `name-first-name`, `name-last-name`, the email or `user-scope` is 400 naming the
+///   field; every writable field the body leaves out is cleared (flags and enums back
+///   to their documented defaults, the login back to `user@domain`); the identity and
+///   the read-only fields are kept. A taken `login-username` is 409.
 /// - Checks (uniqueness, existence) see every accepted write at once, readable or not;
 ///   reads see only what has become visible. A synchronous create waits for every
 ///   write accepted before it, as the vendor's "wait till the local copy has been
@@ -572,19 +576,7 @@ fn create(state: &mut State, domain: &str, request: &RecordedRequest) -> Reply {
         return error(409, &format!("login-username {login} already exists."));
     }
     record.insert("login-username".into(), json!(login));
-    for (name, default) in FLAG_FIELDS {
-        if let Some(default) = default {
-            record.entry(*name).or_insert_with(|| json!(default));
-        }
-    }
-    for (name, _, default) in ENUM_FIELDS {
-        if let Some(default) = default {
-            record.entry(*name).or_insert_with(|| json!(default));
-        }
-    }
-    record
-        .entry("language-token")
-        .or_insert_with(|| json!("en_US"));
+    apply_defaults(&mut record);
     let stamp = now();
     record.insert("user-presence-status".into(), json!("inactive"));
     record.insert("active-calls-total-current".into(), json!(0));
@@ -604,29 +596,65 @@ fn update(state: &mut State, key: (String, String), request: &RecordedRequest) -
         Ok(body) => body,
         Err(reply) => return reply,
     };
-    let Some(mut record) = state.primary.get(&key).cloned() else {
+    let Some(before) = state.primary.get(&key).cloned() else {
         return not_found();
     };
-    let before = record.clone();
+    // The v2 export requires these in a PUT body: a PUT is a full replacement.
+    if let Some(missing) = REQUIRED
+        .iter()
+        .filter(|name| **name != "user")
+        .find(|name| body.get(**name).is_none_or(|v| v.is_null() || v == ""))
+    {
+        return error(400, &format!("Missing required field: {missing}"));
+    }
+    let mut record = Record::new();
+    for name in SERVER_SET {
+        if let Some(value) = before.get(*name) {
+            record.insert((*name).into(), value.clone());
+        }
+    }
     if let Err(reply) = merge_fields(&body, &mut record) {
         return reply;
     }
-    for name in REQUIRED {
-        if body.contains_key(*name) && body.get(*name).is_none_or(|v| v.is_null() || v == "") {
-            return error(400, &format!("Invalid {name}: must not be empty"));
-        }
+    let login = record
+        .get("login-username")
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("{}@{}", key.1, key.0), str::to_owned);
+    if state.login_taken(&login, Some(&key)) {
+        return error(409, &format!("login-username {login} already exists."));
     }
-    if record == before && !body.keys().any(|k| before.contains_key(k)) {
-        return error(400, "No fields to update");
-    }
-    if let Some(login) = record.get("login-username").and_then(Value::as_str) {
-        if state.login_taken(login, Some(&key)) {
-            return error(409, &format!("login-username {login} already exists."));
-        }
-    }
+    record.insert("login-username".into(), json!(login));
+    apply_defaults(&mut record);
     record.insert("last-modified-datetime".into(), json!(now()));
     state.write(key, Some(record), false);
     accepted()
+}
+
+/// What a PUT cannot change: the identity and the read-only fields the server keeps.
+const SERVER_SET: &[&str] = &[
+    "domain",
+    "user",
+    "user-presence-status",
+    "active-calls-total-current",
+    "account-status",
+    "created-datetime",
+];
+
+/// The documented defaults of the flags, enums and language a body left unset.
+fn apply_defaults(record: &mut Record) {
+    for (name, default) in FLAG_FIELDS {
+        if let Some(default) = default {
+            record.entry(*name).or_insert_with(|| json!(default));
+        }
+    }
+    for (name, _, default) in ENUM_FIELDS {
+        if let Some(default) = default {
+            record.entry(*name).or_insert_with(|| json!(default));
+        }
+    }
+    record
+        .entry("language-token")
+        .or_insert_with(|| json!("en_US"));
 }
 
 fn list(state: &State, domain: &str, request: &RecordedRequest) -> Reply {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::idempotency::IdempotencyKey;
+use crate::lenient::{fits, lenient_model};
 use crate::patch::Patch;
 
 /// Body of `POST /users`.
@@ -57,7 +58,12 @@ impl CreateUser {
 
 /// A user as Connect returns it (`POST /users`, and as modelled `GET /users/{id}`,
 /// `PATCH` and list items).
+///
+/// The read-only fields (`customerIds`, `customers`, `createdAt`, `updatedAt`) never
+/// fail a read: a value that does not fit is left `None` (or empty) and kept, as sent,
+/// in [`other`](Self::other).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct ConnectUser {
     /// Unique identifier of the user.
@@ -103,13 +109,19 @@ pub struct ConnectUser {
     pub other: Map<String, Value>,
 }
 
-/// One entry of [`ConnectUser::customers`].
+/// One entry of [`ConnectUser::customers`]. Every field is informational: a value that
+/// does not fit is left `None` and kept in [`other`](Self::other).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct CustomerRef {
-    /// The customer's id.
-    #[serde(rename = "customerId")]
-    pub customer_id: String,
+    /// The customer's id (the vendor's schema requires no field of this object).
+    #[serde(
+        rename = "customerId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub customer_id: Option<String>,
     /// The customer's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -117,6 +129,18 @@ pub struct CustomerRef {
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+lenient_model!(ConnectUser {
+    "customerIds" => fits::<Option<Vec<String>>>,
+    "customers" => fits::<Option<Vec<CustomerRef>>>,
+    "createdAt" => fits::<Option<DateTime<Utc>>>,
+    "updatedAt" => fits::<Option<DateTime<Utc>>>,
+});
+
+lenient_model!(CustomerRef {
+    "customerId" => fits::<Option<String>>,
+    "name" => fits::<Option<String>>,
+});
 
 /// What [`ConnectClient::create`](super::ConnectClient::create) returns: the user and
 /// the idempotency key the create was sent with, so the caller can log it and, after a
@@ -222,12 +246,14 @@ impl ListUsersQuery {
 /// as on the customers resource. A bare JSON array is accepted too and read as `items`
 /// without pagination (UNCONFIRMED which form the users endpoint uses).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct UserList {
     /// The users on this page.
     pub items: Vec<ConnectUser>,
-    /// Where this page sits in the whole list.
-    #[serde(default)]
+    /// Where this page sits in the whole list (informational: a `pagination` that is
+    /// not an object is kept in [`other`](Self::other) and this is empty).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub pagination: Pagination,
     /// Anything else the server sent.
     #[serde(flatten)]
@@ -235,8 +261,10 @@ pub struct UserList {
 }
 
 /// `pagination` of a [`UserList`]. Each value is optional so that a server leaving one
-/// out still decodes.
+/// out still decodes, and informational: a value that does not fit (a negative or
+/// fractional number, text) is left `None` and kept in [`other`](Self::other).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct Pagination {
     /// Users in the whole list.
@@ -248,7 +276,20 @@ pub struct Pagination {
     /// The offset of this page's first user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// Anything else the server sent.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
+
+lenient_model!(UserList {
+    "pagination" => fits::<Option<Pagination>>,
+});
+
+lenient_model!(Pagination {
+    "total" => fits::<Option<u64>>,
+    "limit" => fits::<Option<u64>>,
+    "offset" => fits::<Option<u64>>,
+});
 
 /// Reads `null` as the type's default (an empty list).
 pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -281,7 +322,7 @@ mod tests {
         )
         .unwrap();
         assert!(user.customer_ids.is_empty());
-        assert_eq!(user.customers[0].customer_id, "c1");
+        assert_eq!(user.customers[0].customer_id.as_deref(), Some("c1"));
         assert_eq!(
             user.created_at.unwrap().to_rfc3339(),
             "2023-11-07T05:31:56+00:00"

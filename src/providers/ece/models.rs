@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::lenient::{fits, lenient_model};
 use crate::patch::Patch;
 use crate::secret::Secret;
 
@@ -152,7 +153,14 @@ impl<'de> Deserialize<'de> for RealmType {
 ///
 /// Fields the server adds later are kept in [`EceUser::other`]. Serializing an `EceUser`
 /// never writes a password.
+///
+/// The read-only parts (`metadata`, `builtin`; in `security`: `permissions`,
+/// `elevated_permissions`, `security_realm`; every field of `metadata` and of
+/// `elevated_permissions` but `enabled`) never fail a read: a value that does not fit
+/// is left `None` (or empty) and kept, as sent, in the `other` map of the object it was
+/// in. `user_name` and the writable fields are decoded strictly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct EceUser {
     /// The user's identifier, also its login name.
@@ -179,13 +187,14 @@ pub struct EceUser {
 
 /// A user's security information (`UserSecurity`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct UserSecurity {
     /// The roles assigned to the user.
     #[serde(default)]
     pub roles: Vec<EceRole>,
     /// Read-only: the permissions the roles grant (operation ids of the ECE API).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub permissions: Vec<String>,
     /// The user's elevated-permissions status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,6 +216,7 @@ pub struct UserSecurity {
 
 /// A user's elevated-permissions status (`ElevatedPermissions`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct ElevatedPermissions {
     /// Whether the user currently has elevated permissions.
@@ -235,6 +245,7 @@ pub struct SecurityRealm {
 
 /// Who created and changed a user, and when (`UserMetadata`). Set by the server only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct UserMetadata {
     /// The id of the user that created this user.
@@ -259,6 +270,30 @@ pub struct UserMetadata {
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+lenient_model!(EceUser {
+    "metadata" => fits::<Option<UserMetadata>>,
+    "builtin" => fits::<Option<bool>>,
+});
+
+lenient_model!(UserSecurity {
+    "permissions" => fits::<Option<Vec<String>>>,
+    "elevated_permissions" => fits::<Option<ElevatedPermissions>>,
+    "security_realm" => fits::<Option<SecurityRealm>>,
+});
+
+lenient_model!(ElevatedPermissions {
+    "expires_at" => fits::<Option<DateTime<Utc>>>,
+});
+
+lenient_model!(UserMetadata {
+    "created_by" => fits::<Option<String>>,
+    "created_at" => fits::<Option<DateTime<Utc>>>,
+    "updated_by" => fits::<Option<String>>,
+    "updated_at" => fits::<Option<DateTime<Utc>>>,
+    "first_login_at" => fits::<Option<DateTime<Utc>>>,
+    "last_login_at" => fits::<Option<DateTime<Utc>>>,
+});
 
 /// Answer of `GET /users` (`UserList`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -402,6 +437,10 @@ impl SecurityPatch {
     pub fn is_empty(&self) -> bool {
         self.roles.is_keep() && self.password.is_none() && self.enabled.is_keep()
     }
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::lenient::{fits, lenient_model};
 use crate::patch::Patch;
 use crate::secret::Secret;
 
@@ -75,8 +76,12 @@ pub struct CreatedUser {
 /// A user row from `GET /v1/Users/{user_sid}`.
 ///
 /// Flags come back as `0`/`1` from some columns and as booleans from others; both
-/// decode. Fields the server adds later are kept in [`JambonzUser::other`].
+/// decode. Fields the server adds later are kept in [`JambonzUser::other`], and so is a
+/// read-only field (`pending_email`, `phone`, `scope`, `email_validated`,
+/// `phone_validated`, `provider`) whose value does not fit its type: that field is then
+/// `None` and the read still succeeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct JambonzUser {
     /// The user's sid.
@@ -125,8 +130,11 @@ pub struct JambonzUser {
     pub other: Map<String, Value>,
 }
 
-/// One entry of `GET /v1/Users`.
+/// One entry of `GET /v1/Users`. A read-only field (`scope`, `account_name`,
+/// `service_provider_name`) whose value does not fit is `None`, its value kept in
+/// [`other`](Self::other).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct UserSummary {
     /// The user's sid.
@@ -234,6 +242,26 @@ impl UpdateUser {
     }
 }
 
+// Read-only: the server sets these; a value that does not fit is kept in `other`.
+lenient_model!(JambonzUser {
+    "pending_email" => fits::<Option<String>>,
+    "phone" => fits::<Option<String>>,
+    "scope" => fits::<Option<String>>,
+    "email_validated" => fits_flag,
+    "phone_validated" => fits_flag,
+    "provider" => fits::<Option<String>>,
+});
+
+lenient_model!(UserSummary {
+    "scope" => fits::<Option<String>>,
+    "account_name" => fits::<Option<String>>,
+    "service_provider_name" => fits::<Option<String>>,
+});
+
+fn fits_flag(value: &Value) -> bool {
+    flag(value).is_ok()
+}
+
 /// A flag sent as a boolean, as `0`/`1`, as `"0"`/`"1"`, or as `null`.
 fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
     use serde::de::Error;
@@ -272,6 +300,20 @@ mod tests {
         assert_eq!(row.is_view_only, Some(true));
         assert_eq!(row.phone, None);
         assert!(row.other.contains_key("future_field"));
+    }
+
+    #[test]
+    fn read_only_misfits_are_kept_not_refused() {
+        let row: JambonzUser = serde_json::from_str(
+            r#"{"user_sid":"a3f1c9d2-4b7e-4f8a-9c3d-2e5f7b8a9c1d","name":"jdoe",
+                "email_validated":2,"scope":["admin"],"provider":7,"is_active":1}"#,
+        )
+        .unwrap();
+        assert_eq!(row.email_validated, None);
+        assert_eq!(row.other["email_validated"], 2);
+        assert_eq!(row.scope, None);
+        assert_eq!(row.other["scope"], serde_json::json!(["admin"]));
+        assert_eq!(row.is_active, Some(true));
     }
 
     #[test]

@@ -231,8 +231,9 @@ impl NetSapiensClient {
         Ok(users.into_iter().zip(raws).collect())
     }
 
-    /// `GET /domains/{domain}/users/count`: how many users the domain has.
-    pub async fn count(&self, options: &RequestOptions) -> Result<u64> {
+    /// `GET /domains/{domain}/users/count`: how many users the domain has, as the
+    /// server sent it (an integer the spec does not bound below; see [`UserCount`]).
+    pub async fn count(&self, options: &RequestOptions) -> Result<i64> {
         let call = ApiRequest::new(Method::GET, &self.users_path(&["count"]));
         let count: UserCount = self.http.send(call, options).await?.json()?;
         Ok(count.total)
@@ -241,9 +242,20 @@ impl NetSapiensClient {
     /// `PUT /domains/{domain}/users/{user}`: changes the fields set in `change`. The
     /// server answers 202: the change may not be readable at once.
     ///
+    /// A NetSapiens PUT is a full replacement (the v2 export requires
+    /// `name-first-name`, `name-last-name`, the email and `user-scope` in its body, and
+    /// a server with replace semantics clears what a body leaves out). So an update
+    /// reads the user first, applies `change` to it, and sends every writable field:
+    /// the fields `change` does not name are sent as they were read. Two updates of the
+    /// same user at once are not merged: the last writer wins, and may undo a field the
+    /// other one changed between its read and its write. Fields the server returns
+    /// that this crate does not model ([`NetSapiensUser::other`]) are not sent.
+    ///
     /// # Errors
-    /// [`Error::InvalidInput`] before sending for an empty change or a value outside its
-    /// range; [`Error::NotFound`] for an unknown user; [`Error::Conflict`] for a taken
+    /// [`Error::InvalidInput`] before any request for an empty change or a value outside
+    /// its range, and before the PUT when the stored user lacks a field a replacement
+    /// must carry (first or last name, email, scope) and `change` does not set it;
+    /// [`Error::NotFound`] for an unknown user; [`Error::Conflict`] for a taken
     /// `login-username`.
     pub async fn update(
         &self,
@@ -253,9 +265,12 @@ impl NetSapiensClient {
     ) -> Result<Acknowledgement> {
         validate::path_user("user", user)?;
         validate::update(change)?;
+        let (current, _) = self.fetch_user(user, options).await?;
+        let replacement = replacement(&current, change)?;
         let call = ApiRequest::new(Method::PUT, &self.users_path(&[user]))
-            .json(Provider::NetSapiens, change)?
-            .scrub_also(change.settings.voicemail_login_pin.as_ref());
+            .json(Provider::NetSapiens, &replacement)?
+            .scrub_also(change.settings.voicemail_login_pin.as_ref())
+            .scrub_also(current.settings.voicemail_login_pin.as_ref());
         let response = self.http.send(call, options).await?;
         Ok(acknowledgement(&response))
     }
@@ -315,6 +330,54 @@ impl DecodeUsers for NetSapiensUser {
 
 impl DecodeUsers for Vec<NetSapiensUser> {
     type Settings = Vec<UserSettings>;
+}
+
+/// The body of a replacing PUT: every writable field of `current`, with `change`
+/// applied on top.
+fn replacement(current: &NetSapiensUser, change: &UpdateUser) -> Result<UpdateUser> {
+    let mut body = UpdateUser {
+        first_name: change
+            .first_name
+            .clone()
+            .or_else(|| current.first_name.clone()),
+        last_name: change
+            .last_name
+            .clone()
+            .or_else(|| current.last_name.clone()),
+        login_username: change
+            .login_username
+            .clone()
+            .or_else(|| current.login_username.clone()),
+        email: change
+            .email
+            .clone()
+            .or_else(|| Some(current.email.clone()).filter(|email| !email.is_empty())),
+        user_scope: change
+            .user_scope
+            .clone()
+            .or_else(|| current.user_scope.clone()),
+        settings: current.settings.clone(),
+    };
+    body.settings.apply(&change.settings).map_err(|_| {
+        Error::invalid_input(
+            "settings",
+            "a setting could not be applied to the stored user",
+        )
+    })?;
+    let missing = [
+        ("name-first-name", body.first_name.is_none()),
+        ("name-last-name", body.last_name.is_none()),
+        ("email-address", body.email.is_none()),
+        ("user-scope", body.user_scope.is_none()),
+    ];
+    if let Some((field, _)) = missing.iter().find(|(_, missing)| *missing) {
+        return Err(Error::invalid_input(
+            *field,
+            "a NetSapiens PUT replaces the user and must carry this field, but the stored \
+             user has none; set it in the change",
+        ));
+    }
+    Ok(body)
 }
 
 /// The 202 body, leniently: an empty or foreign body is an empty acknowledgement.

@@ -73,8 +73,11 @@
 //!   [`NetSapiensBuilder::with_list_start_base`] switches.
 //! - The 16-character limit of an extension, the domain character set, the
 //!   `account-status` values and the `limit` range come from a third-party export.
-//! - Whether a taken extension answers 409; what `PUT` does with fields left out (this
-//!   client sends only the fields set, assuming they are kept).
+//! - Whether a taken extension answers 409; what `PUT` does with fields left out. The
+//!   v2 export requires the names, the email and the scope in a PUT body, like a full
+//!   replacement, and the vendor documents no partial PUT; so an update reads the user,
+//!   applies the change and sends every writable field (the last writer wins; see
+//!   [`NetSapiensClient::update`]).
 //! - `time-zone` is sent as given: the vendor lists zone names (`US/Eastern`, …) but the
 //!   list is long and changes, so it is not checked locally.
 //! - `created-datetime` is written `2023-07-28 19:56:11` without a zone; only RFC 3339

@@ -15,6 +15,7 @@ use super::enums::{
     VoicemailTranscription, YesNo,
 };
 use super::wire;
+use crate::lenient::{fits, lenient_model};
 
 /// The optional settings of a NetSapiens user, each with its vendor JSON name (the Rust
 /// name is the JSON name in snake case, except where noted).
@@ -303,6 +304,22 @@ pub struct UserSettings {
     pub recording_configuration: Option<RecordingConfiguration>,
 }
 
+impl UserSettings {
+    /// Overwrites every setting that `change` sets; the others stay as they are.
+    pub(crate) fn apply(&mut self, change: &UserSettings) -> serde_json::Result<()> {
+        // Through JSON, so that a setting added later cannot be forgotten here; the
+        // request round trip of every setting is property-tested.
+        let (Value::Object(mut merged), Value::Object(changed)) =
+            (serde_json::to_value(&*self)?, serde_json::to_value(change)?)
+        else {
+            return Ok(());
+        };
+        merged.extend(changed);
+        *self = serde_json::from_value(Value::Object(merged))?;
+        Ok(())
+    }
+}
+
 /// Body of `POST /domains/{domain}/users`: the five required values, `synchronous`,
 /// `login-username`, and every optional setting in [`settings`](Self::settings).
 ///
@@ -384,8 +401,12 @@ impl CreateUser {
     }
 }
 
-/// Body of `PUT /domains/{domain}/users/{user}`: only the fields that are set are sent.
-/// The server answers 202 Accepted.
+/// A change for `PUT /domains/{domain}/users/{user}`: the fields to change.
+///
+/// Serialized, only the fields that are set appear; but a NetSapiens PUT is a full
+/// replacement, so [`NetSapiensClient::update`](super::NetSapiensClient::update) reads
+/// the user, applies this change to it and sends every writable field (the last
+/// writer wins). The server answers 202 Accepted.
 ///
 /// ```
 /// use user_provisioner::providers::netsapiens::UpdateUser;
@@ -460,8 +481,13 @@ impl UpdateUser {
 ///
 /// Decoding is lenient where servers differ: flags may come as `yes`/`no`, booleans or
 /// `0`/`1`; numbers may come as strings; `email-address` may be called `email`. Fields
-/// this crate does not know are kept in [`other`](Self::other).
+/// this crate does not know are kept in [`other`](Self::other), and so is a read-only
+/// field (`domain`, `user-presence-status`, `active-calls-total-current`,
+/// `account-status`, `created-datetime`, `last-modified-datetime`) whose value does not
+/// fit its type: that field is then `None` and the read still succeeds. The writable
+/// fields are decoded strictly, naming the field that is malformed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct NetSapiensUser {
     /// `domain`.
@@ -518,14 +544,15 @@ pub struct NetSapiensUser {
         skip_serializing_if = "Option::is_none"
     )]
     pub presence_status: Option<String>,
-    /// `active-calls-total-current` (read-only).
+    /// `active-calls-total-current` (read-only). The spec sets no minimum, and real
+    /// servers have been seen sending negative values.
     #[serde(
         rename = "active-calls-total-current",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "wire::de_number"
+        deserialize_with = "wire::de_integer"
     )]
-    pub active_calls_total_current: Option<u32>,
+    pub active_calls_total_current: Option<i64>,
     /// `account-status` (read-only).
     #[serde(
         rename = "account-status",
@@ -552,10 +579,20 @@ pub struct NetSapiensUser {
     pub other: Map<String, Value>,
 }
 
+lenient_model!(NetSapiensUser {
+    "domain" => fits::<Option<String>>,
+    "user-presence-status" => fits::<Option<String>>,
+    "active-calls-total-current" => |value| wire::de_integer(value).is_ok(),
+    "account-status" => fits::<Option<AccountStatus>>,
+    "created-datetime" => fits::<Option<String>>,
+    "last-modified-datetime" => fits::<Option<String>>,
+});
+
 /// What a 202 Accepted carries (the vendor documents an untyped object; servers send
 /// `{"code": 202, "message": "Accepted"}`). An empty or non-JSON body gives an empty
 /// acknowledgement.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct Acknowledgement {
     /// `code`, where sent.
@@ -580,6 +617,12 @@ pub struct Acknowledgement {
     pub request_id: Option<String>,
 }
 
+// Informational: a `code` or `message` that does not fit is kept in `other`.
+lenient_model!(Acknowledgement {
+    "code" => |value| wire::de_number::<_, u16>(value).is_ok(),
+    "message" => |value| wire::de_text(value).is_ok(),
+});
+
 /// The result of [`NetSapiensClient::create`](super::NetSapiensClient::create).
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
@@ -592,17 +635,22 @@ pub enum CreateResult {
 }
 
 /// Answer of `GET /domains/{domain}/users/count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserCount {
-    /// `total`: how many users the domain has.
+    /// `total`: how many users the domain has, as the server sent it (the spec's
+    /// `Count` schema is an integer with no minimum, so a negative value is read, not
+    /// refused).
     #[serde(deserialize_with = "total")]
-    pub total: u64,
+    pub total: i64,
+    /// Anything else the server sent.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
-fn total<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+fn total<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     use serde::de::Error;
-    wire::de_number(deserializer)?.ok_or_else(|| D::Error::custom("expected a count, got null"))
+    wire::de_integer(deserializer)?.ok_or_else(|| D::Error::custom("expected a count, got null"))
 }
 
 /// Paging of `GET /domains/{domain}/users`: `start` and `limit` query parameters.

@@ -130,6 +130,30 @@ where
         .map_err(|_| D::Error::custom(format!("{number} is out of range")))
 }
 
+/// An integer of any sign sent as a number or a numeric string (the spec sets no
+/// minimum for counters such as `active-calls-total-current`); `null` and `""` are unset.
+pub(crate) fn de_integer<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(Value::String(text)) => text
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected an integer, got {text:?}"))),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("expected an integer, got {n}"))),
+        Some(other) => Err(D::Error::custom(format!(
+            "expected an integer, got {other}"
+        ))),
+    }
+}
+
 /// Text that servers may send as a number (extensions, caller ids); `null` is unset.
 pub(crate) fn de_text<'de, D: Deserializer<'de>>(
     deserializer: D,
