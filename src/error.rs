@@ -696,7 +696,7 @@ pub struct ApiError {
     /// (see [`Error::idempotency_key`]).
     pub idempotency_key: Option<IdempotencyKey>,
     /// The provider's typed error body.
-    pub detail: ProviderErrorDetail,
+    pub detail: ErrorDetail,
 }
 
 impl ApiError {
@@ -711,7 +711,7 @@ impl ApiError {
             request_id: None,
             retry_after: None,
             idempotency_key: None,
-            detail: ProviderErrorDetail::None,
+            detail: ErrorDetail::none(),
         }
     }
 
@@ -724,6 +724,12 @@ impl ApiError {
     /// Sets the request id.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Sets the provider's typed error body (see [`ErrorDetail`]).
+    pub fn with_detail<T: std::any::Any + fmt::Debug + Send + Sync>(mut self, detail: T) -> Self {
+        self.detail = ErrorDetail::new(detail);
         self
     }
 
@@ -774,31 +780,76 @@ impl fmt::Display for ApiError {
 impl ApiError {
     /// A bare answer with only a status, for unit tests.
     pub(crate) fn for_status(status: u16) -> Box<ApiError> {
-        Box::new(ApiError::new(Provider::Jambonz, status, ""))
+        Box::new(ApiError::new(Provider::EXAMPLE, status, ""))
     }
 }
 
-/// The typed error body of each provider, for callers that need more than
-/// [`ApiError::code`] and [`ApiError::message`].
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub enum ProviderErrorDetail {
-    /// The body was empty, not JSON, or not in the provider's documented error shape.
-    #[default]
-    None,
-    /// A jambonz `{"msg": ...}` body.
-    #[cfg(feature = "jambonz")]
-    Jambonz(crate::providers::jambonz::JambonzErrorBody),
-    /// A Connect `{"message", "code", "details", "hint"}` body.
-    #[cfg(feature = "connect")]
-    Connect(crate::providers::connect::ConnectErrorBody),
-    /// An Elastic Cloud Enterprise answer: every `{code, message, fields}` entry of the
-    /// body and the codes of the `x-cloud-error-codes` header.
-    #[cfg(feature = "ece")]
-    Ece(crate::providers::ece::EceError),
-    /// A NetSapiens `{"code": ..., "message": ...}` body.
-    #[cfg(feature = "netsapiens")]
-    NetSapiens(crate::providers::netsapiens::NetSapiensErrorBody),
+/// The provider's typed error body behind an [`ApiError`], for callers that need more
+/// than [`ApiError::code`] and [`ApiError::message`]: read it as the adapter's own type
+/// with [`downcast_ref`](Self::downcast_ref). Each adapter names its type in its module
+/// docs (`JambonzErrorBody`, `NetSapiensErrorBody`, `ConnectErrorBody`, `EceError`); a
+/// backend written outside this crate can carry its own with [`ErrorDetail::new`].
+///
+/// Empty when the body was empty, not JSON, or not in the provider's documented shape.
+///
+/// ```
+/// use user_provisioner::{ApiError, ErrorDetail, Provider, ProviderInfo};
+///
+/// #[derive(Debug, PartialEq)]
+/// struct ScimError { scim_type: String }
+///
+/// const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM"));
+/// let api = ApiError::new(SCIM, 409, "taken")
+///     .with_detail(ScimError { scim_type: "uniqueness".into() });
+/// assert_eq!(api.detail.downcast_ref::<ScimError>().unwrap().scim_type, "uniqueness");
+/// assert!(api.detail.downcast_ref::<String>().is_none());
+/// assert!(ErrorDetail::none().is_none());
+/// ```
+#[derive(Clone, Default)]
+pub struct ErrorDetail(Option<std::sync::Arc<dyn DetailValue>>);
+
+/// What an [`ErrorDetail`] can hold: any `Debug` value that can cross threads.
+trait DetailValue: std::any::Any + fmt::Debug + Send + Sync {
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<T: std::any::Any + fmt::Debug + Send + Sync> DetailValue for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl ErrorDetail {
+    /// A detail holding `value`, the provider's typed error body.
+    pub fn new<T: std::any::Any + fmt::Debug + Send + Sync>(value: T) -> Self {
+        Self(Some(std::sync::Arc::new(value)))
+    }
+
+    /// No detail.
+    pub fn none() -> Self {
+        Self(None)
+    }
+
+    /// Whether there is no detail.
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The detail as `T`, if it is one.
+    pub fn downcast_ref<T: std::any::Any>(&self) -> Option<&T> {
+        self.0
+            .as_deref()
+            .and_then(|value| value.as_any().downcast_ref())
+    }
+}
+
+impl fmt::Debug for ErrorDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(value) => fmt::Debug::fmt(value, f),
+            None => f.write_str("None"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -819,7 +870,7 @@ mod tests {
         let shown = Error::Conflict(api(422)).to_string();
         assert_eq!(
             shown,
-            "conflict: jambonz answered HTTP 422 [E1]: boom (request id req-1) (retry after 2s)"
+            "conflict: example provider answered HTTP 422 [E1]: boom (request id req-1) (retry after 2s)"
         );
     }
 
@@ -839,18 +890,18 @@ mod tests {
     #[test]
     fn redirect_display_shows_the_location_without_debug_quoting() {
         let to = |location: Option<&str>| Error::Redirect {
-            provider: Provider::Jambonz,
+            provider: Provider::EXAMPLE,
             status: 307,
             location: location.map(str::to_owned),
         };
         assert_eq!(
             to(Some("http://elsewhere.example/x")).to_string(),
-            "jambonz answered with redirect 307 to http://elsewhere.example/x; redirects \
+            "example provider answered with redirect 307 to http://elsewhere.example/x; redirects \
              are not followed"
         );
         assert_eq!(
             to(None).to_string(),
-            "jambonz answered with redirect 307; redirects are not followed"
+            "example provider answered with redirect 307; redirects are not followed"
         );
     }
 
@@ -867,18 +918,18 @@ mod tests {
     #[test]
     fn resend_advice_follows_the_key() {
         let key = IdempotencyKey::new("k-1").unwrap();
-        let keyed = Error::Server(api(503)).sent_with_key(Provider::Connect, &key, false);
+        let keyed = Error::Server(api(503)).sent_with_key(Provider::EXAMPLE, &key, false);
         assert!(matches!(keyed, Error::OutcomeUnknown { .. }), "{keyed:?}");
         assert_eq!(keyed.idempotency_key(), Some(&key));
         assert_eq!(keyed.resend(), Some(Resend::WithKey(key.clone())));
         assert!(keyed.to_string().contains("idempotency key k-1"), "{keyed}");
         // A known outcome keeps its variant and the key; nothing to re-send.
-        let refused = Error::Api(api(400)).sent_with_key(Provider::Connect, &key, false);
+        let refused = Error::Api(api(400)).sent_with_key(Provider::EXAMPLE, &key, false);
         assert!(matches!(refused, Error::Api(_)), "{refused:?}");
         assert_eq!(refused.idempotency_key(), Some(&key));
         assert_eq!(refused.resend(), None);
         // After an uncertain attempt, even a refusal leaves the outcome unknown.
-        let late = Error::Api(api(400)).sent_with_key(Provider::Connect, &key, true);
+        let late = Error::Api(api(400)).sent_with_key(Provider::EXAMPLE, &key, true);
         assert_eq!(late.resend(), Some(Resend::WithKey(key)));
         // Without a key: look first.
         assert_eq!(Error::Server(api(500)).resend(), Some(Resend::LookUpFirst));
@@ -887,18 +938,18 @@ mod tests {
     #[test]
     fn created_unreadable_says_it_was_created() {
         let err = Error::CreatedUnreadable {
-            provider: Provider::Ece,
+            provider: Provider::EXAMPLE,
             id: Some(UserId::new("jdoe")),
             idempotency_key: None,
             cause: Box::new(Error::ResponseTooLarge {
-                provider: Provider::Ece,
+                provider: Provider::EXAMPLE,
                 status: 200,
                 limit: 10,
             }),
         };
         let shown = err.to_string();
         assert!(
-            shown.starts_with("Elastic Cloud Enterprise created the user jdoe"),
+            shown.starts_with("example provider created the user jdoe"),
             "{shown}"
         );
         assert_eq!(err.status(), Some(200));
@@ -909,7 +960,8 @@ mod tests {
     #[test]
     fn error_stays_small() {
         assert!(
-            std::mem::size_of::<Error>() <= 64,
+            // A `Result<(), Error>` of nine words at most: large payloads are boxed.
+            std::mem::size_of::<Error>() <= 72,
             "{}",
             std::mem::size_of::<Error>()
         );

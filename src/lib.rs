@@ -136,12 +136,12 @@ pub use async_trait::async_trait;
 // release is a different type): see "Public dependencies" on the front page.
 pub use {chrono, reqwest, serde_json, url, uuid};
 
-pub use error::{ApiError, CreateLookup, Error, ProviderErrorDetail, Resend, Result};
+pub use error::{ApiError, CreateLookup, Error, ErrorDetail, Resend, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;
-pub use provisioner::{Capabilities, Provider, UserProvisioner};
+pub use provisioner::{Capabilities, Provider, ProviderInfo, UserProvisioner};
 pub use secret::Secret;
 pub use user::{
     Accepted, Attributes, CreateOutcome, DeleteOutcome, ListUsers, NewUser, PageCursor,

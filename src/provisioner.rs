@@ -12,45 +12,98 @@ use crate::user::{
     UserUpdate,
 };
 
-/// The platforms this crate speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Provider {
-    /// jambonz REST platform management API.
-    Jambonz,
-    /// NetSapiens API v2.
-    NetSapiens,
-    /// Telness Tech Connect API.
-    Connect,
-    /// Elastic Cloud Enterprise platform API.
-    Ece,
-    /// An in-process stand-in for tests.
-    InMemory,
+/// Which platform a backend talks to: a short lowercase key and a display name.
+///
+/// Each adapter of this crate has its constant, defined in its module:
+/// `Provider::JAMBONZ`, `Provider::NETSAPIENS`, `Provider::CONNECT` and `Provider::ECE`
+/// (and `Provider::IN_MEMORY` with the `testing` feature). A backend written outside this
+/// crate names its own in a constant with [`Provider::new`]. The constants work as
+/// `match` patterns. A `Provider` is one pointer wide, so errors that carry it stay small.
+///
+/// ```
+/// use user_provisioner::{Provider, ProviderInfo};
+///
+/// const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM 2.0 service"));
+/// assert_eq!(SCIM.key(), "scim");
+/// assert_eq!(SCIM.to_string(), "SCIM 2.0 service");
+/// # #[cfg(feature = "jambonz")]
+/// assert_eq!("jambonz".parse::<Provider>().unwrap(), Provider::JAMBONZ);
+/// ```
+// Derived comparisons keep the constants usable as `match` patterns.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Provider(&'static ProviderInfo);
+
+/// What a [`Provider`] is: its key and display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderInfo {
+    key: &'static str,
+    name: &'static str,
+}
+
+impl ProviderInfo {
+    /// A short lowercase `key` (also the prefix of the provider's
+    /// [`Attributes`](crate::Attributes), such as `scim.` for `scim`) and a display `name`.
+    pub const fn new(key: &'static str, name: &'static str) -> Self {
+        Self { key, name }
+    }
 }
 
 impl Provider {
-    /// A short lowercase name, also the prefix of the provider's keys in
+    /// The provider described by `info`, for a constant:
+    /// `const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM"));`.
+    pub const fn new(info: &'static ProviderInfo) -> Self {
+        Self(info)
+    }
+
+    /// The short lowercase key, also the prefix of the provider's keys in
     /// [`Attributes`](crate::Attributes) (`jambonz`, `netsapiens`, `connect`, `ece`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Provider::Jambonz => "jambonz",
-            Provider::NetSapiens => "netsapiens",
-            Provider::Connect => "connect",
-            Provider::Ece => "ece",
-            Provider::InMemory => "in-memory",
-        }
+    pub const fn key(self) -> &'static str {
+        self.0.key
+    }
+
+    /// The display name, such as `Elastic Cloud Enterprise`.
+    pub const fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// An example provider for the core's own tests, which must not depend on an adapter.
+    #[cfg(test)]
+    pub(crate) const EXAMPLE: Provider =
+        Provider::new(&ProviderInfo::new("example", "example provider"));
+}
+
+impl fmt::Debug for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Provider").field(&self.key()).finish()
     }
 }
 
 impl fmt::Display for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Provider::Jambonz => "jambonz",
-            Provider::NetSapiens => "NetSapiens",
-            Provider::Connect => "Connect",
-            Provider::Ece => "Elastic Cloud Enterprise",
-            Provider::InMemory => "in-memory provisioner",
-        })
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = Error;
+
+    /// The adapter of this crate whose [`key`](Provider::key) this is (among the
+    /// features built).
+    fn from_str(key: &str) -> Result<Self> {
+        crate::providers::BUILT
+            .iter()
+            .copied()
+            .find(|provider| provider.key() == key)
+            .ok_or_else(|| {
+                let known: Vec<&str> = crate::providers::BUILT.iter().map(|p| p.key()).collect();
+                Error::invalid_input(
+                    "provider",
+                    format!(
+                        "no adapter has the key {key:?}; built: {}",
+                        known.join(", ")
+                    ),
+                )
+            })
     }
 }
 

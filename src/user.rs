@@ -752,31 +752,31 @@ mod tests {
     #[test]
     fn attributes_refuse_unknown_keys_of_their_own_provider_only() {
         let mut attributes = Attributes::new();
-        attributes.insert("jambonz.account_sid", "x");
+        attributes.insert("example.account_sid", "x");
         attributes.insert("netsapiens.extension", "1001");
         let found = attributes
-            .for_provider(Provider::Jambonz, &["account_sid"])
+            .for_provider(Provider::EXAMPLE, &["account_sid"])
             .unwrap();
         assert_eq!(found.text("account_sid").unwrap(), Some("x"));
         assert!(found.get("extension").is_none());
 
-        attributes.insert("jambonz.acount_sid", "typo");
+        attributes.insert("example.acount_sid", "typo");
         let err = attributes
-            .for_provider(Provider::Jambonz, &["account_sid"])
+            .for_provider(Provider::EXAMPLE, &["account_sid"])
             .unwrap_err();
-        assert!(err.to_string().contains("jambonz.acount_sid"), "{err}");
+        assert!(err.to_string().contains("example.acount_sid"), "{err}");
     }
 
     #[test]
     fn unsupported_fields_are_refused_unless_ignored() {
         let user = NewUser::new("a").with_phone("+15551234567");
         let err = user
-            .check_unsupported(Provider::Jambonz, &[Field::Phone])
+            .check_unsupported(Provider::EXAMPLE, &[Field::Phone])
             .unwrap_err();
         assert!(matches!(err, Error::Unsupported { ref field, .. } if field == "phone"));
         assert!(user
             .ignoring_unsupported_fields()
-            .check_unsupported(Provider::Jambonz, &[Field::Phone])
+            .check_unsupported(Provider::EXAMPLE, &[Field::Phone])
             .is_ok());
     }
 

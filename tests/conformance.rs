@@ -220,7 +220,7 @@ enum DuplicateRule {
 fn duplicate_rule(subject: &Subject) -> DuplicateRule {
     match subject.provisioner.provider() {
         // The `POST /users` reference names no unique field; its only 409 is key reuse.
-        Provider::Connect => DuplicateRule::IdempotencyKeyOnly,
+        Provider::CONNECT => DuplicateRule::IdempotencyKeyOnly,
         _ => DuplicateRule::Conflict,
     }
 }
@@ -556,7 +556,7 @@ async fn an_update_that_cannot_be_applied_is_refused_before_any_request(subject:
             "display_name".into(),
         ));
     }
-    if provider != Provider::InMemory {
+    if provider != Provider::IN_MEMORY {
         let key = format!("{}.no_such_setting", provider.key());
         refusals.push((UserUpdate::new().with_attribute(key.clone(), 1), key));
     }

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use user_provisioner::providers::connect::{
-    ConnectBuilder, ConnectClient, CreateUser, ListUsersQuery, UpdateUser,
+    ConnectBuilder, ConnectClient, ConnectErrorBody, CreateUser, ListUsersQuery, UpdateUser,
 };
 use user_provisioner::{
     ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser,
-    PageCursor, Patch, ProviderErrorDetail, RequestOptions, RetryPolicy, UpdateOutcome, UserId,
-    UserProvisioner, UserUpdate,
+    PageCursor, Patch, RequestOptions, RetryPolicy, UpdateOutcome, UserId, UserProvisioner,
+    UserUpdate,
 };
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -586,7 +586,7 @@ async fn the_error_body_is_decoded_into_its_typed_form() {
     assert_eq!(api.code.as_deref(), Some("VALIDATION_ERROR"));
     assert_eq!(api.message, "Validation failed");
     assert_eq!(api.request_id.as_deref(), Some("req-7"));
-    let ProviderErrorDetail::Connect(body) = &api.detail else {
+    let Some(body) = api.detail.downcast_ref::<ConnectErrorBody>() else {
         panic!("{:?}", api.detail)
     };
     assert_eq!(body.details[0].property.as_deref(), Some("msisdn"));
@@ -629,7 +629,7 @@ async fn every_documented_status_maps_to_its_variant() {
         .await;
     let err = client.get(UID, &options()).await.unwrap_err();
     assert!(matches!(err, Error::PermissionDenied(ref api)
-        if api.message.contains("non-JSON") && matches!(api.detail, ProviderErrorDetail::None)));
+        if api.message.contains("non-JSON") && api.detail.is_none()));
 }
 
 /// Issue 11: read-only fields (`createdAt`, `customers[].customerId`) never fail a read;
@@ -1167,7 +1167,7 @@ fn clients_are_object_safe_and_declare_idempotent_creates() {
         .build()
         .unwrap();
     let shared: Arc<dyn UserProvisioner> = Arc::new(client);
-    assert_eq!(shared.provider(), user_provisioner::Provider::Connect);
+    assert_eq!(shared.provider(), user_provisioner::Provider::CONNECT);
     let capabilities = shared.capabilities();
     assert!(capabilities.idempotent_create);
     assert!(capabilities.server_side_paging);

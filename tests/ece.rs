@@ -10,8 +10,8 @@ use user_provisioner::providers::ece::{
 };
 use user_provisioner::{
     ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser,
-    PageCursor, PasswordChange, Patch, ProviderErrorDetail, RequestOptions, RetryPolicy,
-    UpdateOutcome, UserId, UserProvisioner, UserUpdate,
+    PageCursor, PasswordChange, Patch, RequestOptions, RetryPolicy, UpdateOutcome, UserId,
+    UserProvisioner, UserUpdate,
 };
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -406,10 +406,8 @@ async fn several_errors_in_one_body_are_all_kept() {
         "Elastic Cloud Enterprise answered HTTP 400 [user.roles.invalid]: Some roles are \
          invalid; Restricted field; Something new (request id req-ece-1)"
     );
-    match &err.api_error().unwrap().detail {
-        ProviderErrorDetail::Ece(typed) => assert_eq!(typed, detail),
-        other => panic!("{other:?}"),
-    }
+    let typed = err.api_error().unwrap().detail.downcast_ref::<EceError>();
+    assert_eq!(typed, Some(detail));
 }
 
 #[tokio::test]
@@ -1177,7 +1175,7 @@ fn clients_are_object_safe_behind_arc() {
         .build()
         .unwrap();
     let shared: Arc<dyn UserProvisioner> = Arc::new(client);
-    assert_eq!(shared.provider(), user_provisioner::Provider::Ece);
+    assert_eq!(shared.provider(), user_provisioner::Provider::ECE);
     let caps = shared.capabilities();
     assert!(caps.roles && caps.password && caps.display_name);
     assert!(!caps.phone && !caps.metadata && !caps.idempotent_create);

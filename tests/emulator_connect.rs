@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use user_provisioner::providers::connect::{ConnectClient, CreateUser, ListUsersQuery, UpdateUser};
+use user_provisioner::providers::connect::{
+    ConnectClient, ConnectErrorBody, CreateUser, ListUsersQuery, UpdateUser,
+};
 use user_provisioner::testing::{ConnectEmulator, Fault, FaultRule};
 use user_provisioner::{
     ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser, Patch,
-    ProviderErrorDetail, RequestOptions, Resend, RetryPolicy, UpdateOutcome, UserId,
-    UserProvisioner, UserUpdate,
+    RequestOptions, Resend, RetryPolicy, UpdateOutcome, UserId, UserProvisioner, UserUpdate,
 };
 
 const USERS: &str = "/api/v1/users";
@@ -325,7 +326,7 @@ async fn the_same_key_with_another_body_is_409_and_not_retried() {
     assert_eq!(api.status, 409);
     assert_eq!(api.code.as_deref(), Some("IDEMPOTENCY_KEY_REUSED"));
     assert!(api.message.to_lowercase().contains("idempotency"));
-    let ProviderErrorDetail::Connect(body) = &api.detail else {
+    let Some(body) = api.detail.downcast_ref::<ConnectErrorBody>() else {
         panic!("{:?}", api.detail)
     };
     assert!(body.hint.is_some());

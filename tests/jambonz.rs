@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use user_provisioner::providers::jambonz::{
-    CreateUser, JambonzBuilder, JambonzClient, PasswordPolicy, UpdateUser,
+    CreateUser, JambonzBuilder, JambonzClient, JambonzErrorBody, PasswordPolicy, UpdateUser,
 };
 use user_provisioner::{
     ClientOptions, CreateLookup, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers,
-    NewUser, PasswordChange, Patch, ProviderErrorDetail, RequestOptions, RetryPolicy,
-    UpdateOutcome, UserId, UserProvisioner, UserUpdate,
+    NewUser, PasswordChange, Patch, RequestOptions, RetryPolicy, UpdateOutcome, UserId,
+    UserProvisioner, UserUpdate,
 };
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -148,10 +148,11 @@ async fn duplicate_name_or_email_is_a_conflict_and_keeps_the_answer() {
     assert_eq!(err.request_id(), Some("req-42"));
     let api = err.api_error().unwrap();
     assert_eq!(api.message, "invalid username or email");
-    match &api.detail {
-        ProviderErrorDetail::Jambonz(body) => assert_eq!(body.msg, "invalid username or email"),
-        other => panic!("{other:?}"),
-    }
+    let body = api
+        .detail
+        .downcast_ref::<JambonzErrorBody>()
+        .expect("a jambonz body");
+    assert_eq!(body.msg, "invalid username or email");
     assert_eq!(
         err.to_string(),
         "conflict: jambonz answered HTTP 422: invalid username or email (request id req-42)"
@@ -1177,7 +1178,7 @@ fn clients_are_object_safe_behind_arc() {
         .build()
         .unwrap();
     let shared: Arc<dyn UserProvisioner> = Arc::new(client);
-    assert_eq!(shared.provider(), user_provisioner::Provider::Jambonz);
+    assert_eq!(shared.provider(), user_provisioner::Provider::JAMBONZ);
     assert!(!shared.capabilities().idempotent_create);
     let nested: Box<dyn UserProvisioner> = Box::new(shared.clone());
     assert_eq!(nested.provider().to_string(), "jambonz");

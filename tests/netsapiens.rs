@@ -6,14 +6,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use user_provisioner::providers::netsapiens::{
-    CreateResult, CreateUser, ListQuery, NetSapiensBuilder, NetSapiensClient,
+    CreateResult, CreateUser, ListQuery, NetSapiensBuilder, NetSapiensClient, NetSapiensErrorBody,
     RecordingConfiguration, UpdateUser, UserScope, VisibilityWait, VoicemailAlertBehavior,
     VoicemailTranscription, YesNo,
 };
 use user_provisioner::{
     ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser,
-    ProviderErrorDetail, RequestOptions, RetryPolicy, UpdateOutcome, UserId, UserProvisioner,
-    UserUpdate,
+    RequestOptions, RetryPolicy, UpdateOutcome, UserId, UserProvisioner, UserUpdate,
 };
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -389,13 +388,12 @@ async fn every_documented_error_status_maps_to_its_variant() {
         assert_eq!(err.provider_code(), Some(status.to_string().as_str()));
         let api = err.api_error().unwrap();
         assert_eq!(api.message, message);
-        match &api.detail {
-            ProviderErrorDetail::NetSapiens(body) => {
-                assert_eq!(body.code, Some(status));
-                assert_eq!(body.message.as_deref(), Some(message));
-            }
-            other => panic!("{other:?}"),
-        }
+        let body = api
+            .detail
+            .downcast_ref::<NetSapiensErrorBody>()
+            .unwrap_or_else(|| panic!("{:?}", api.detail));
+        assert_eq!(body.code, Some(status));
+        assert_eq!(body.message.as_deref(), Some(message));
         assert_eq!(requests(&server).await.len(), 1, "{status}: sent once");
     }
 }
@@ -1367,7 +1365,7 @@ fn clients_are_object_safe_and_declare_accepted_creates() {
         .build()
         .unwrap();
     let shared: Arc<dyn UserProvisioner> = Arc::new(client);
-    assert_eq!(shared.provider(), user_provisioner::Provider::NetSapiens);
+    assert_eq!(shared.provider(), user_provisioner::Provider::NETSAPIENS);
     let capabilities = shared.capabilities();
     assert!(capabilities.accepted_creates && capabilities.server_side_paging);
     assert!(!capabilities.idempotent_create && !capabilities.password);

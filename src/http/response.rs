@@ -4,7 +4,7 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 
 use super::Auth;
-use crate::error::{Error, ProviderErrorDetail, Result};
+use crate::error::{Error, ErrorDetail, Result};
 use crate::provisioner::Provider;
 
 /// Headers that carry a request id, most specific first.
@@ -37,7 +37,7 @@ pub(crate) struct RawResponse {
 pub(crate) struct ErrorBody {
     pub(crate) code: Option<String>,
     pub(crate) message: Option<String>,
-    pub(crate) detail: ProviderErrorDetail,
+    pub(crate) detail: ErrorDetail,
 }
 
 pub(crate) enum ReadError {
@@ -211,7 +211,7 @@ mod tests {
     }
 
     fn decode(body: &str) -> Result<Vec<Row>> {
-        decode_json(Provider::Jambonz, 200, &HeaderMap::new(), body.as_bytes())
+        decode_json(Provider::EXAMPLE, 200, &HeaderMap::new(), body.as_bytes())
     }
 
     #[test]

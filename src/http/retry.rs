@@ -296,7 +296,7 @@ mod tests {
 
     fn transport(sent: bool) -> Error {
         Error::Transport {
-            provider: Provider::Jambonz,
+            provider: Provider::EXAMPLE,
             message: "reset".into(),
             may_have_reached_server: sent,
             source: "reset".into(),
@@ -310,7 +310,7 @@ mod tests {
         assert!(!is_retryable(&transport(true), Replay::Once));
         assert!(!is_retryable(&Error::Server(api(503)), Replay::Once));
         let timeout = Error::Timeout {
-            provider: Provider::Jambonz,
+            provider: Provider::EXAMPLE,
             after: Duration::from_secs(1),
             may_have_reached_server: true,
         };

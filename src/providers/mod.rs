@@ -13,3 +13,17 @@ pub mod ece;
 #[cfg(feature = "netsapiens")]
 #[cfg_attr(docsrs, doc(cfg(feature = "netsapiens")))]
 pub mod netsapiens;
+
+use crate::provisioner::Provider;
+
+/// The adapters built into this copy of the crate, by their features.
+pub(crate) const BUILT: &[Provider] = &[
+    #[cfg(feature = "jambonz")]
+    Provider::JAMBONZ,
+    #[cfg(feature = "netsapiens")]
+    Provider::NETSAPIENS,
+    #[cfg(feature = "connect")]
+    Provider::CONNECT,
+    #[cfg(feature = "ece")]
+    Provider::ECE,
+];

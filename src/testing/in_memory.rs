@@ -75,7 +75,7 @@ impl InMemoryProvisioner {
     /// `Conflict`, ...). Nothing is changed by a failed call.
     pub fn fail_next(&self, count: usize, status: u16) {
         self.fail_next_with(count, move || {
-            ApiError::new(Provider::InMemory, status, "injected failure").into_error()
+            ApiError::new(Provider::IN_MEMORY, status, "injected failure").into_error()
         });
     }
 
@@ -121,11 +121,11 @@ impl InMemoryProvisioner {
 }
 
 fn not_found(id: &UserId) -> Error {
-    ApiError::new(Provider::InMemory, 404, format!("no user {id}")).into_error()
+    ApiError::new(Provider::IN_MEMORY, 404, format!("no user {id}")).into_error()
 }
 
 fn conflict(what: &str) -> Error {
-    ApiError::new(Provider::InMemory, 409, format!("{what} is taken")).into_error()
+    ApiError::new(Provider::IN_MEMORY, 409, format!("{what} is taken")).into_error()
 }
 
 fn parse_id(id: &UserId) -> Option<u64> {
@@ -184,7 +184,7 @@ fn check_new_user(user: &NewUser) -> Result<()> {
 #[async_trait]
 impl UserProvisioner for InMemoryProvisioner {
     fn provider(&self) -> Provider {
-        Provider::InMemory
+        Provider::IN_MEMORY
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -211,7 +211,7 @@ impl UserProvisioner for InMemoryProvisioner {
                     return Ok(outcome.clone());
                 }
                 return Err(Error::IdempotencyKeyReused(Box::new(ApiError::new(
-                    Provider::InMemory,
+                    Provider::IN_MEMORY,
                     409,
                     "idempotency key reused with a different request",
                 ))));
@@ -221,7 +221,7 @@ impl UserProvisioner for InMemoryProvisioner {
         state.next_id += 1;
         let number = state.next_id;
         let now = Utc::now();
-        let mut stored = User::new(Provider::InMemory, format!("mem-{number}"));
+        let mut stored = User::new(Provider::IN_MEMORY, format!("mem-{number}"));
         stored.username = Some(user.username.clone());
         stored.email = user.email.clone();
         stored.given_name = user.given_name.clone();
@@ -256,7 +256,7 @@ impl UserProvisioner for InMemoryProvisioner {
         update: &UserUpdate,
         _options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
-        update.check_unsupported(Provider::InMemory, &[])?;
+        update.check_unsupported(Provider::IN_MEMORY, &[])?;
         if let Some(username) = &update.username {
             validate::required_text("username", username)?;
         }
@@ -333,4 +333,12 @@ impl UserProvisioner for InMemoryProvisioner {
         };
         Ok(UserPage::new(users, next))
     }
+}
+
+impl Provider {
+    /// [`InMemoryProvisioner`], unless it was told to play another provider.
+    pub const IN_MEMORY: Provider = Provider::new(&crate::ProviderInfo::new(
+        "in-memory",
+        "in-memory provisioner",
+    ));
 }

@@ -145,7 +145,7 @@ impl ConnectBuilder {
             auth = auth.with_bearer("user_token", token)?;
         }
         let http = HttpCore::new(
-            Provider::Connect,
+            Provider::CONNECT,
             &base_url,
             auth,
             self.options,

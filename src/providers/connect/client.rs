@@ -109,7 +109,7 @@ impl ConnectClient {
                 match self.send_create(request, &key, options).await {
                     Ok(user) => Ok(user),
                     Err(_) => Err(Error::CreatedUnreadable {
-                        provider: Provider::Connect,
+                        provider: Provider::CONNECT,
                         id: None,
                         idempotency_key: Some(key.clone()),
                         cause: Box::new(err),
@@ -132,7 +132,7 @@ impl ConnectClient {
         options: &RequestOptions,
     ) -> Result<ConnectUser> {
         let call = ApiRequest::new(Method::POST, &[USERS])
-            .json(Provider::Connect, request)?
+            .json(Provider::CONNECT, request)?
             .idempotency_key(IDEMPOTENCY_HEADER, key)
             .map_error(|err| err.reclassify(is_idempotency_conflict, Error::IdempotencyKeyReused));
         self.http.send(call, options).await?.json()
@@ -186,7 +186,7 @@ impl ConnectClient {
         validate::user_id("user_id", user_id)?;
         check_update(change)?;
         let call =
-            ApiRequest::new(Method::PATCH, &[USERS, user_id]).json(Provider::Connect, change)?;
+            ApiRequest::new(Method::PATCH, &[USERS, user_id]).json(Provider::CONNECT, change)?;
         let response = self.http.send(call, options).await?;
         if response.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ProviderErrorDetail};
+use crate::error::{ApiError, ErrorDetail};
 use crate::http::{ErrorBody, RawResponse};
 
 /// A Connect error body:
@@ -59,7 +59,7 @@ pub(crate) fn decode(response: &RawResponse) -> ErrorBody {
         Some(body) => ErrorBody {
             code: body.code.clone(),
             message: body.message.clone(),
-            detail: ProviderErrorDetail::Connect(body),
+            detail: ErrorDetail::new(body),
         },
         None => ErrorBody::default(),
     }
@@ -80,9 +80,8 @@ pub(crate) fn is_idempotency_conflict(api: &ApiError) -> bool {
     if api.status != 409 {
         return false;
     }
-    let body = match &api.detail {
-        ProviderErrorDetail::Connect(body) => body,
-        _ => return true,
+    let Some(body) = api.detail.downcast_ref::<ConnectErrorBody>() else {
+        return true;
     };
     let mentions = |text: &Option<String>| {
         text.as_deref()

@@ -95,3 +95,9 @@ pub use models::{
     ConnectUser, CreateUser, CreatedUser, CustomerRef, ListUsersQuery, Pagination, UpdateUser,
     UserList,
 };
+
+impl crate::Provider {
+    /// Telness Tech Connect (this module's adapter).
+    pub const CONNECT: crate::Provider =
+        crate::Provider::new(&crate::ProviderInfo::new("connect", "Connect"));
+}

@@ -21,7 +21,7 @@ const UNSUPPORTED: &[Field] = &[Field::Password, Field::Roles, Field::Enabled];
 #[async_trait]
 impl UserProvisioner for ConnectClient {
     fn provider(&self) -> Provider {
-        Provider::Connect
+        Provider::CONNECT
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -39,10 +39,10 @@ impl UserProvisioner for ConnectClient {
     }
 
     async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::Connect, UNSUPPORTED)?;
+        user.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
         let attributes = user
             .attributes
-            .for_provider(Provider::Connect, ATTRIBUTES)?;
+            .for_provider(Provider::CONNECT, ATTRIBUTES)?;
         let name = connect_name(
             user.display_name.as_deref(),
             user.given_name.as_deref(),
@@ -83,10 +83,10 @@ impl UserProvisioner for ConnectClient {
         update: &UserUpdate,
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
-        update.check_unsupported(Provider::Connect, UNSUPPORTED)?;
+        update.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
         let attributes = update
             .attributes
-            .for_provider(Provider::Connect, ATTRIBUTES)?;
+            .for_provider(Provider::CONNECT, ATTRIBUTES)?;
         let mut change = UpdateUser::new();
         change.name = connect_name(
             update.display_name.as_deref(),
@@ -216,7 +216,7 @@ fn identity_attribute(attributes: &ProviderAttributes<'_>) -> Result<Patch<Strin
 }
 
 fn to_portable(user: ConnectUser, raw: Value) -> User {
-    let mut portable = User::new(Provider::Connect, user.user_id);
+    let mut portable = User::new(Provider::CONNECT, user.user_id);
     portable.display_name = Some(user.name);
     portable.email = user.email;
     portable.phone = user.msisdn;

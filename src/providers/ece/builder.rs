@@ -157,7 +157,7 @@ impl EceBuilder {
                 ))
             }
         };
-        let http = HttpCore::new(Provider::Ece, &base_url, auth, self.options, errors::decode)?;
+        let http = HttpCore::new(Provider::ECE, &base_url, auth, self.options, errors::decode)?;
         Ok(EceClient::new(http))
     }
 }

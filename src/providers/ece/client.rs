@@ -72,7 +72,7 @@ impl EceClient {
     ) -> Result<(EceUser, Value)> {
         if options.idempotency_key().is_some() {
             return Err(Error::unsupported(
-                Provider::Ece,
+                Provider::ECE,
                 "idempotency_key",
                 "Elastic Cloud Enterprise has no idempotency key; a create is sent once and \
                  an unknown outcome is reported as an error",
@@ -95,7 +95,7 @@ impl EceClient {
             ));
         }
         let call = ApiRequest::new(Method::POST, &[USERS])
-            .json(Provider::Ece, request)?
+            .json(Provider::ECE, request)?
             .scrub_also(request.security.password.as_ref())
             .send_once()
             .map_error(map_error);
@@ -112,7 +112,7 @@ impl EceClient {
                     crate::error::found(self.get_raw(name, &own).await)
                 };
                 read_back_created(
-                    Provider::Ece,
+                    Provider::ECE,
                     self.create_recovery(),
                     Some(name),
                     err,
@@ -201,7 +201,7 @@ impl EceClient {
         validate::existing_user_name("user_name", user_name)?;
         check_update(change)?;
         let call = ApiRequest::new(Method::PATCH, &[USERS, user_name])
-            .json(Provider::Ece, change)?
+            .json(Provider::ECE, change)?
             .scrub_also(change.security.password.as_ref())
             .map_error(map_error);
         decode_user(self.http.send(call, options).await?)

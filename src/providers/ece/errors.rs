@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, Error, ProviderErrorDetail};
+use crate::error::{ApiError, Error, ErrorDetail};
 use crate::http::{ErrorBody, RawResponse};
 
 /// The header in which ECE repeats the codes of an error answer.
@@ -163,7 +163,7 @@ pub struct EceErrorEntry {
 
 /// The typed detail of an ECE error answer: every `{code, message, fields}` entry of the
 /// body and every code of the `x-cloud-error-codes` header. Found in
-/// [`ApiError::detail`] as [`ProviderErrorDetail::Ece`], or through [`EceError::of`].
+/// [`ApiError::detail`] as [`ErrorDetail::Ece`], or through [`EceError::of`].
 ///
 /// ```
 /// # async fn demo(client: &user_provisioner::providers::ece::EceClient) {
@@ -196,10 +196,7 @@ pub struct EceError {
 impl EceError {
     /// The ECE detail of a crate error, when it is an ECE answer.
     pub fn of(error: &Error) -> Option<&EceError> {
-        match &error.api_error()?.detail {
-            ProviderErrorDetail::Ece(detail) => Some(detail),
-            _ => None,
-        }
+        error.api_error()?.detail.downcast_ref()
     }
 
     /// The codes of the answer: those of the body's entries, or, when the body had
@@ -272,7 +269,7 @@ pub(crate) fn decode(response: &RawResponse) -> ErrorBody {
     ErrorBody {
         code: detail.code().map(|code| code.as_str().to_owned()),
         message: detail.message(),
-        detail: ProviderErrorDetail::Ece(detail),
+        detail: ErrorDetail::new(detail),
     }
 }
 
@@ -280,7 +277,10 @@ pub(crate) fn decode(response: &RawResponse) -> ErrorBody {
 pub(crate) fn needs_elevated_permissions(api: &ApiError) -> bool {
     api.status == 449
         || (400..500).contains(&api.status)
-            && matches!(&api.detail, ProviderErrorDetail::Ece(detail) if detail.is_elevated_permissions_required())
+            && api
+                .detail
+                .downcast_ref::<EceError>()
+                .is_some_and(EceError::is_elevated_permissions_required)
 }
 
 /// Translates ECE's statuses the core does not know into the crate's kinds.

@@ -42,7 +42,7 @@
 //! # Errors
 //! ECE answers `{"errors": [{"code", "message", "fields"}]}` and repeats the codes in
 //! the `x-cloud-error-codes` header. Every answer keeps all entries and all header codes
-//! in an [`EceError`] ([`ProviderErrorDetail::Ece`](crate::ProviderErrorDetail::Ece),
+//! in an [`EceError`] ([`ApiError::detail`](crate::ApiError::detail) as an `EceError`,
 //! or [`EceError::of`]); when the body is empty or not JSON the header's codes are used.
 //! [`ApiError::code`](crate::ApiError::code) is the first code, and the message joins
 //! the entries' messages.
@@ -110,3 +110,9 @@ pub use models::{
     CreateUser, EceRole, EceUser, ElevatedPermissions, NewUserSecurity, RealmType, SecurityPatch,
     SecurityRealm, UpdateUser, UserList, UserMetadata, UserSecurity,
 };
+
+impl crate::Provider {
+    /// Elastic Cloud Enterprise (this module's adapter).
+    pub const ECE: crate::Provider =
+        crate::Provider::new(&crate::ProviderInfo::new("ece", "Elastic Cloud Enterprise"));
+}

@@ -22,7 +22,7 @@ const UNSUPPORTED: &[Field] = &[Field::Phone, Field::Metadata];
 #[async_trait]
 impl UserProvisioner for EceClient {
     fn provider(&self) -> Provider {
-        Provider::Ece
+        Provider::ECE
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -40,8 +40,8 @@ impl UserProvisioner for EceClient {
     }
 
     async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::Ece, UNSUPPORTED)?;
-        user.attributes.for_provider(Provider::Ece, ATTRIBUTES)?;
+        user.check_unsupported(Provider::ECE, UNSUPPORTED)?;
+        user.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
         let mut request = CreateUser::new(user.username.clone(), roles(&user.roles));
         request.full_name = full_name(
             user.display_name.as_deref(),
@@ -62,7 +62,7 @@ impl UserProvisioner for EceClient {
                     Ok(found.map(|(user, raw)| to_portable(user, raw)))
                 };
                 Err(
-                    resolve_unknown_create(Provider::Ece, self.create_recovery(), err, lookup)
+                    resolve_unknown_create(Provider::ECE, self.create_recovery(), err, lookup)
                         .await,
                 )
             }
@@ -80,15 +80,15 @@ impl UserProvisioner for EceClient {
         update: &UserUpdate,
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
-        update.check_unsupported(Provider::Ece, UNSUPPORTED)?;
-        update.attributes.for_provider(Provider::Ece, ATTRIBUTES)?;
+        update.check_unsupported(Provider::ECE, UNSUPPORTED)?;
+        update.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
         if update
             .username
             .as_deref()
             .is_some_and(|name| name != id.as_str())
         {
             return Err(Error::unsupported(
-                Provider::Ece,
+                Provider::ECE,
                 "username",
                 "an ECE user name is the user's id and cannot be changed; create a new user",
             ));
@@ -202,7 +202,7 @@ fn to_portable(user: EceUser, mut raw: Value) -> User {
     if let Some(security) = raw.get_mut("security").and_then(Value::as_object_mut) {
         security.remove("password");
     }
-    let mut portable = User::new(Provider::Ece, user.user_name.clone());
+    let mut portable = User::new(Provider::ECE, user.user_name.clone());
     portable.username = Some(user.user_name);
     portable.email = user.email;
     portable.display_name = user.full_name;

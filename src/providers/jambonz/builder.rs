@@ -97,7 +97,7 @@ impl JambonzBuilder {
         })?;
         let auth = Auth::bearer("api_key", &api_key)?;
         let http = HttpCore::new(
-            Provider::Jambonz,
+            Provider::JAMBONZ,
             &base_url,
             auth,
             self.options,

@@ -89,7 +89,7 @@ impl JambonzClient {
         self.password_policy
             .check("initial_password", &request.initial_password)?;
         let call = ApiRequest::new(Method::POST, &[USERS])
-            .json(Provider::Jambonz, request)?
+            .json(Provider::JAMBONZ, request)?
             .scrub_also(Some(&request.initial_password))
             .send_once()
             .map_error(|err| err.reclassify(is_duplicate, Error::Conflict));
@@ -110,7 +110,7 @@ impl JambonzClient {
                     }))
                 };
                 read_back_created(
-                    Provider::Jambonz,
+                    Provider::JAMBONZ,
                     self.create_recovery(),
                     None,
                     err,
@@ -170,7 +170,7 @@ impl JambonzClient {
         self.check_update(change)?;
         let sid = user_sid.to_string();
         let mut call = ApiRequest::new(Method::PUT, &[USERS, &sid])
-            .json(Provider::Jambonz, change)?
+            .json(Provider::JAMBONZ, change)?
             .scrub_also(change.old_password.as_ref())
             .scrub_also(change.new_password.as_ref())
             .scrub_also(change.initial_password.as_ref())
@@ -213,7 +213,7 @@ impl JambonzClient {
     fn refuse_idempotency_key(&self, options: &RequestOptions) -> Result<()> {
         if options.idempotency_key().is_some() {
             return Err(Error::unsupported(
-                Provider::Jambonz,
+                Provider::JAMBONZ,
                 "idempotency_key",
                 "jambonz has no idempotency key; a create is sent once and an unknown \
                  outcome is reported as an error",
@@ -318,12 +318,12 @@ mod tests {
     #[test]
     fn the_delete_500_for_an_unknown_sid_is_told_from_other_server_errors() {
         let unknown = ApiError::new(
-            Provider::Jambonz,
+            Provider::JAMBONZ,
             500,
             "Cannot read properties of undefined (reading 'user_sid')",
         );
         assert!(is_unknown_sid_on_delete(&unknown));
-        let other = ApiError::new(Provider::Jambonz, 500, "failure retrieving user");
+        let other = ApiError::new(Provider::JAMBONZ, 500, "failure retrieving user");
         assert!(!is_unknown_sid_on_delete(&other));
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ProviderErrorDetail;
+use crate::error::ErrorDetail;
 use crate::http::{ErrorBody, RawResponse};
 
 /// A jambonz error body: `{"msg": "invalid username or email"}`.
@@ -19,7 +19,7 @@ pub(crate) fn decode(response: &RawResponse) -> ErrorBody {
         Some(body) => ErrorBody {
             code: None,
             message: Some(body.msg.clone()),
-            detail: ProviderErrorDetail::Jambonz(body),
+            detail: ErrorDetail::new(body),
         },
         None => ErrorBody::default(),
     }

@@ -88,3 +88,9 @@ pub use client::JambonzClient;
 pub use errors::JambonzErrorBody;
 pub use models::{CreateUser, CreatedUser, JambonzUser, UpdateUser, UserSummary};
 pub use validate::PasswordPolicy;
+
+impl crate::Provider {
+    /// jambonz (this module's adapter).
+    pub const JAMBONZ: crate::Provider =
+        crate::Provider::new(&crate::ProviderInfo::new("jambonz", "jambonz"));
+}

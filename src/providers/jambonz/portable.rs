@@ -34,7 +34,7 @@ const UNSUPPORTED: &[Field] = &[
 #[async_trait]
 impl UserProvisioner for JambonzClient {
     fn provider(&self) -> Provider {
-        Provider::Jambonz
+        Provider::JAMBONZ
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -52,10 +52,10 @@ impl UserProvisioner for JambonzClient {
     }
 
     async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::Jambonz, UNSUPPORTED)?;
+        user.check_unsupported(Provider::JAMBONZ, UNSUPPORTED)?;
         let attributes = user
             .attributes
-            .for_provider(Provider::Jambonz, ATTRIBUTES)?;
+            .for_provider(Provider::JAMBONZ, ATTRIBUTES)?;
         let email = user
             .email
             .clone()
@@ -84,10 +84,10 @@ impl UserProvisioner for JambonzClient {
                     Ok(found.map(from_summary))
                 };
                 let look = self.create_recovery();
-                return Err(resolve_unknown_create(Provider::Jambonz, look, err, lookup).await);
+                return Err(resolve_unknown_create(Provider::JAMBONZ, look, err, lookup).await);
             }
         };
-        let mut portable = User::new(Provider::Jambonz, created.user_sid.to_string());
+        let mut portable = User::new(Provider::JAMBONZ, created.user_sid.to_string());
         portable.username = Some(request.name);
         portable.email = Some(request.email);
         portable.enabled = Some(request.is_active);
@@ -108,10 +108,10 @@ impl UserProvisioner for JambonzClient {
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
         let sid = parse_sid("id", id.as_str())?;
-        update.check_unsupported(Provider::Jambonz, UNSUPPORTED)?;
+        update.check_unsupported(Provider::JAMBONZ, UNSUPPORTED)?;
         let attributes = update
             .attributes
-            .for_provider(Provider::Jambonz, ATTRIBUTES)?;
+            .for_provider(Provider::JAMBONZ, ATTRIBUTES)?;
         let view_only = attributes.bool("is_view_only")?;
         let force_change = attributes.bool("force_change")?;
         let account_sid = uuid_attribute(&attributes, "account_sid")?;
@@ -222,7 +222,7 @@ fn uuid_attribute(attributes: &ProviderAttributes<'_>, name: &str) -> Result<Opt
 }
 
 fn from_row(row: JambonzUser, raw: Value) -> User {
-    let mut user = User::new(Provider::Jambonz, row.user_sid.to_string());
+    let mut user = User::new(Provider::JAMBONZ, row.user_sid.to_string());
     user.username = Some(row.name);
     user.email = row.email;
     user.phone = row.phone;
@@ -233,7 +233,7 @@ fn from_row(row: JambonzUser, raw: Value) -> User {
 
 fn from_summary(row: UserSummary) -> User {
     let raw = serde_json::to_value(&row).unwrap_or(Value::Null);
-    let mut user = User::new(Provider::Jambonz, row.user_sid.to_string());
+    let mut user = User::new(Provider::JAMBONZ, row.user_sid.to_string());
     user.username = Some(row.name);
     user.email = row.email;
     user.enabled = row.is_active;

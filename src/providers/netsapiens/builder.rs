@@ -185,7 +185,7 @@ impl NetSapiensBuilder {
         }
         let auth = Auth::bearer("token", &token)?;
         let http = HttpCore::new(
-            Provider::NetSapiens,
+            Provider::NETSAPIENS,
             &base_url,
             auth,
             self.options,

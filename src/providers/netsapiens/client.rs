@@ -138,7 +138,7 @@ impl NetSapiensClient {
         refuse_idempotency_key(options)?;
         validate::create(request)?;
         let call = ApiRequest::new(Method::POST, &self.users_path(&[]))
-            .json(Provider::NetSapiens, request)?
+            .json(Provider::NETSAPIENS, request)?
             .scrub_also(request.settings.voicemail_login_pin.as_ref())
             .send_once();
         let err = match self.http.send(call, options).await {
@@ -167,7 +167,7 @@ impl NetSapiensClient {
             }))
         };
         let look = self.http.create_recovery();
-        read_back_created(Provider::NetSapiens, look, Some(extension), err, read_back).await
+        read_back_created(Provider::NETSAPIENS, look, Some(extension), err, read_back).await
     }
 
     /// `GET /domains/{domain}/users/{user}`: one user by extension (`~` is the token's
@@ -268,7 +268,7 @@ impl NetSapiensClient {
         let (current, _) = self.fetch_user(user, options).await?;
         let replacement = replacement(&current, change)?;
         let call = ApiRequest::new(Method::PUT, &self.users_path(&[user]))
-            .json(Provider::NetSapiens, &replacement)?
+            .json(Provider::NETSAPIENS, &replacement)?
             .scrub_also(change.settings.voicemail_login_pin.as_ref())
             .scrub_also(current.settings.voicemail_login_pin.as_ref());
         let response = self.http.send(call, options).await?;
@@ -392,7 +392,7 @@ fn acknowledgement(response: &RawResponse) -> Acknowledgement {
 fn refuse_idempotency_key(options: &RequestOptions) -> Result<()> {
     if options.idempotency_key().is_some() {
         return Err(Error::unsupported(
-            Provider::NetSapiens,
+            Provider::NETSAPIENS,
             "idempotency_key",
             "NetSapiens has no idempotency key; a create is sent once and an unknown \
              outcome is reported as an error",

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::ProviderErrorDetail;
+use crate::error::ErrorDetail;
 use crate::http::{ErrorBody, RawResponse};
 
 use super::wire;
@@ -32,7 +32,7 @@ pub(crate) fn decode(response: &RawResponse) -> ErrorBody {
         Some(body) if body.code.is_some() || body.message.is_some() => ErrorBody {
             code: body.code.map(|code| code.to_string()),
             message: body.message.clone(),
-            detail: ProviderErrorDetail::NetSapiens(body),
+            detail: ErrorDetail::new(body),
         },
         _ => ErrorBody::default(),
     }

@@ -137,3 +137,9 @@ pub use models::{
     UserSettings,
 };
 pub use wait::VisibilityWait;
+
+impl crate::Provider {
+    /// NetSapiens v2 (this module's adapter).
+    pub const NETSAPIENS: crate::Provider =
+        crate::Provider::new(&crate::ProviderInfo::new("netsapiens", "NetSapiens"));
+}

@@ -46,7 +46,7 @@ const DEFAULT_PAGE: u32 = 100;
 #[async_trait]
 impl UserProvisioner for NetSapiensClient {
     fn provider(&self) -> Provider {
-        Provider::NetSapiens
+        Provider::NETSAPIENS
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -64,10 +64,10 @@ impl UserProvisioner for NetSapiensClient {
     }
 
     async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::NetSapiens, UNSUPPORTED)?;
+        user.check_unsupported(Provider::NETSAPIENS, UNSUPPORTED)?;
         let attributes = user
             .attributes
-            .for_provider(Provider::NetSapiens, ATTRIBUTES)?;
+            .for_provider(Provider::NETSAPIENS, ATTRIBUTES)?;
         let email = user
             .email
             .clone()
@@ -147,13 +147,13 @@ impl UserProvisioner for NetSapiensClient {
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
         validate::path_user("id", id.as_str())?;
-        update.check_unsupported(Provider::NetSapiens, UNSUPPORTED)?;
+        update.check_unsupported(Provider::NETSAPIENS, UNSUPPORTED)?;
         let attributes = update
             .attributes
-            .for_provider(Provider::NetSapiens, ATTRIBUTES)?;
+            .for_provider(Provider::NETSAPIENS, ATTRIBUTES)?;
         if let Some(name) = CREATE_ONLY.iter().find(|name| attributes.contains(name)) {
             return Err(Error::unsupported(
-                Provider::NetSapiens,
+                Provider::NETSAPIENS,
                 attribute_field(name),
                 "only a create uses it: the extension is the user's id and cannot change",
             ));
@@ -227,7 +227,7 @@ fn outcome(extension: String, reply: CreateReply) -> CreateOutcome {
             CreateOutcome::Created(to_portable(&user, raw))
         }
         CreateResult::Accepted(_) => {
-            let mut accepted = Accepted::new(Provider::NetSapiens);
+            let mut accepted = Accepted::new(Provider::NETSAPIENS);
             accepted.id = Some(UserId::new(extension));
             accepted.request_id = reply.request_id;
             accepted.raw = reply.raw;
@@ -237,7 +237,7 @@ fn outcome(extension: String, reply: CreateReply) -> CreateOutcome {
 }
 
 fn accepted(id: &str, ack: Acknowledgement) -> Accepted {
-    let mut accepted = Accepted::new(Provider::NetSapiens);
+    let mut accepted = Accepted::new(Provider::NETSAPIENS);
     accepted.id = Some(UserId::new(id));
     accepted.request_id = ack.request_id.clone();
     accepted.raw = serde_json::to_value(&ack).ok();
@@ -289,12 +289,12 @@ impl NetSapiensClient {
             }
         };
         let look = self.http.create_recovery();
-        Err(resolve_unknown_create_with(Provider::NetSapiens, look, err, lookup).await)
+        Err(resolve_unknown_create_with(Provider::NETSAPIENS, look, err, lookup).await)
     }
 }
 
 pub(crate) fn to_portable(user: &NetSapiensUser, raw: Value) -> User {
-    let mut portable = User::new(Provider::NetSapiens, user.user.clone());
+    let mut portable = User::new(Provider::NETSAPIENS, user.user.clone());
     portable.username = user.login_username.clone();
     portable.email = user.email.first().cloned();
     portable.given_name = user.first_name.clone();
@@ -338,7 +338,7 @@ fn scope_from_roles(roles: &[String]) -> Result<Option<UserScope>> {
 }
 
 fn attribute_field(name: &str) -> String {
-    ProviderAttributes::field_name(Provider::NetSapiens, name)
+    ProviderAttributes::field_name(Provider::NETSAPIENS, name)
 }
 
 /// Names a refused field as the portable request calls it (`email`, not

@@ -107,7 +107,7 @@ impl NetSapiensClient {
         let started = Instant::now();
         let deadline = started + wait.deadline;
         let not_yet = || Error::NotYetVisible {
-            provider: Provider::NetSapiens,
+            provider: Provider::NETSAPIENS,
             id: user.into(),
             waited: started.elapsed(),
         };
