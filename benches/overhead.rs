@@ -105,7 +105,7 @@ async fn main() {
         plain_get().await;
         crate_client.get(&sid, &options).await.expect("native");
         crate_client
-            .get_user(&id, &options)
+            .get_user_opts(&id, &options)
             .await
             .expect("portable");
     }
@@ -127,7 +127,7 @@ async fn main() {
         let started = Instant::now();
         for _ in 0..REQUESTS {
             crate_client
-                .get_user(&id, &options)
+                .get_user_opts(&id, &options)
                 .await
                 .expect("portable");
         }

@@ -64,13 +64,13 @@ async fn run(client: &ConnectClient) -> Result<(), Error> {
     );
 
     let options = RequestOptions::new();
-    let user = client.get_user(&id, &options).await?;
+    let user = client.get_user_opts(&id, &options).await?;
     println!(
         "read     {} email={:?} created_at={:?}",
         user.id, user.email, user.created_at
     );
     let page = client
-        .list_users(&ListUsers::new().with_page_size(10), &options)
+        .list_users_opts(&ListUsers::new().with_page_size(10), &options)
         .await?;
     println!(
         "listed   {} users on the first page{}",
@@ -81,7 +81,7 @@ async fn run(client: &ConnectClient) -> Result<(), Error> {
             ""
         }
     );
-    match client.delete_user(&id, &options).await? {
+    match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
     }

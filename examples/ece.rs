@@ -80,7 +80,7 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
         .with_password(format!("Ex-{}!", &suffix[..16]))
         .with_role("ece_platform_viewer");
 
-    let id = match client.create_user(&person, &options).await? {
+    let id = match client.create_user_opts(&person, &options).await? {
         CreateOutcome::Created(user) => {
             println!("created  {} roles={:?}", user.id, user.roles);
             user.id
@@ -90,20 +90,20 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
             return Ok(());
         }
     };
-    let user = client.get_user(&id, &options).await?;
+    let user = client.get_user_opts(&id, &options).await?;
     println!(
         "read     {} name={:?} enabled={:?} created_at={:?}",
         user.id, user.display_name, user.enabled, user.created_at
     );
     match client
-        .update_user(&id, &UserUpdate::new().with_enabled(false), &options)
+        .update_user_opts(&id, &UserUpdate::new().with_enabled(false), &options)
         .await?
     {
         UpdateOutcome::Updated(user) => println!("disabled {} enabled={:?}", user.id, user.enabled),
         other => println!("updated  {other:?}"),
     }
     let page = client
-        .list_users(&ListUsers::new().with_page_size(10), &options)
+        .list_users_opts(&ListUsers::new().with_page_size(10), &options)
         .await?;
     println!(
         "listed   {} users on the first page{}",
@@ -114,7 +114,7 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
             ""
         }
     );
-    match client.delete_user(&id, &options).await? {
+    match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
     }

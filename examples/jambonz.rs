@@ -52,7 +52,7 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
         .with_email(format!("{username}@{domain}"))
         .with_password(format!("Ex{}!", &suffix[..10]));
 
-    let id = match client.create_user(&person, &options).await? {
+    let id = match client.create_user_opts(&person, &options).await? {
         CreateOutcome::Created(user) => {
             println!("created  {} ({})", user.id, username);
             user.id
@@ -62,13 +62,13 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
             return Ok(());
         }
     };
-    let user = client.get_user(&id, &options).await?;
+    let user = client.get_user_opts(&id, &options).await?;
     println!(
         "read     {} email={:?} enabled={:?}",
         user.id, user.email, user.enabled
     );
     let page = client
-        .list_users(&ListUsers::new().with_page_size(10), &options)
+        .list_users_opts(&ListUsers::new().with_page_size(10), &options)
         .await?;
     println!(
         "listed   {} users on the first page{}",
@@ -79,7 +79,7 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
             ""
         }
     );
-    match client.delete_user(&id, &options).await? {
+    match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
     }

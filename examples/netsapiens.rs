@@ -61,7 +61,7 @@ async fn run(client: &NetSapiensClient) -> Result<(), Error> {
         .with_names("Example", "User")
         .with_attribute("netsapiens.extension", extension.as_str());
 
-    let id = match client.create_user(&person, &options).await? {
+    let id = match client.create_user_opts(&person, &options).await? {
         CreateOutcome::Created(user) => {
             println!(
                 "created  {} ({login}) in domain {}",
@@ -79,7 +79,7 @@ async fn run(client: &NetSapiensClient) -> Result<(), Error> {
             user.user.into()
         }
     };
-    let user = client.get_user(&id, &options).await?;
+    let user = client.get_user_opts(&id, &options).await?;
     println!(
         "read     {} login={:?} email={:?} scope={:?}",
         user.id, user.username, user.email, user.roles
@@ -89,7 +89,7 @@ async fn run(client: &NetSapiensClient) -> Result<(), Error> {
         client.count(&options).await?
     );
     let page = client
-        .list_users(&ListUsers::new().with_page_size(10), &options)
+        .list_users_opts(&ListUsers::new().with_page_size(10), &options)
         .await?;
     println!(
         "listed   {} users on the first page{}",
@@ -100,7 +100,7 @@ async fn run(client: &NetSapiensClient) -> Result<(), Error> {
             ""
         }
     );
-    match client.delete_user(&id, &options).await? {
+    match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
     }

@@ -105,19 +105,19 @@ async fn read_back(p: &dyn UserProvisioner, id: &UserId) -> Result<User, Error> 
     let options = RequestOptions::new();
     let mut delay = Duration::from_millis(50);
     for _ in 0..8 {
-        match p.get_user(id, &options).await {
+        match p.get_user_opts(id, &options).await {
             Err(err) if err.is_not_found() => tokio::time::sleep(delay).await,
             other => return other,
         }
         delay *= 2;
     }
-    p.get_user(id, &options).await
+    p.get_user_opts(id, &options).await
 }
 
 async fn exercise(backend: &Backend, person: &NewUser) -> Result<[String; 3], Error> {
     let p = backend.provisioner.as_ref();
     let options = RequestOptions::new();
-    let (created, id) = match p.create_user(person, &options).await? {
+    let (created, id) = match p.create_user_opts(person, &options).await? {
         CreateOutcome::Created(user) => (format!("Created {}", user.id), user.id),
         CreateOutcome::Accepted(accepted) => {
             let id = accepted.id.ok_or_else(|| Error::NotYetVisible {
@@ -134,7 +134,7 @@ async fn exercise(backend: &Backend, person: &NewUser) -> Result<[String; 3], Er
         user.username.as_deref().unwrap_or("-"),
         user.email.as_deref().unwrap_or("-")
     );
-    let deleted = match p.delete_user(&id, &options).await? {
+    let deleted = match p.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => "Deleted".to_owned(),
         DeleteOutcome::Accepted(_) => "Accepted".to_owned(),
     };

@@ -21,7 +21,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser) {
 /// use user_provisioner::{Error, RequestOptions};
 ///
-/// match p.create_user(user, &RequestOptions::new()).await {
+/// match p.create_user(user).await {
 ///     Ok(outcome) => println!("{outcome:?}"),
 ///     Err(Error::Conflict(api)) => println!("already exists: {}", api.message),
 ///     Err(Error::InvalidInput { field, reason }) => println!("fix {field}: {reason}"),
@@ -391,7 +391,7 @@ impl Error {
     /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser) {
     /// use user_provisioner::RequestOptions;
     ///
-    /// if let Err(err) = p.create_user(user, &RequestOptions::new()).await {
+    /// if let Err(err) = p.create_user(user).await {
     ///     if let Some(key) = err.idempotency_key() {
     ///         eprintln!("create failed; its idempotency key was {key}");
     ///     }
@@ -431,12 +431,12 @@ impl Error {
     /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser) {
     /// use user_provisioner::{RequestOptions, Resend};
     ///
-    /// match p.create_user(user, &RequestOptions::new()).await {
+    /// match p.create_user(user).await {
     ///     Ok(outcome) => println!("{outcome:?}"),
     ///     Err(err) => match err.resend() {
     ///         Some(Resend::WithKey(key)) => {
     ///             let again = RequestOptions::new().with_idempotency_key(key);
-    ///             let _ = p.create_user(user, &again).await;
+    ///             let _ = p.create_user_opts(user, &again).await;
     ///         }
     ///         Some(Resend::LookUpFirst) => println!("look before creating again: {err}"),
     ///         _ => println!("failed: {err}"),

@@ -52,7 +52,7 @@
 //!     .with_email("jdoe@example.com")
 //!     .with_password("Str0ngP@ss!");
 //! for backend in &backends {
-//!     match backend.create_user(&person, &RequestOptions::new()).await? {
+//!     match backend.create_user(&person).await? {
 //!         CreateOutcome::Created(user) => println!("{}: created {}", backend.provider(), user.id),
 //!         CreateOutcome::Accepted(_) => println!("{}: accepted", backend.provider()),
 //!         // More outcomes may come: the enum is `#[non_exhaustive]`.
@@ -112,6 +112,7 @@ mod provisioner;
 mod secret;
 mod user;
 mod validate;
+mod visibility;
 
 #[cfg(all(
     test,
@@ -141,12 +142,13 @@ pub use http::{ClientOptions, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;
-pub use provisioner::{Capabilities, Provider, ProviderInfo, UserProvisioner};
+pub use provisioner::{Capabilities, Provider, ProviderInfo, UserKey, UserProvisioner};
 pub use secret::Secret;
 pub use user::{
     Accepted, Attributes, CreateOutcome, DeleteOutcome, ListUsers, NewUser, PageCursor,
     PasswordChange, UnsupportedFields, UpdateOutcome, User, UserId, UserPage, UserUpdate,
 };
+pub use visibility::VisibilityWait;
 
 /// The README's code blocks, compiled as doc tests so the README cannot drift.
 #[cfg(all(

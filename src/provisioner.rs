@@ -8,9 +8,10 @@ use async_trait::async_trait;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::user::{
-    CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId, UserPage,
-    UserUpdate,
+    Accepted, CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId,
+    UserPage, UserUpdate,
 };
+use crate::visibility::VisibilityWait;
 
 /// Which platform a backend talks to: a short lowercase key and a display name.
 ///
@@ -134,13 +135,16 @@ pub struct Capabilities {
 
 /// Creates and manages user accounts on one provider.
 ///
-/// Object safe: hold any backend as `Arc<dyn UserProvisioner>`. Every method takes
-/// [`RequestOptions`] for per-call settings; `&RequestOptions::new()` uses the client's
-/// defaults.
+/// Object safe: hold any backend as `Arc<dyn UserProvisioner>`. Each operation comes in
+/// two forms, in the style of `object_store`'s `put` / `put_opts`: a short one with the
+/// client's defaults (`create_user(&person)`) and an `_opts` one taking per-call
+/// [`RequestOptions`] (deadline, idempotency key, headers, retry policy). A backend
+/// implements the `_opts` forms (and [`provider`](Self::provider) and
+/// [`capabilities`](Self::capabilities)); everything else has a default.
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use user_provisioner::{NewUser, RequestOptions, UserProvisioner, CreateOutcome};
+/// use user_provisioner::{NewUser, UserProvisioner, CreateOutcome};
 /// use user_provisioner::providers::jambonz::JambonzBuilder;
 ///
 /// # async fn run() -> Result<(), user_provisioner::Error> {
@@ -148,12 +152,21 @@ pub struct Capabilities {
 /// let person = NewUser::new("jdoe")
 ///     .with_email("jdoe@example.com")
 ///     .with_password("Str0ngP@ss!");
-/// match provisioner.create_user(&person, &RequestOptions::new()).await? {
+/// match provisioner.create_user(&person).await? {
 ///     CreateOutcome::Created(user) => println!("created {}", user.id),
-///     CreateOutcome::Accepted(accepted) => println!("accepted: {accepted:?}"),
+///     CreateOutcome::Accepted(accepted) => {
+///         let user = provisioner.wait_until_visible(&accepted).await?;
+///         println!("readable now: {}", user.id);
+///     }
+///     other => println!("{other:?}"),
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// # Implementing it outside this crate
+/// Use the re-exported [`async_trait`](macro@crate::async_trait) and name the backend
+/// with [`Provider::new`]; a decorator forwards the `_opts` methods to an inner
+/// `Arc<dyn UserProvisioner>` (see `tests/outside_backend.rs`).
 #[async_trait]
 pub trait UserProvisioner: fmt::Debug + Send + Sync {
     /// The provider this backend talks to.
@@ -167,13 +180,19 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
     /// Input is checked before anything is sent. A create is only ever re-sent where
     /// the provider makes that safe (an idempotency key); otherwise an uncertain outcome
     /// is reported as an error for which [`Error::is_outcome_unknown`] is true.
-    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome>;
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome>;
 
     /// Reads one user. An unknown id is [`Error::NotFound`].
-    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User>;
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User>;
 
-    /// Changes a user. Fields left `None` in `update` stay as they are.
-    async fn update_user(
+    /// Changes a user. Fields left `None` in `update` stay as they are. An update that
+    /// names no change, or a change the provider cannot apply, is refused before any
+    /// request; success means the provider acknowledged the change.
+    async fn update_user_opts(
         &self,
         id: &UserId,
         update: &UserUpdate,
@@ -183,21 +202,29 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
     /// Deletes a user. An unknown id is [`Error::NotFound`], except on a retry: when an
     /// earlier attempt may have reached the server (timeout, reset, 5xx, 408) and the
     /// repeat answers 404, that attempt removed the user and the delete succeeds.
-    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome>;
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome>;
 
     /// Reads one page of users; [`UserPage::next`] leads to the next page.
-    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage>;
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage>;
 
     /// Reads every page of users.
     ///
     /// # Errors
     /// Whatever a page read returns, or [`Error::Decode`] if the provider hands back the
     /// same cursor twice (which would loop forever).
-    async fn list_all_users(&self, options: &RequestOptions) -> Result<Vec<User>> {
+    async fn list_all_users_opts(&self, options: &RequestOptions) -> Result<Vec<User>> {
         let mut users = Vec::new();
         let mut request = ListUsers::new();
         loop {
-            let page = self.list_users(&request, options).await?;
+            let page = self.list_users_opts(&request, options).await?;
             users.extend(page.users);
             match page.next {
                 None => return Ok(users),
@@ -213,6 +240,137 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
             }
         }
     }
+
+    /// The user whose username or email is `key`, if one exists. Emails compare without
+    /// regard to ASCII case.
+    ///
+    /// The default reads every page; adapters whose provider can look the key up
+    /// directly do so. A provider that does not store the key's field answers
+    /// [`Error::Unsupported`] (Connect stores no username).
+    async fn find_user_opts(
+        &self,
+        key: &UserKey,
+        options: &RequestOptions,
+    ) -> Result<Option<User>> {
+        key.check()?;
+        let users = self.list_all_users_opts(options).await?;
+        Ok(users.into_iter().find(|user| key.matches(user)))
+    }
+
+    /// Reads the user of an [`Accepted`] create (or update) until it is readable, for
+    /// providers that accept first and apply later (NetSapiens' 202): a
+    /// [`Error::NotFound`] means "not yet", and the client reads again after a delay
+    /// growing as `wait` says, within `wait`'s deadline.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `accepted` names no user; [`Error::NotYetVisible`]
+    /// when the deadline passes first (calling again later is fine); any other error of
+    /// [`get_user_opts`](Self::get_user_opts).
+    async fn wait_until_visible_opts(
+        &self,
+        accepted: &Accepted,
+        wait: &VisibilityWait,
+        options: &RequestOptions,
+    ) -> Result<User> {
+        let id = accepted.id.as_ref().ok_or_else(|| {
+            Error::invalid_input(
+                "accepted.id",
+                "the provider named no user in its answer, so there is nothing to read",
+            )
+        })?;
+        crate::visibility::poll(self.provider(), id, wait, options, |call| async move {
+            self.get_user_opts(id, &call).await
+        })
+        .await
+    }
+
+    /// [`create_user_opts`](Self::create_user_opts) with the client's defaults.
+    async fn create_user(&self, user: &NewUser) -> Result<CreateOutcome> {
+        self.create_user_opts(user, &RequestOptions::new()).await
+    }
+
+    /// [`get_user_opts`](Self::get_user_opts) with the client's defaults.
+    async fn get_user(&self, id: &UserId) -> Result<User> {
+        self.get_user_opts(id, &RequestOptions::new()).await
+    }
+
+    /// [`update_user_opts`](Self::update_user_opts) with the client's defaults.
+    async fn update_user(&self, id: &UserId, update: &UserUpdate) -> Result<UpdateOutcome> {
+        self.update_user_opts(id, update, &RequestOptions::new())
+            .await
+    }
+
+    /// [`delete_user_opts`](Self::delete_user_opts) with the client's defaults.
+    async fn delete_user(&self, id: &UserId) -> Result<DeleteOutcome> {
+        self.delete_user_opts(id, &RequestOptions::new()).await
+    }
+
+    /// [`list_users_opts`](Self::list_users_opts) with the client's defaults.
+    async fn list_users(&self, request: &ListUsers) -> Result<UserPage> {
+        self.list_users_opts(request, &RequestOptions::new()).await
+    }
+
+    /// [`list_all_users_opts`](Self::list_all_users_opts) with the client's defaults.
+    async fn list_all_users(&self) -> Result<Vec<User>> {
+        self.list_all_users_opts(&RequestOptions::new()).await
+    }
+
+    /// [`find_user_opts`](Self::find_user_opts) with the client's defaults.
+    async fn find_user(&self, key: &UserKey) -> Result<Option<User>> {
+        self.find_user_opts(key, &RequestOptions::new()).await
+    }
+
+    /// [`wait_until_visible_opts`](Self::wait_until_visible_opts) with the default
+    /// [`VisibilityWait`] (250 ms doubling to 5 s, 30 s in all).
+    async fn wait_until_visible(&self, accepted: &Accepted) -> Result<User> {
+        self.wait_until_visible_opts(accepted, &VisibilityWait::new(), &RequestOptions::new())
+            .await
+    }
+}
+
+/// The unique key of a user to look for with [`UserProvisioner::find_user`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserKey {
+    /// The login name ([`NewUser::username`]).
+    Username(String),
+    /// The email address, compared without regard to ASCII case.
+    Email(String),
+}
+
+impl UserKey {
+    /// A username key.
+    pub fn username(username: impl Into<String>) -> Self {
+        UserKey::Username(username.into())
+    }
+
+    /// An email key.
+    pub fn email(email: impl Into<String>) -> Self {
+        UserKey::Email(email.into())
+    }
+
+    /// Refuses an empty key before any request.
+    pub(crate) fn check(&self) -> Result<()> {
+        let (field, value) = match self {
+            UserKey::Username(value) => ("username", value),
+            UserKey::Email(value) => ("email", value),
+        };
+        if value.trim().is_empty() {
+            return Err(Error::invalid_input(field, "is empty"));
+        }
+        Ok(())
+    }
+
+    /// Whether `user` has this key.
+    pub fn matches(&self, user: &User) -> bool {
+        match self {
+            UserKey::Username(name) => user.username.as_deref() == Some(name.as_str()),
+            UserKey::Email(email) => user
+                .email
+                .as_deref()
+                .is_some_and(|own| own.eq_ignore_ascii_case(email)),
+        }
+    }
 }
 
 macro_rules! forward_provisioner {
@@ -225,37 +383,57 @@ macro_rules! forward_provisioner {
             fn capabilities(&self) -> Capabilities {
                 (**self).capabilities()
             }
-            async fn create_user(
+            async fn create_user_opts(
                 &self,
                 user: &NewUser,
                 options: &RequestOptions,
             ) -> Result<CreateOutcome> {
-                (**self).create_user(user, options).await
+                (**self).create_user_opts(user, options).await
             }
-            async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
-                (**self).get_user(id, options).await
+            async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+                (**self).get_user_opts(id, options).await
             }
-            async fn update_user(
+            async fn update_user_opts(
                 &self,
                 id: &UserId,
                 update: &UserUpdate,
                 options: &RequestOptions,
             ) -> Result<UpdateOutcome> {
-                (**self).update_user(id, update, options).await
+                (**self).update_user_opts(id, update, options).await
             }
-            async fn delete_user(
+            async fn delete_user_opts(
                 &self,
                 id: &UserId,
                 options: &RequestOptions,
             ) -> Result<DeleteOutcome> {
-                (**self).delete_user(id, options).await
+                (**self).delete_user_opts(id, options).await
             }
-            async fn list_users(
+            async fn list_users_opts(
                 &self,
                 request: &ListUsers,
                 options: &RequestOptions,
             ) -> Result<UserPage> {
-                (**self).list_users(request, options).await
+                (**self).list_users_opts(request, options).await
+            }
+            async fn list_all_users_opts(&self, options: &RequestOptions) -> Result<Vec<User>> {
+                (**self).list_all_users_opts(options).await
+            }
+            async fn find_user_opts(
+                &self,
+                key: &UserKey,
+                options: &RequestOptions,
+            ) -> Result<Option<User>> {
+                (**self).find_user_opts(key, options).await
+            }
+            async fn wait_until_visible_opts(
+                &self,
+                accepted: &Accepted,
+                wait: &VisibilityWait,
+                options: &RequestOptions,
+            ) -> Result<User> {
+                (**self)
+                    .wait_until_visible_opts(accepted, wait, options)
+                    .await
             }
         }
     };

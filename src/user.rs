@@ -643,7 +643,7 @@ impl CreateOutcome {
     /// #     -> Result<(), user_provisioner::Error> {
     /// use user_provisioner::RequestOptions;
     ///
-    /// let outcome = p.create_user(user, &RequestOptions::new()).await?;
+    /// let outcome = p.create_user(user).await?;
     /// if let Some(key) = outcome.idempotency_key() {
     ///     println!("created under idempotency key {key}");
     /// }

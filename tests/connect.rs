@@ -167,7 +167,10 @@ async fn portable_create_maps_the_person_and_accepts_200() {
         .expect(1)
         .mount(&server)
         .await;
-    let outcome = client.create_user(&person(), &options()).await.unwrap();
+    let outcome = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     let CreateOutcome::Created(user) = outcome else {
         panic!("Connect creates synchronously: {outcome:?}");
     };
@@ -199,9 +202,9 @@ async fn portable_name_falls_back_to_person_names_then_username() {
         .mount(&server)
         .await;
     let named = NewUser::new("jdoe").with_names("Jane", "Doe");
-    let _ = client.create_user(&named, &options()).await.unwrap();
+    let _ = client.create_user_opts(&named, &options()).await.unwrap();
     let _ = client
-        .create_user(&NewUser::new("jdoe"), &options())
+        .create_user_opts(&NewUser::new("jdoe"), &options())
         .await
         .unwrap();
 }
@@ -259,7 +262,10 @@ async fn a_create_answered_503_then_201_is_sent_twice_with_the_same_key() {
         .respond_with(ResponseTemplate::new(201).set_body_json(user_json()))
         .mount(&server)
         .await;
-    let outcome = client.create_user(&person(), &options()).await.unwrap();
+    let outcome = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     assert_eq!(outcome.id().map(UserId::as_str), Some(UID));
 
     let sent = requests(&server).await;
@@ -374,7 +380,7 @@ async fn the_injected_generator_is_called_once_per_logical_call() {
     assert_eq!(keys, ["key-1", "key-1", "key-1"]);
 
     let _ = client
-        .create_user(&NewUser::new("jdoe"), &options())
+        .create_user_opts(&NewUser::new("jdoe"), &options())
         .await
         .unwrap();
     assert_eq!(counter.load(Ordering::SeqCst), 2);
@@ -408,7 +414,7 @@ async fn a_caller_key_is_sent_verbatim_and_returned() {
         .await
         .unwrap();
     assert_eq!(created.idempotency_key.as_str(), chosen);
-    let _ = client.create_user(&person(), &call).await.unwrap();
+    let _ = client.create_user_opts(&person(), &call).await.unwrap();
     assert_eq!(counter.load(Ordering::SeqCst), 0, "no key generated");
 
     let longest = "k".repeat(256);
@@ -468,7 +474,7 @@ async fn a_409_for_a_reused_key_is_its_own_error_and_not_retried() {
             .mount(&server)
             .await;
         let call = options().with_idempotency_key(IdempotencyKey::new("order-1").unwrap());
-        let err = client.create_user(&person(), &call).await.unwrap_err();
+        let err = client.create_user_opts(&person(), &call).await.unwrap_err();
         assert!(
             matches!(err, Error::IdempotencyKeyReused(ref api) if api.status == 409),
             "{body}: {err:?}"
@@ -502,7 +508,10 @@ async fn a_409_naming_another_reason_stays_a_conflict() {
         })))
         .mount(&server)
         .await;
-    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     assert_eq!(err.provider_code(), Some("USER_ALREADY_EXISTS"));
 }
@@ -525,7 +534,7 @@ async fn a_429_carries_retry_after_and_is_returned_when_past_the_deadline() {
         .await;
     let started = std::time::Instant::now();
     let err = client
-        .create_user(&person(), &options().with_timeout(Duration::from_secs(5)))
+        .create_user_opts(&person(), &options().with_timeout(Duration::from_secs(5)))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
@@ -547,7 +556,10 @@ async fn a_429_with_a_short_retry_after_is_retried_under_the_same_key() {
         .respond_with(ResponseTemplate::new(201).set_body_json(user_json()))
         .mount(&server)
         .await;
-    let _ = client.create_user(&person(), &options()).await.unwrap();
+    let _ = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     let sent = requests(&server).await;
     assert_eq!(sent.len(), 2);
     assert_eq!(
@@ -578,7 +590,10 @@ async fn the_error_body_is_decoded_into_its_typed_form() {
         )
         .mount(&server)
         .await;
-    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };
@@ -648,7 +663,10 @@ async fn read_only_misfits_do_not_fail_a_create_or_a_get() {
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
-    let created = client.create_user(&person(), &options()).await.unwrap();
+    let created = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     assert!(matches!(created, CreateOutcome::Created(_)), "{created:?}");
     let user = client.get(UID, &options()).await.unwrap();
     assert_eq!(user.created_at, None);
@@ -682,7 +700,10 @@ async fn malformed_success_bodies_are_created_unreadable_naming_the_field() {
             .respond_with(response)
             .mount(&server)
             .await;
-        let err = client.create_user(&person(), &options()).await.unwrap_err();
+        let err = client
+            .create_user_opts(&person(), &options())
+            .await
+            .unwrap_err();
         // The 201 created the user: the create is re-sent once under its key (Connect
         // replays the stored answer); an unreadable replay leaves an error that says
         // the user was created and carries the key.
@@ -751,7 +772,7 @@ async fn bad_input_is_refused_before_any_request() {
         (NewUser::new("a\u{0}b"), "name"),
     ];
     for (user, field) in creates {
-        match client.create_user(&user, &options()).await {
+        match client.create_user_opts(&user, &options()).await {
             Err(Error::InvalidInput { field: got, .. }) => assert_eq!(got, field, "{user:?}"),
             other => panic!("{user:?}: {other:?}"),
         }
@@ -764,7 +785,7 @@ async fn bad_input_is_refused_before_any_request() {
         (NewUser::new("jdoe").with_role("admin"), "roles"),
         (NewUser::new("jdoe").with_enabled(false), "enabled"),
     ] {
-        match client.create_user(&user, &options()).await {
+        match client.create_user_opts(&user, &options()).await {
             Err(Error::Unsupported { field: got, .. }) => assert_eq!(got, field),
             other => panic!("{user:?}: {other:?}"),
         }
@@ -777,7 +798,7 @@ async fn bad_input_is_refused_before_any_request() {
     ];
     for (update, field) in updates {
         match client
-            .update_user(&UserId::new(UID), &update, &options())
+            .update_user_opts(&UserId::new(UID), &update, &options())
             .await
         {
             Err(Error::InvalidInput { field: got, .. }) => assert_eq!(got, field, "{update:?}"),
@@ -785,7 +806,7 @@ async fn bad_input_is_refused_before_any_request() {
         }
     }
     let err = client
-        .update_user(
+        .update_user_opts(
             &UserId::new(UID),
             &UserUpdate::new().with_enabled(true),
             &options(),
@@ -794,13 +815,13 @@ async fn bad_input_is_refused_before_any_request() {
         .unwrap_err();
     assert!(matches!(err, Error::Unsupported { ref field, .. } if field == "enabled"));
     for id in ["", "  "] {
-        let err = client.get_user(&UserId::new(id), &options()).await;
+        let err = client.get_user_opts(&UserId::new(id), &options()).await;
         assert!(matches!(err, Err(Error::InvalidInput { .. })), "{err:?}");
-        let err = client.delete_user(&UserId::new(id), &options()).await;
+        let err = client.delete_user_opts(&UserId::new(id), &options()).await;
         assert!(matches!(err, Err(Error::InvalidInput { .. })), "{err:?}");
     }
     let err = client
-        .list_users(
+        .list_users_opts(
             &ListUsers::new().with_cursor(PageCursor::from_stored("abc")),
             &options(),
         )
@@ -830,7 +851,7 @@ async fn unsupported_fields_can_be_ignored_explicitly() {
         .with_enabled(true)
         .with_attribute("jambonz.account_sid", "not ours")
         .ignoring_unsupported_fields();
-    let _ = client.create_user(&user, &options()).await.unwrap();
+    let _ = client.create_user_opts(&user, &options()).await.unwrap();
 }
 
 // ---- get, update, delete, list ------------------------------------------------------
@@ -848,7 +869,7 @@ async fn get_reads_the_user_and_keeps_the_raw_answer() {
         .mount(&server)
         .await;
     let user = client
-        .get_user(&UserId::new(UID), &options())
+        .get_user_opts(&UserId::new(UID), &options())
         .await
         .unwrap();
     assert_eq!(user.raw, body);
@@ -895,7 +916,7 @@ async fn update_sends_a_merge_patch_and_returns_the_user() {
         .with_metadata(metadata)
         .with_attribute("connect.identity", serde_json::Value::Null);
     let outcome = client
-        .update_user(&UserId::new(UID), &update, &options())
+        .update_user_opts(&UserId::new(UID), &update, &options())
         .await
         .unwrap();
     assert!(matches!(outcome, UpdateOutcome::Updated(ref user) if user.id.as_str() == UID));
@@ -911,7 +932,7 @@ async fn an_update_answered_204_is_applied() {
         .mount(&server)
         .await;
     let outcome = client
-        .update_user(
+        .update_user_opts(
             &UserId::new(UID),
             &UserUpdate::new().with_phone("+46701234567"),
             &options(),
@@ -944,13 +965,13 @@ async fn delete_sends_delete_and_maps_404() {
         .await;
     assert_eq!(
         client
-            .delete_user(&UserId::new(UID), &options())
+            .delete_user_opts(&UserId::new(UID), &options())
             .await
             .unwrap(),
         DeleteOutcome::Deleted
     );
     let err = client
-        .delete_user(&UserId::new("usr_gone"), &options())
+        .delete_user_opts(&UserId::new("usr_gone"), &options())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -986,14 +1007,14 @@ async fn list_pages_by_offset_until_the_total() {
         .mount(&server)
         .await;
     let first = client
-        .list_users(&ListUsers::new().with_page_size(2), &options())
+        .list_users_opts(&ListUsers::new().with_page_size(2), &options())
         .await
         .unwrap();
     assert_eq!(first.users.len(), 2);
     let next = first.next.clone().unwrap();
     assert_eq!(next.as_str(), "2");
     let second = client
-        .list_users(
+        .list_users_opts(
             &ListUsers::new().with_page_size(2).with_cursor(next),
             &options(),
         )
@@ -1025,7 +1046,7 @@ async fn list_all_users_follows_the_server_pages() {
         .expect(1)
         .mount(&server)
         .await;
-    let users = client.list_all_users(&options()).await.unwrap();
+    let users = client.list_all_users_opts(&options()).await.unwrap();
     let ids: Vec<_> = users.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(ids, ["u1", "u2", "u3"]);
 }
@@ -1062,7 +1083,7 @@ async fn a_bad_list_row_names_its_path() {
         .mount(&server)
         .await;
     let err = client
-        .list_users(&ListUsers::new(), &options())
+        .list_users_opts(&ListUsers::new(), &options())
         .await
         .unwrap_err();
     assert!(
@@ -1137,7 +1158,10 @@ async fn no_debug_or_display_carries_the_key_or_the_token() {
         .respond_with(ResponseTemplate::new(403).set_body_string(format!("Bearer {TOKEN}")))
         .mount(&server)
         .await;
-    let create_error = client.create_user(&person(), &options()).await.unwrap_err();
+    let create_error = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     let get_error = client.get(UID, &options()).await.unwrap_err();
     let shown = [
         format!("{client:?}"),

@@ -114,7 +114,10 @@ async fn create_sends_the_documented_body_with_api_key_auth() {
         .mount(&server)
         .await;
 
-    let outcome = client.create_user(&person(), &options()).await.unwrap();
+    let outcome = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     let CreateOutcome::Created(user) = outcome else {
         panic!("ECE creates synchronously: {outcome:?}");
     };
@@ -210,7 +213,10 @@ async fn native_create_sends_only_writable_fields_and_is_never_re_sent() {
 async fn a_create_with_an_idempotency_key_is_refused_before_sending() {
     let (server, client) = setup().await;
     let options = RequestOptions::new().with_idempotency_key(IdempotencyKey::new("k-1").unwrap());
-    let err = client.create_user(&person(), &options).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::Unsupported { ref field, .. } if field == "idempotency_key"),
         "{err:?}"
@@ -379,7 +385,10 @@ async fn several_errors_in_one_body_are_all_kept() {
         )
         .mount(&server)
         .await;
-    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Api(_)), "{err:?}");
     assert_eq!(err.request_id(), Some("req-ece-1"));
     assert_eq!(err.provider_code(), Some("user.roles.invalid"));
@@ -424,7 +433,10 @@ async fn conflict_display_names_the_code() {
         )
         .mount(&server)
         .await;
-    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "conflict: Elastic Cloud Enterprise answered HTTP 409 [user.user_name.conflict]: \
@@ -556,7 +568,7 @@ async fn portable_update_maps_to_a_merge_patch_and_returns_the_user() {
         .with_roles(["ece_platform_admin"])
         .with_username("jdoe");
     let outcome = client
-        .update_user(&UserId::new("jdoe"), &update, &options())
+        .update_user_opts(&UserId::new("jdoe"), &update, &options())
         .await
         .unwrap();
     let UpdateOutcome::Updated(user) = outcome else {
@@ -571,7 +583,7 @@ async fn a_portable_update_with_nothing_for_ece_is_refused_before_sending() {
     // Another provider's attribute only: nothing ECE could apply, so no success.
     let update = UserUpdate::new().with_attribute("jambonz.is_view_only", true);
     let err = client
-        .update_user(&UserId::new("jdoe"), &update, &options())
+        .update_user_opts(&UserId::new("jdoe"), &update, &options())
         .await
         .unwrap_err();
     assert!(
@@ -630,13 +642,13 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
     // Role rules, portable and native, create and update.
     let admin_plus = person().with_role("ece_platform_admin");
     invalid(
-        client.create_user(&admin_plus, &o).await.unwrap_err(),
+        client.create_user_opts(&admin_plus, &o).await.unwrap_err(),
         "security.roles",
     );
     let manager_and_viewer = person().with_role("ece_deployment_manager");
     invalid(
         client
-            .create_user(&manager_and_viewer, &o)
+            .create_user_opts(&manager_and_viewer, &o)
             .await
             .unwrap_err(),
         "security.roles",
@@ -666,7 +678,7 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
     let update = UserUpdate::new().with_roles(["ece_platform_admin", "ece_platform_viewer"]);
     invalid(
         client
-            .update_user(&UserId::new("jdoe"), &update, &o)
+            .update_user_opts(&UserId::new("jdoe"), &update, &o)
             .await
             .unwrap_err(),
         "security.roles",
@@ -677,23 +689,29 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
         let mut user = person();
         user.username = bad.to_owned();
         invalid(
-            client.create_user(&user, &o).await.unwrap_err(),
+            client.create_user_opts(&user, &o).await.unwrap_err(),
             "user_name",
         );
     }
     invalid(client.get("", &o).await.unwrap_err(), "user_name");
     invalid(client.delete("", &o).await.unwrap_err(), "user_name");
     invalid(
-        client.get_user(&UserId::new(""), &o).await.unwrap_err(),
-        "user_name",
-    );
-    invalid(
-        client.delete_user(&UserId::new(""), &o).await.unwrap_err(),
+        client
+            .get_user_opts(&UserId::new(""), &o)
+            .await
+            .unwrap_err(),
         "user_name",
     );
     invalid(
         client
-            .update_user(
+            .delete_user_opts(&UserId::new(""), &o)
+            .await
+            .unwrap_err(),
+        "user_name",
+    );
+    invalid(
+        client
+            .update_user_opts(
                 &UserId::new(""),
                 &UserUpdate::new().with_email("a@b.co"),
                 &o,
@@ -706,21 +724,21 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
     // Email, password, names.
     invalid(
         client
-            .create_user(&person().with_email("not-an-email"), &o)
+            .create_user_opts(&person().with_email("not-an-email"), &o)
             .await
             .unwrap_err(),
         "email",
     );
     invalid(
         client
-            .create_user(&person().with_password(""), &o)
+            .create_user_opts(&person().with_password(""), &o)
             .await
             .unwrap_err(),
         "security.password",
     );
     invalid(
         client
-            .create_user(&person().with_names("Janet", "Doe"), &o)
+            .create_user_opts(&person().with_names("Janet", "Doe"), &o)
             .await
             .unwrap_err(),
         "display_name",
@@ -732,20 +750,20 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
         person().with_metadata("team", "blue"),
     ] {
         assert!(matches!(
-            client.create_user(&user, &o).await.unwrap_err(),
+            client.create_user_opts(&user, &o).await.unwrap_err(),
             Error::Unsupported { .. }
         ));
     }
     assert!(matches!(
         client
-            .create_user(&person().with_attribute("ece.realm", "x"), &o)
+            .create_user_opts(&person().with_attribute("ece.realm", "x"), &o)
             .await
             .unwrap_err(),
         Error::InvalidInput { .. }
     ));
     assert!(matches!(
         client
-            .update_user(&UserId::new("jdoe"), &UserUpdate::new().with_username("jane"), &o)
+            .update_user_opts(&UserId::new("jdoe"), &UserUpdate::new().with_username("jane"), &o)
             .await
             .unwrap_err(),
         Error::Unsupported { ref field, .. } if field == "username"
@@ -773,7 +791,7 @@ async fn unsupported_fields_can_be_ignored_explicitly() {
         .with_phone("+15551234567")
         .with_metadata("team", "blue")
         .ignoring_unsupported_fields();
-    let outcome = client.create_user(&user, &options()).await.unwrap();
+    let outcome = client.create_user_opts(&user, &options()).await.unwrap();
     assert_eq!(outcome.id().map(UserId::as_str), Some("jdoe"));
 }
 
@@ -795,7 +813,7 @@ async fn get_of_an_unknown_user_is_not_found() {
         .mount(&server)
         .await;
     let err = client
-        .get_user(&UserId::new("ghost"), &options())
+        .get_user_opts(&UserId::new("ghost"), &options())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -834,7 +852,7 @@ async fn portable_list_includes_disabled_users_and_pages_by_user_name() {
         .mount(&server)
         .await;
     let first = client
-        .list_users(&ListUsers::new().with_page_size(3), &options())
+        .list_users_opts(&ListUsers::new().with_page_size(3), &options())
         .await
         .unwrap();
     let names: Vec<&str> = first.users.iter().map(|u| u.id.as_str()).collect();
@@ -843,7 +861,7 @@ async fn portable_list_includes_disabled_users_and_pages_by_user_name() {
     let next = first.next.clone().expect("a second page");
     assert_eq!(next.as_str(), "carol");
     let second = client
-        .list_users(
+        .list_users_opts(
             &ListUsers::new()
                 .with_page_size(3)
                 .with_cursor(PageCursor::from_stored(next.as_str())),
@@ -854,7 +872,7 @@ async fn portable_list_includes_disabled_users_and_pages_by_user_name() {
     assert_eq!(second.users.len(), 1);
     assert_eq!(second.users[0].id.as_str(), "dave");
     assert!(second.next.is_none());
-    let all = client.list_all_users(&options()).await.unwrap();
+    let all = client.list_all_users_opts(&options()).await.unwrap();
     assert_eq!(all.len(), 4);
 }
 
@@ -877,12 +895,12 @@ async fn delete_answers_200_and_unknown_users_are_not_found() {
         .mount(&server)
         .await;
     let outcome = client
-        .delete_user(&UserId::new("jdoe"), &options())
+        .delete_user_opts(&UserId::new("jdoe"), &options())
         .await
         .unwrap();
     assert_eq!(outcome, DeleteOutcome::Deleted);
     let err = client
-        .delete_user(&UserId::new("ghost"), &options())
+        .delete_user_opts(&UserId::new("ghost"), &options())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -1127,7 +1145,10 @@ async fn no_debug_or_display_carries_the_key_or_a_password() {
     let mut change = UpdateUser::new();
     change.security.password = Some(PASSWORD.into());
     let keyed_error = keyed.create(&request, &options()).await.unwrap_err();
-    let basic_error = basic.create_user(&person(), &options()).await.unwrap_err();
+    let basic_error = basic
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
 
     let keyed_texts = [
         format!("{keyed_builder:?}"),

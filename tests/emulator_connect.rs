@@ -176,7 +176,7 @@ async fn portable_create_get_update_list_delete() {
         .with_email("john.doe@example.com")
         .with_phone("+15551234567")
         .with_metadata("crm", "4711");
-    let CreateOutcome::Created(user) = client.create_user(&person, &options()).await.unwrap()
+    let CreateOutcome::Created(user) = client.create_user_opts(&person, &options()).await.unwrap()
     else {
         panic!("Connect answers a created user")
     };
@@ -184,14 +184,14 @@ async fn portable_create_get_update_list_delete() {
     assert_eq!(user.phone.as_deref(), Some("+15551234567"));
     assert_eq!(user.raw["metadata"], json!({ "crm": "4711" }));
 
-    let read = client.get_user(&user.id, &options()).await.unwrap();
+    let read = client.get_user_opts(&user.id, &options()).await.unwrap();
     assert_eq!(read.id, user.id);
 
     let update = UserUpdate::new()
         .with_email("new@example.com")
         .with_metadata(json!({ "tier": "gold" }).as_object().unwrap().clone());
     let UpdateOutcome::Updated(updated) = client
-        .update_user(&user.id, &update, &options())
+        .update_user_opts(&user.id, &update, &options())
         .await
         .unwrap()
     else {
@@ -204,10 +204,10 @@ async fn portable_create_get_update_list_delete() {
         "replaced"
     );
 
-    let all = client.list_all_users(&options()).await.unwrap();
+    let all = client.list_all_users_opts(&options()).await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(
-        client.delete_user(&user.id, &options()).await.unwrap(),
+        client.delete_user_opts(&user.id, &options()).await.unwrap(),
         DeleteOutcome::Deleted
     );
     assert_eq!(emulator.user_count(), 0);
@@ -240,7 +240,7 @@ async fn list_pages_by_limit_and_offset_in_creation_order() {
     let mut portable = Vec::new();
     let mut request = ListUsers::new().with_page_size(2);
     loop {
-        let page = client.list_users(&request, &options()).await.unwrap();
+        let page = client.list_users_opts(&request, &options()).await.unwrap();
         portable.extend(page.users.into_iter().map(|u| u.id.as_str().to_owned()));
         match page.next {
             Some(cursor) => request = request.with_cursor(cursor),
@@ -452,16 +452,16 @@ async fn a_wrong_or_missing_key_is_401_in_the_connect_shape() {
 async fn unknown_users_are_404_for_get_update_and_delete() {
     let (_emulator, client) = start().await;
     let id = UserId::new("7d1c0d6e-0000-4000-8000-000000000000");
-    let get = client.get_user(&id, &options()).await.unwrap_err();
+    let get = client.get_user_opts(&id, &options()).await.unwrap_err();
     let update = client
-        .update_user(
+        .update_user_opts(
             &id,
             &UserUpdate::new().with_email("x@example.com"),
             &options(),
         )
         .await
         .unwrap_err();
-    let delete = client.delete_user(&id, &options()).await.unwrap_err();
+    let delete = client.delete_user_opts(&id, &options()).await.unwrap_err();
     for err in [get, update, delete] {
         assert!(err.is_not_found(), "{err:?}");
     }
@@ -552,7 +552,7 @@ async fn act_then_503_on_a_keyed_create_is_answered_by_the_replay() {
         .server()
         .inject(FaultRule::new(Fault::ActThenRespond(503)).on("POST", USERS));
     let person = NewUser::new("ada").with_email("ada@example.com");
-    let CreateOutcome::Created(user) = client.create_user(&person, &options()).await.unwrap()
+    let CreateOutcome::Created(user) = client.create_user_opts(&person, &options()).await.unwrap()
     else {
         panic!("Connect answers a created user")
     };
@@ -560,7 +560,7 @@ async fn act_then_503_on_a_keyed_create_is_answered_by_the_replay() {
     assert_eq!(emulator.user_count(), 2);
     let keys = sent_keys(&emulator);
     assert_eq!(keys[0], keys[1]);
-    client.get_user(&user.id, &options()).await.unwrap();
+    client.get_user_opts(&user.id, &options()).await.unwrap();
 }
 
 #[tokio::test]
@@ -628,7 +628,7 @@ async fn every_create_error_after_sending_carries_the_key() {
         .on("POST", USERS),
     );
     let err = p
-        .create_user(&NewUser::new("ada"), &options())
+        .create_user_opts(&NewUser::new("ada"), &options())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Api(_)), "{err:?}");
@@ -655,7 +655,7 @@ async fn every_create_error_after_sending_carries_the_key() {
     );
     let p: &dyn UserProvisioner = &slow;
     let err = p
-        .create_user(&NewUser::new("bob"), &keyed("bob-1"))
+        .create_user_opts(&NewUser::new("bob"), &keyed("bob-1"))
         .await
         .unwrap_err();
     let Error::OutcomeUnknown { cause, .. } = &err else {
@@ -672,7 +672,7 @@ async fn every_create_error_after_sending_carries_the_key() {
     // A successful portable create exposes its key too.
     tokio::time::sleep(Duration::from_millis(400)).await;
     let outcome = p
-        .create_user(&NewUser::new("bob"), &keyed("bob-1"))
+        .create_user_opts(&NewUser::new("bob"), &keyed("bob-1"))
         .await
         .unwrap();
     assert_eq!(
@@ -685,7 +685,7 @@ async fn every_create_error_after_sending_carries_the_key() {
         "one bob for three sends under one key"
     );
     let generated = p
-        .create_user(&NewUser::new("cy"), &options())
+        .create_user_opts(&NewUser::new("cy"), &options())
         .await
         .unwrap();
     let key = generated.idempotency_key().unwrap();

@@ -44,7 +44,7 @@ fn person(name: &str) -> NewUser {
 
 /// A portable create that must succeed at once.
 async fn create(client: &EceClient, user: NewUser) {
-    let outcome = client.create_user(&user, &options()).await.unwrap();
+    let outcome = client.create_user_opts(&user, &options()).await.unwrap();
     assert!(matches!(outcome, CreateOutcome::Created(_)), "{outcome:?}");
 }
 
@@ -88,7 +88,7 @@ async fn raw(ece: &EceEmulator, method: &str, path: &str, body: Option<Value>) -
 async fn create_get_update_list_delete_through_the_portable_api() {
     let (ece, client) = setup().await;
     let outcome = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap();
     let CreateOutcome::Created(created) = outcome else {
@@ -103,7 +103,7 @@ async fn create_get_update_list_delete_through_the_portable_api() {
     assert!(created.raw["security"].get("password").is_none());
     assert_eq!(ece.user_count(), 1);
 
-    let read = client.get_user(&created.id, &options()).await.unwrap();
+    let read = client.get_user_opts(&created.id, &options()).await.unwrap();
     assert_eq!(read.email.as_deref(), Some("jdoe@example.com"));
 
     tokio::time::sleep(Duration::from_millis(5)).await;
@@ -111,7 +111,7 @@ async fn create_get_update_list_delete_through_the_portable_api() {
         .with_email("jane@example.com")
         .with_enabled(false);
     let UpdateOutcome::Updated(updated) = client
-        .update_user(&created.id, &update, &options())
+        .update_user_opts(&created.id, &update, &options())
         .await
         .unwrap()
     else {
@@ -125,20 +125,26 @@ async fn create_get_update_list_delete_through_the_portable_api() {
 
     // The portable list includes disabled users and the built-in ones.
     let page = client
-        .list_users(&ListUsers::new(), &options())
+        .list_users_opts(&ListUsers::new(), &options())
         .await
         .unwrap();
     let names: Vec<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(names, vec!["admin", "jdoe", "readonly"]);
 
-    let deleted = client.delete_user(&created.id, &options()).await.unwrap();
+    let deleted = client
+        .delete_user_opts(&created.id, &options())
+        .await
+        .unwrap();
     assert_eq!(deleted, DeleteOutcome::Deleted);
     assert_eq!(ece.user_count(), 0);
-    let err = client.get_user(&created.id, &options()).await.unwrap_err();
+    let err = client
+        .get_user_opts(&created.id, &options())
+        .await
+        .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.provider_code(), Some("user.not_found"));
     let err = client
-        .delete_user(&created.id, &options())
+        .delete_user_opts(&created.id, &options())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -194,7 +200,7 @@ async fn wrong_credentials_are_unauthenticated_with_the_ece_error_body() {
         .build()
         .unwrap();
     let err = wrong_password
-        .create_user(&person("nope"), &options())
+        .create_user_opts(&person("nope"), &options())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthenticated(_)), "{err:?}");
@@ -218,7 +224,7 @@ async fn a_user_name_in_use_is_a_conflict_including_built_in_users() {
     create(&client, person("jdoe")).await;
     for name in ["jdoe", "admin", "readonly"] {
         let err = client
-            .create_user(&person(name), &options())
+            .create_user_opts(&person(name), &options())
             .await
             .unwrap_err();
         assert!(err.is_conflict(), "{name}: {err:?}");
@@ -235,7 +241,7 @@ async fn the_server_checks_user_names_roles_and_restricted_fields() {
     let (ece, client) = setup().await;
     // An unknown role passes the adapter's checks and is refused by the server.
     let err = client
-        .create_user(&person("custom").with_role("custom_role"), &options())
+        .create_user_opts(&person("custom").with_role("custom_role"), &options())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Api(_)), "{err:?}");
@@ -424,7 +430,7 @@ async fn elevated_permissions_required_is_a_permission_error() {
     );
     for _ in 0..2 {
         let err = client
-            .create_user(&person("jdoe"), &options())
+            .create_user_opts(&person("jdoe"), &options())
             .await
             .unwrap_err();
         assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
@@ -449,7 +455,7 @@ async fn a_503_on_create_is_not_resent_and_nothing_is_stored() {
     ece.server()
         .inject(FaultRule::new(Fault::status(503)).on("POST", USERS));
     let err = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     // Not re-sent; the user name is looked up instead, and is not there.
@@ -481,7 +487,7 @@ async fn act_then_503_on_create_stores_one_user_and_reports_an_unknown_outcome()
     ece.server()
         .inject(FaultRule::new(Fault::ActThenRespond(503)).on("POST", USERS));
     let err = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
@@ -489,7 +495,7 @@ async fn act_then_503_on_create_stores_one_user_and_reports_an_unknown_outcome()
     assert_eq!(ece.user_count(), 1);
     // The caller's own retry learns that the first attempt happened.
     let again = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     assert!(again.is_conflict(), "{again:?}");
@@ -502,7 +508,7 @@ async fn act_then_drop_on_create_stores_one_user_and_reports_an_unknown_outcome(
     ece.server()
         .inject(FaultRule::new(Fault::ActThenDrop).on("POST", USERS));
     let err = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
@@ -516,7 +522,7 @@ async fn a_reset_before_the_response_stores_nothing_and_a_read_is_retried() {
     ece.server()
         .inject(FaultRule::new(Fault::ResetBeforeResponse).on("POST", USERS));
     let err = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     assert!(
@@ -542,7 +548,7 @@ async fn half_a_body_on_create_is_an_unknown_outcome_with_one_user() {
     ece.server()
         .inject(FaultRule::new(Fault::ActThenHalfBody).on("POST", USERS));
     let err = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
@@ -569,7 +575,7 @@ async fn a_truncated_create_answer_is_settled_by_reading_the_user_back() {
         .inject(FaultRule::new(Fault::ActThenTruncatedJson).on("POST", USERS));
     // The 200 said "created" but its body is cut: the portable create reads it back.
     let outcome = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap();
     assert_eq!(outcome.id().map(UserId::as_str), Some("jdoe"));
@@ -620,7 +626,7 @@ async fn a_redirect_is_not_followed() {
     ece.server()
         .inject(FaultRule::new(Fault::RedirectTo(target.clone())).on("POST", USERS));
     let err = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     match &err {
@@ -647,7 +653,7 @@ async fn a_slow_create_times_out_and_may_still_happen() {
     ece.server()
         .inject(FaultRule::new(Fault::Delay(Duration::from_millis(600))).on("POST", USERS));
     let err = client
-        .create_user(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options())
         .await
         .unwrap_err();
     // The lookup ran while the server was still working on the create: "not found"
@@ -674,7 +680,10 @@ async fn a_merge_patch_is_retried_through_a_503() {
     // Refused without acting, then applied.
     ece.server()
         .inject(FaultRule::new(Fault::status(503)).on("PATCH", USERS));
-    let outcome = client.update_user(&id, &update, &options()).await.unwrap();
+    let outcome = client
+        .update_user_opts(&id, &update, &options())
+        .await
+        .unwrap();
     assert!(
         matches!(outcome, UpdateOutcome::Updated(ref u) if u.email.as_deref() == Some("new@example.com"))
     );
@@ -685,10 +694,13 @@ async fn a_merge_patch_is_retried_through_a_503() {
     let update = UserUpdate::new().with_display_name("Jane Q. Doe");
     ece.server()
         .inject(FaultRule::new(Fault::ActThenRespond(503)).on("PATCH", USERS));
-    let outcome = client.update_user(&id, &update, &options()).await.unwrap();
+    let outcome = client
+        .update_user_opts(&id, &update, &options())
+        .await
+        .unwrap();
     assert!(matches!(outcome, UpdateOutcome::Updated(_)), "{outcome:?}");
     assert_eq!(ece.server().count("PATCH", USERS), 4);
-    let read = client.get_user(&id, &options()).await.unwrap();
+    let read = client.get_user_opts(&id, &options()).await.unwrap();
     assert_eq!(read.display_name.as_deref(), Some("Jane Q. Doe"));
     assert_eq!(read.email.as_deref(), Some("new@example.com"));
     assert_eq!(read.roles, vec!["ece_deployment_viewer"]);

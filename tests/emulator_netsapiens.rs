@@ -290,34 +290,38 @@ async fn native_list_pages_are_1_based_and_ordered_by_extension() {
 async fn portable_crud_through_the_provisioner() {
     let (_emulator, client) = setup().await;
     let p: &dyn UserProvisioner = &client;
-    let CreateOutcome::Created(user) = p.create_user(&person(1), &options()).await.unwrap() else {
+    let CreateOutcome::Created(user) = p.create_user_opts(&person(1), &options()).await.unwrap()
+    else {
         panic!("a synchronous create is Created");
     };
     assert_eq!(user.id, UserId::new("3001"));
     assert_eq!(user.username.as_deref(), Some("person1"));
-    let read = p.get_user(&user.id, &options()).await.unwrap();
+    let read = p.get_user_opts(&user.id, &options()).await.unwrap();
     assert_eq!(read.email.as_deref(), Some("person1@example.com"));
     assert_eq!(read.roles, ["Basic User"]);
 
     let update = UserUpdate::new().with_email("new1@example.com");
-    let outcome = p.update_user(&user.id, &update, &options()).await.unwrap();
+    let outcome = p
+        .update_user_opts(&user.id, &update, &options())
+        .await
+        .unwrap();
     assert!(matches!(outcome, UpdateOutcome::Accepted(_)), "{outcome:?}");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let read = p.get_user(&user.id, &options()).await.unwrap();
+    let read = p.get_user_opts(&user.id, &options()).await.unwrap();
     assert_eq!(read.email.as_deref(), Some("new1@example.com"));
 
     let page = p
-        .list_users(&ListUsers::new().with_page_size(10), &options())
+        .list_users_opts(&ListUsers::new().with_page_size(10), &options())
         .await
         .unwrap();
     assert_eq!(page.users.len(), 1);
     assert!(page.next.is_none());
 
-    let outcome = p.delete_user(&user.id, &options()).await.unwrap();
+    let outcome = p.delete_user_opts(&user.id, &options()).await.unwrap();
     assert!(matches!(outcome, DeleteOutcome::Accepted(_)), "{outcome:?}");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(p
-        .get_user(&user.id, &options())
+        .get_user_opts(&user.id, &options())
         .await
         .unwrap_err()
         .is_not_found());
@@ -416,7 +420,7 @@ async fn allocation_moves_past_a_taken_extension_the_list_did_not_show() {
     let person = NewUser::new("allocated")
         .with_email("allocated@example.com")
         .with_names("Alan", "Turing");
-    let outcome = client.create_user(&person, &options()).await.unwrap();
+    let outcome = client.create_user_opts(&person, &options()).await.unwrap();
     let CreateOutcome::Created(user) = outcome else {
         panic!("expected Created, got {outcome:?}");
     };
@@ -636,7 +640,10 @@ async fn act_then_drop_stores_one_user_and_is_never_re_sent() {
         .server()
         .inject(FaultRule::new(Fault::ActThenDrop).on("POST", USERS));
     let p: &dyn UserProvisioner = &client;
-    let err = p.create_user(&person(2), &options()).await.unwrap_err();
+    let err = p
+        .create_user_opts(&person(2), &options())
+        .await
+        .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
     assert_eq!(emulator.server().count("POST", USERS), 1);
     assert_eq!(emulator.user_count(), 1);
@@ -792,7 +799,7 @@ async fn put_is_a_full_replacement_and_updates_keep_unnamed_fields() {
     // The portable update too.
     let update = UserUpdate::new().with_attribute("netsapiens.site", "Branch");
     let outcome = client
-        .update_user(&UserId::new("1020"), &update, &options())
+        .update_user_opts(&UserId::new("1020"), &update, &options())
         .await
         .unwrap();
     assert!(matches!(outcome, UpdateOutcome::Accepted(_)), "{outcome:?}");

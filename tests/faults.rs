@@ -269,7 +269,7 @@ impl Subject {
         let person = self.next_person();
         match self
             .client
-            .create_user(&person, &RequestOptions::new())
+            .create_user_opts(&person, &RequestOptions::new())
             .await
         {
             Ok(CreateOutcome::Created(user)) => user.id,
@@ -355,7 +355,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
     let started = Instant::now();
     let options = RequestOptions::new();
     let outcome = match op {
-        Op::Create => match subject.client.create_user(&person, &options).await {
+        Op::Create => match subject.client.create_user_opts(&person, &options).await {
             Ok(CreateOutcome::Created(user)) => {
                 assert_eq!(user.email, person.email, "{:?}", subject.adapter);
                 "Created".into()
@@ -375,7 +375,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
         },
         Op::Get => match subject
             .client
-            .get_user(id.as_ref().unwrap(), &options)
+            .get_user_opts(id.as_ref().unwrap(), &options)
             .await
         {
             Ok(user) => {
@@ -386,7 +386,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
         },
         Op::Update => {
             let id = id.as_ref().unwrap();
-            match subject.client.update_user(id, &update, &options).await {
+            match subject.client.update_user_opts(id, &update, &options).await {
                 Ok(UpdateOutcome::Updated(_)) => "Updated".into(),
                 Ok(UpdateOutcome::Applied) => "Applied".into(),
                 Ok(UpdateOutcome::Accepted(a)) => accepted_code(a.raw.as_ref()),
@@ -395,7 +395,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
         }
         Op::Delete => match subject
             .client
-            .delete_user(id.as_ref().unwrap(), &options)
+            .delete_user_opts(id.as_ref().unwrap(), &options)
             .await
         {
             Ok(DeleteOutcome::Deleted) => "Deleted".into(),
@@ -629,7 +629,7 @@ async fn netsapiens_lookup_waits_out_the_visibility_delay() {
         .inject(FaultRule::new(Fault::ActThenRespond(503)).on("POST", users));
     let started = Instant::now();
     let err = client
-        .create_user(&person(1), &RequestOptions::new())
+        .create_user_opts(&person(1), &RequestOptions::new())
         .await
         .unwrap_err();
     assert!(started.elapsed() >= DELAY, "{:?}", started.elapsed());
@@ -651,7 +651,10 @@ async fn netsapiens_lookup_waits_out_the_visibility_delay() {
         .inject(FaultRule::new(Fault::status(503)).on("POST", users));
     let short = RequestOptions::new().with_timeout(Duration::from_millis(800));
     let started = Instant::now();
-    let err = client.create_user(&person(2), &short).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(2), &short)
+        .await
+        .unwrap_err();
     let elapsed = started.elapsed();
     match &err {
         Error::OutcomeUnknown {

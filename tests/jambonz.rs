@@ -90,7 +90,10 @@ async fn create_sends_the_documented_body_with_bearer_auth() {
         .mount(&server)
         .await;
 
-    let outcome = client.create_user(&person(), &options()).await.unwrap();
+    let outcome = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     let CreateOutcome::Created(user) = outcome else {
         panic!("jambonz creates synchronously: {outcome:?}");
     };
@@ -125,7 +128,7 @@ async fn create_maps_attributes_and_accepts_200_as_the_reference_says() {
         .with_attribute("jambonz.service_provider_sid", SID3)
         .with_attribute("jambonz.is_view_only", true)
         .with_attribute("jambonz.force_change", false);
-    let outcome = client.create_user(&user, &options()).await.unwrap();
+    let outcome = client.create_user_opts(&user, &options()).await.unwrap();
     assert_eq!(outcome.id().map(UserId::as_str), Some(SID));
 }
 
@@ -142,7 +145,10 @@ async fn duplicate_name_or_email_is_a_conflict_and_keeps_the_answer() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     assert_eq!(err.status(), Some(422));
     assert_eq!(err.request_id(), Some("req-42"));
@@ -198,7 +204,10 @@ async fn every_documented_error_status_maps_to_its_variant() {
             .respond_with(response)
             .mount(&server)
             .await;
-        let err = client.create_user(&person(), &options()).await.unwrap_err();
+        let err = client
+            .create_user_opts(&person(), &options())
+            .await
+            .unwrap_err();
         assert!(expected(&err), "{status}: {err:?}");
         assert_eq!(err.status(), Some(status));
         assert_eq!(posts(&server).await, 1, "{status}: a create is sent once");
@@ -219,7 +228,10 @@ async fn a_create_is_never_re_sent_after_it_may_have_reached_the_server() {
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
             .mount(&server)
             .await;
-        let err = client.create_user(&person(), &options()).await.unwrap_err();
+        let err = client
+            .create_user_opts(&person(), &options())
+            .await
+            .unwrap_err();
         assert_eq!(posts(&server).await, 1, "{status}: a create is sent once");
         // Every 5xx, 500 included (a SQL error may follow the insert), is unknown.
         match &err {
@@ -274,7 +286,10 @@ async fn a_create_that_times_out_is_reported_as_unknown_with_what_a_lookup_found
         .expect(1)
         .mount(&server)
         .await;
-    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     assert!(err.is_outcome_unknown());
     match &err {
         Error::OutcomeUnknown { cause, lookup, .. } => {
@@ -308,7 +323,10 @@ async fn create_recovery_can_be_switched_off() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client.create_user(&person(), &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -340,7 +358,10 @@ async fn a_rate_limited_create_is_retried_because_the_server_did_not_act() {
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "user_sid": SID })))
         .mount(&server)
         .await;
-    let outcome = client.create_user(&person(), &options()).await.unwrap();
+    let outcome = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     assert!(matches!(outcome, CreateOutcome::Created(_)));
     assert_eq!(requests(&server).await.len(), 2);
 }
@@ -354,7 +375,7 @@ async fn rate_limit_advice_past_the_deadline_is_returned_at_once() {
         .mount(&server)
         .await;
     let started = std::time::Instant::now();
-    let err = UserProvisioner::get_user(
+    let err = UserProvisioner::get_user_opts(
         &client,
         &UserId::new(SID),
         &options().with_timeout(Duration::from_secs(5)),
@@ -424,7 +445,10 @@ async fn bad_input_is_refused_before_any_request() {
         ),
     ];
     for (user, call_options, field) in cases {
-        let err = client.create_user(&user, &call_options).await.unwrap_err();
+        let err = client
+            .create_user_opts(&user, &call_options)
+            .await
+            .unwrap_err();
         let named = match &err {
             Error::InvalidInput { field, .. } | Error::Unsupported { field, .. } => field.clone(),
             other => panic!("{field}: {other:?}"),
@@ -433,7 +457,7 @@ async fn bad_input_is_refused_before_any_request() {
     }
     for id in ["not-a-uuid", "../Users", ""] {
         let err = client
-            .get_user(&UserId::new(id), &options())
+            .get_user_opts(&UserId::new(id), &options())
             .await
             .unwrap_err();
         assert!(
@@ -462,7 +486,7 @@ async fn unsupported_fields_can_be_ignored_explicitly() {
         .with_phone("+15551234567")
         .with_attribute("netsapiens.extension", "1001")
         .ignoring_unsupported_fields();
-    let _ = client.create_user(&user, &options()).await.unwrap();
+    let _ = client.create_user_opts(&user, &options()).await.unwrap();
 }
 
 #[tokio::test]
@@ -493,7 +517,10 @@ async fn malformed_success_bodies_are_created_unreadable_naming_the_field() {
             .respond_with(response)
             .mount(&server)
             .await;
-        let err = client.create_user(&person(), &options()).await.unwrap_err();
+        let err = client
+            .create_user_opts(&person(), &options())
+            .await
+            .unwrap_err();
         // The 201 created the user; the read-back found nothing here, so the error
         // says it was created.
         let Error::CreatedUnreadable { cause, .. } = &err else {
@@ -523,7 +550,7 @@ async fn get_decodes_integer_and_boolean_flags() {
         .mount(&server)
         .await;
     let user = client
-        .get_user(&UserId::new(SID), &options())
+        .get_user_opts(&UserId::new(SID), &options())
         .await
         .unwrap();
     assert_eq!(user.username.as_deref(), Some("jdoe"));
@@ -549,7 +576,7 @@ async fn get_of_an_unknown_sid_is_not_found_keeping_the_servers_500() {
         .mount(&server)
         .await;
     let err = client
-        .get_user(&UserId::new(SID), &options())
+        .get_user_opts(&UserId::new(SID), &options())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -571,7 +598,7 @@ async fn a_read_is_retried_through_a_503() {
         .mount(&server)
         .await;
     client
-        .get_user(&UserId::new(SID), &options())
+        .get_user_opts(&UserId::new(SID), &options())
         .await
         .unwrap();
     assert_eq!(requests(&server).await.len(), 2);
@@ -587,7 +614,7 @@ async fn a_read_gives_up_after_the_configured_attempts() {
         .mount(&server)
         .await;
     let err = client
-        .get_user(&UserId::new(SID), &options())
+        .get_user_opts(&UserId::new(SID), &options())
         .await
         .unwrap_err();
     assert!(
@@ -628,7 +655,7 @@ async fn update_sends_what_was_asked_and_keeps_is_view_only() {
         .with_enabled(false)
         .with_attribute("jambonz.force_change", false);
     let outcome = client
-        .update_user(&UserId::new(SID), &update, &options())
+        .update_user_opts(&UserId::new(SID), &update, &options())
         .await
         .unwrap();
     assert_eq!(outcome, UpdateOutcome::Applied);
@@ -646,7 +673,7 @@ async fn a_chosen_view_only_is_sent_without_reading_the_user() {
         .await;
     let update = UserUpdate::new().with_attribute("jambonz.is_view_only", true);
     let outcome = client
-        .update_user(&UserId::new(SID), &update, &options())
+        .update_user_opts(&UserId::new(SID), &update, &options())
         .await
         .unwrap();
     assert_eq!(outcome, UpdateOutcome::Applied);
@@ -726,7 +753,7 @@ async fn update_changes_the_password_with_old_and_new() {
     let update = UserUpdate::new()
         .with_password(PasswordChange::new("N3wP@ssw0rd!").with_current("Str0ngP@ssw0rd!"));
     let _ = client
-        .update_user(&UserId::new(SID), &update, &options())
+        .update_user_opts(&UserId::new(SID), &update, &options())
         .await
         .unwrap();
 }
@@ -735,7 +762,7 @@ async fn update_changes_the_password_with_old_and_new() {
 async fn an_empty_update_is_refused_before_any_request() {
     let (server, client) = setup().await;
     let err = client
-        .update_user(&UserId::new(SID), &UserUpdate::new(), &options())
+        .update_user_opts(&UserId::new(SID), &UserUpdate::new(), &options())
         .await
         .unwrap_err();
     assert!(
@@ -774,7 +801,7 @@ async fn update_input_the_server_would_refuse_sends_nothing() {
     ];
     for (update, field) in cases {
         let err = client
-            .update_user(&UserId::new(SID), &update, &options())
+            .update_user_opts(&UserId::new(SID), &update, &options())
             .await
             .unwrap_err();
         let named = match &err {
@@ -856,7 +883,7 @@ async fn delete_reads_first_then_deletes() {
         .mount(&server)
         .await;
     let outcome = client
-        .delete_user(&UserId::new(SID), &options())
+        .delete_user_opts(&UserId::new(SID), &options())
         .await
         .unwrap();
     assert_eq!(outcome, DeleteOutcome::Deleted);
@@ -874,7 +901,7 @@ async fn delete_of_an_unknown_user_is_not_found_and_sends_no_delete() {
         .mount(&server)
         .await;
     let err = client
-        .delete_user(&UserId::new(SID), &options())
+        .delete_user_opts(&UserId::new(SID), &options())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -906,13 +933,13 @@ async fn list_pages_in_sid_order_whatever_order_the_server_uses() {
         .mount(&server)
         .await;
     let first = client
-        .list_users(&ListUsers::new().with_page_size(2), &options())
+        .list_users_opts(&ListUsers::new().with_page_size(2), &options())
         .await
         .unwrap();
     let ids: Vec<&str> = first.users.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(ids, [SID2, SID]);
     let cursor = first.next.clone().expect("a second page");
-    let second = UserProvisioner::list_users(
+    let second = UserProvisioner::list_users_opts(
         &client,
         &ListUsers::new().with_page_size(2).with_cursor(cursor),
         &options(),
@@ -923,7 +950,7 @@ async fn list_pages_in_sid_order_whatever_order_the_server_uses() {
     assert_eq!(second.users[0].id.as_str(), SID3);
     assert!(second.next.is_none());
 
-    let all = client.list_all_users(&options()).await.unwrap();
+    let all = client.list_all_users_opts(&options()).await.unwrap();
     assert_eq!(all.len(), 3);
 }
 
@@ -939,7 +966,7 @@ async fn list_with_no_users_is_empty_not_an_error() {
         .mount(&server)
         .await;
     let page = client
-        .list_users(&ListUsers::new(), &options())
+        .list_users_opts(&ListUsers::new(), &options())
         .await
         .unwrap();
     assert!(page.users.is_empty() && page.next.is_none());
@@ -948,7 +975,7 @@ async fn list_with_no_users_is_empty_not_an_error() {
 #[tokio::test]
 async fn list_refuses_a_foreign_cursor_and_reports_bad_rows() {
     let (server, client) = setup().await;
-    let err = UserProvisioner::list_users(
+    let err = UserProvisioner::list_users_opts(
         &client,
         &ListUsers::new().with_cursor(user_provisioner::PageCursor::from_stored("page-2")),
         &options(),
@@ -1110,7 +1137,10 @@ async fn no_debug_or_display_carries_the_key_or_a_password() {
     let builder = JambonzBuilder::new()
         .with_base_url(server.uri())
         .with_api_key(KEY);
-    let create_error = client.create_user(&person(), &options()).await.unwrap_err();
+    let create_error = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap_err();
     let get_error = client.list(&options()).await.unwrap_err();
     let native = CreateUser::new("jdoe", "jdoe@example.com", password);
     let mut native_update = UpdateUser::new(false);
@@ -1199,7 +1229,10 @@ async fn a_201_whose_body_is_cut_is_settled_by_reading_the_user_back() {
         .expect(1)
         .mount(&server)
         .await;
-    let outcome = client.create_user(&person(), &options()).await.unwrap();
+    let outcome = client
+        .create_user_opts(&person(), &options())
+        .await
+        .unwrap();
     match outcome {
         CreateOutcome::Created(user) => {
             assert_eq!(user.id.as_str(), SID);

@@ -55,7 +55,7 @@ fn sid(user: &User) -> Uuid {
 async fn create(target: &JambonzTarget, n: u32) -> User {
     match target
         .client()
-        .create_user(&target.person(n), &opts())
+        .create_user_opts(&target.person(n), &opts())
         .await
     {
         Ok(CreateOutcome::Created(user)) => user,
@@ -118,7 +118,7 @@ async fn an_unknown_sid_is_not_found_for_every_call(target: &JambonzTarget) {
     assert!(update.is_not_found(), "{}: {update:?}", target.name);
     assert_eq!(update.status(), Some(400));
     let portable = client
-        .get_user(&UserId::new(absent.to_string()), &opts())
+        .get_user_opts(&UserId::new(absent.to_string()), &opts())
         .await
         .unwrap_err();
     assert!(portable.is_not_found(), "{}: {portable:?}", target.name);
@@ -167,7 +167,7 @@ async fn a_duplicate_email_is_a_422_conflict(target: &JambonzTarget) {
     again.email = target.person(3).email;
     let err = target
         .client()
-        .create_user(&again, &opts())
+        .create_user_opts(&again, &opts())
         .await
         .unwrap_err();
     assert!(err.is_conflict(), "{}: {err:?}", target.name);
@@ -185,11 +185,11 @@ async fn deactivate_and_reactivate(target: &JambonzTarget) {
     let client = target.client();
     let user = create(target, 5).await;
     let outcome = client
-        .update_user(&user.id, &UserUpdate::new().with_enabled(false), &opts())
+        .update_user_opts(&user.id, &UserUpdate::new().with_enabled(false), &opts())
         .await
         .unwrap_or_else(|err| panic!("{}: {err}", target.name));
     assert_eq!(outcome, UpdateOutcome::Applied);
-    let read_back = client.get_user(&user.id, &opts()).await.unwrap();
+    let read_back = client.get_user_opts(&user.id, &opts()).await.unwrap();
     assert_eq!(read_back.enabled, Some(false), "{}", target.name);
 
     // Native: is_active true, then false again.
@@ -207,13 +207,16 @@ async fn force_change_off_and_on(target: &JambonzTarget) {
     let person = target
         .person(6)
         .with_attribute("jambonz.force_change", true);
-    let Ok(CreateOutcome::Created(user)) = client.create_user(&person, &opts()).await else {
+    let Ok(CreateOutcome::Created(user)) = client.create_user_opts(&person, &opts()).await else {
         panic!("{}: create", target.name)
     };
     assert_eq!(read(target, &sid(&user)).await.force_change, Some(true));
     let before = target.sent();
     let off = UserUpdate::new().with_attribute("jambonz.force_change", false);
-    let _ = client.update_user(&user.id, &off, &opts()).await.unwrap();
+    let _ = client
+        .update_user_opts(&user.id, &off, &opts())
+        .await
+        .unwrap();
     assert!(
         target.seen()[before..]
             .iter()
@@ -236,14 +239,17 @@ async fn view_only_on_and_off_alone(target: &JambonzTarget) {
     let client = target.client();
     let user = create(target, 7).await;
     let on = UserUpdate::new().with_attribute("jambonz.is_view_only", true);
-    let _ = client.update_user(&user.id, &on, &opts()).await.unwrap();
+    let _ = client
+        .update_user_opts(&user.id, &on, &opts())
+        .await
+        .unwrap();
     assert_eq!(read(target, &sid(&user)).await.is_view_only, Some(true));
 
     // An unrelated change keeps view-only: the crate sends the stored value back.
     let email = format!("{}-viewer@example.com", target.run);
     let change = UserUpdate::new().with_email(email.clone());
     let _ = client
-        .update_user(&user.id, &change, &opts())
+        .update_user_opts(&user.id, &change, &opts())
         .await
         .unwrap();
     let row = read(target, &sid(&user)).await;
@@ -296,7 +302,7 @@ async fn a_password_change_needs_the_old_password(target: &JambonzTarget) {
     let portable = UserUpdate::new()
         .with_password(PasswordChange::new("N3wP@ss-three").with_current("N3wP@ss-two"));
     let _ = client
-        .update_user(&user.id, &portable, &opts())
+        .update_user_opts(&user.id, &portable, &opts())
         .await
         .unwrap_or_else(|err| panic!("{}: {err}", target.name));
     // A password change also clears force-change on the server.
@@ -350,7 +356,7 @@ async fn assert_unknown_delete_is_not_found(target: &JambonzTarget) -> Uuid {
     let native = client.delete(&absent, &opts()).await.unwrap_err();
     assert!(native.is_not_found(), "{}: native: {native:?}", target.name);
     let portable = client
-        .delete_user(&UserId::new(absent.to_string()), &opts())
+        .delete_user_opts(&UserId::new(absent.to_string()), &opts())
         .await
         .unwrap_err();
     assert!(portable.is_not_found(), "{}: {portable:?}", target.name);
@@ -397,7 +403,10 @@ async fn an_empty_account_lists_no_users(target: &JambonzTarget) {
         .await
         .unwrap_or_else(|err| panic!("{}: {err}", target.name));
     assert!(rows.is_empty());
-    let page = client.list_users(&ListUsers::new(), &opts()).await.unwrap();
+    let page = client
+        .list_users_opts(&ListUsers::new(), &opts())
+        .await
+        .unwrap();
     assert!(page.users.is_empty() && page.next.is_none());
     let (status, _, body) = target.raw_with_key(&key, Method::GET, "/Users", None).await;
     assert_eq!(status, 500, "{}", target.name);
@@ -464,7 +473,7 @@ async fn an_update_that_changes_nothing_is_answered_204(target: &JambonzTarget) 
         .with_enabled(true);
     let outcome = target
         .client()
-        .update_user(&user.id, &same, &opts())
+        .update_user_opts(&user.id, &same, &opts())
         .await
         .unwrap_or_else(|err| panic!("{}: {err}", target.name));
     assert_eq!(outcome, UpdateOutcome::Applied);
@@ -485,7 +494,7 @@ async fn an_update_does_not_check_uniqueness(target: &JambonzTarget) {
     let taken = first.email.clone().unwrap();
     let outcome = target
         .client()
-        .update_user(
+        .update_user_opts(
             &second.id,
             &UserUpdate::new().with_email(taken.clone()),
             &opts(),

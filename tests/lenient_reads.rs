@@ -336,9 +336,9 @@ fn portable_get_succeeds(
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     *h.answer.lock().unwrap() = answer;
-    let got = h
-        .runtime
-        .block_on(provisioner(h).get_user(&UserId::new(id.to_owned()), &RequestOptions::new()));
+    let got = h.runtime.block_on(
+        provisioner(h).get_user_opts(&UserId::new(id.to_owned()), &RequestOptions::new()),
+    );
     match got {
         Ok(user) => prop_assert_eq!(user.id.as_str(), id),
         Err(err) => return Err(TestCaseError::fail(format!("{path} = {injected}: {err}"))),

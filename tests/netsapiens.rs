@@ -225,7 +225,7 @@ async fn portable_create_is_synchronous_by_default_and_maps_the_user() {
         .with_attribute("netsapiens.site", "HQ")
         .with_attribute("netsapiens.department", "Support")
         .with_attribute("netsapiens.time_zone", "US/Pacific");
-    let outcome = client.create_user(&user, &options()).await.unwrap();
+    let outcome = client.create_user_opts(&user, &options()).await.unwrap();
     let CreateOutcome::Created(created) = outcome else {
         panic!("{outcome:?}");
     };
@@ -276,7 +276,7 @@ async fn an_accepted_create_becomes_visible_after_some_polls() {
         .await;
 
     let outcome = client
-        .create_user(
+        .create_user_opts(
             &person().with_attribute("netsapiens.synchronous", false),
             &options(),
         )
@@ -382,7 +382,10 @@ async fn every_documented_error_status_maps_to_its_variant() {
             )
             .mount(&server)
             .await;
-        let err = client.create_user(&person(), &options()).await.unwrap_err();
+        let err = client
+            .create_user_opts(&person(), &options())
+            .await
+            .unwrap_err();
         assert!(expected(&err), "{status}: {err:?}");
         assert_eq!(err.status(), Some(status));
         assert_eq!(err.provider_code(), Some(status.to_string().as_str()));
@@ -406,7 +409,10 @@ async fn a_create_is_never_re_sent_after_it_may_have_reached_the_server() {
             .respond_with(ResponseTemplate::new(status))
             .mount(&server)
             .await;
-        let err = client.create_user(&person(), &options()).await.unwrap_err();
+        let err = client
+            .create_user_opts(&person(), &options())
+            .await
+            .unwrap_err();
         let posts = requests(&server)
             .await
             .iter()
@@ -645,7 +651,7 @@ async fn bad_portable_and_native_input_sends_nothing() {
         ),
     ];
     for (user, call, field) in cases {
-        let err = client.create_user(&user, &call).await.unwrap_err();
+        let err = client.create_user_opts(&user, &call).await.unwrap_err();
         let named = match &err {
             Error::InvalidInput { field, .. } | Error::Unsupported { field, .. } => field.clone(),
             other => panic!("{field}: {other:?}"),
@@ -654,7 +660,7 @@ async fn bad_portable_and_native_input_sends_nothing() {
     }
     for id in ["", "12345678901234567", "..", "count"] {
         let err = client
-            .get_user(&UserId::new(id), &options())
+            .get_user_opts(&UserId::new(id), &options())
             .await
             .unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }), "{id:?}: {err:?}");
@@ -694,7 +700,7 @@ async fn bad_portable_and_native_input_sends_nothing() {
         assert!(client.for_domain(domain).is_err(), "{domain:?}");
     }
     let err = client
-        .update_user(
+        .update_user_opts(
             &UserId::new("1001"),
             &UserUpdate::new().with_attribute("netsapiens.extension", "1002"),
             &options(),
@@ -703,7 +709,7 @@ async fn bad_portable_and_native_input_sends_nothing() {
         .unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
     let err = client
-        .update_user(
+        .update_user_opts(
             &UserId::new("1001"),
             &UserUpdate::new().with_email("bad@"),
             &options(),
@@ -715,7 +721,7 @@ async fn bad_portable_and_native_input_sends_nothing() {
         "{err:?}"
     );
     let err = client
-        .list_users(
+        .list_users_opts(
             &ListUsers::new().with_cursor(user_provisioner::PageCursor::from_stored("page-2")),
             &options(),
         )
@@ -795,7 +801,7 @@ async fn the_default_domain_is_the_tokens_own() {
         .mount(&server)
         .await;
     let user = client
-        .get_user(&UserId::new("1001"), &options())
+        .get_user_opts(&UserId::new("1001"), &options())
         .await
         .unwrap();
     assert_eq!(user.id.as_str(), "1001");
@@ -858,7 +864,7 @@ async fn get_decodes_both_spellings_and_lenient_values() {
     );
     assert_eq!(user.other.get("future"), Some(&json!([1])));
     let portable = client
-        .get_user(&UserId::new("1001"), &options())
+        .get_user_opts(&UserId::new("1001"), &options())
         .await
         .unwrap();
     assert_eq!(portable.email.as_deref(), Some("a@x.com"));
@@ -888,14 +894,14 @@ async fn portable_list_pages_on_the_server_with_a_start_cursor() {
         .mount(&server)
         .await;
     let first = client
-        .list_users(&ListUsers::new().with_page_size(2), &options())
+        .list_users_opts(&ListUsers::new().with_page_size(2), &options())
         .await
         .unwrap();
     assert_eq!(first.users.len(), 2);
     let cursor = first.next.clone().expect("a second page");
     assert_eq!(cursor.as_str(), "3");
     let second = client
-        .list_users(
+        .list_users_opts(
             &ListUsers::new().with_page_size(2).with_cursor(cursor),
             &options(),
         )
@@ -926,7 +932,7 @@ async fn list_all_users_follows_the_cursor_and_a_zero_start_base_is_honoured() {
         .expect(1)
         .mount(&server)
         .await;
-    let all = client.list_all_users(&options()).await.unwrap();
+    let all = client.list_all_users_opts(&options()).await.unwrap();
     assert_eq!(all.len(), 1);
 }
 
@@ -969,7 +975,7 @@ async fn read_only_misfits_do_not_fail_a_get_list_or_count() {
     assert_eq!(listed[1].active_calls_total_current, None);
     assert_eq!(listed[1].other["active-calls-total-current"], 1.5);
     let portable = client
-        .get_user(&UserId::new("1001"), &options())
+        .get_user_opts(&UserId::new("1001"), &options())
         .await
         .unwrap();
     assert_eq!(portable.id.as_str(), "1001");
@@ -1046,7 +1052,7 @@ async fn update_reads_the_user_and_puts_a_full_replacement() {
     let mut update = update;
     update.given_name = Some("Janet".into());
     let outcome = client
-        .update_user(&UserId::new("1001"), &update, &options())
+        .update_user_opts(&UserId::new("1001"), &update, &options())
         .await
         .unwrap();
     let UpdateOutcome::Accepted(accepted) = outcome else {
@@ -1095,7 +1101,7 @@ async fn an_update_that_cannot_be_a_full_replacement_is_refused_before_the_put()
     server.reset().await;
     let update = UserUpdate::new().with_attribute("netsapiens.extension", "1002");
     let err = client
-        .update_user(&UserId::new("1001"), &update, &options())
+        .update_user_opts(&UserId::new("1001"), &update, &options())
         .await
         .unwrap_err();
     assert!(
@@ -1124,7 +1130,7 @@ async fn delete_is_accepted_and_an_unknown_user_is_not_found() {
         .mount(&server)
         .await;
     let outcome = client
-        .delete_user(&UserId::new("1001"), &options())
+        .delete_user_opts(&UserId::new("1001"), &options())
         .await
         .unwrap();
     assert!(matches!(outcome, DeleteOutcome::Accepted(ref a) if a.id == Some(UserId::new("1001"))));
@@ -1183,7 +1189,7 @@ async fn allocation_takes_the_lowest_free_extension_and_moves_on_after_409() {
     let user = NewUser::new("jdoe@acme")
         .with_email("jdoe@example.com")
         .with_names("Jane", "Doe");
-    let outcome = client.create_user(&user, &options()).await.unwrap();
+    let outcome = client.create_user_opts(&user, &options()).await.unwrap();
     assert_eq!(outcome.id().map(UserId::as_str), Some("2003"));
 }
 
@@ -1209,7 +1215,10 @@ async fn allocation_gives_up_after_its_attempts_and_on_a_full_range() {
     let user = NewUser::new("taken@acme")
         .with_email("t@example.com")
         .with_names("T", "K");
-    let err = client.create_user(&user, &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&user, &options())
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     let posts = requests(&server)
         .await
@@ -1229,7 +1238,10 @@ async fn allocation_gives_up_after_its_attempts_and_on_a_full_range() {
         )
         .mount(&full)
         .await;
-    let err = client.create_user(&user, &options()).await.unwrap_err();
+    let err = client
+        .create_user_opts(&user, &options())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::Config { ref field, .. } if field == "extension_range"),
         "{err:?}"

@@ -293,13 +293,16 @@ async fn call(h: &Harness, adapter: usize, op: usize) -> Result<(), Error> {
         _ => "jdoe".into(),
     });
     match (adapter, op) {
-        (_, 0) => portable.get_user(&id, &o).await.map(drop),
-        (_, 1) => portable.list_users(&ListUsers::new(), &o).await.map(drop),
-        (_, 2) => portable.delete_user(&id, &o).await.map(drop),
+        (_, 0) => portable.get_user_opts(&id, &o).await.map(drop),
+        (_, 1) => portable
+            .list_users_opts(&ListUsers::new(), &o)
+            .await
+            .map(drop),
+        (_, 2) => portable.delete_user_opts(&id, &o).await.map(drop),
         (_, 3) => {
             let mut change = UserUpdate::new();
             change.display_name = Some("Jane Roe".into());
-            portable.update_user(&id, &change, &o).await.map(drop)
+            portable.update_user_opts(&id, &change, &o).await.map(drop)
         }
         (0, 4) => h.jambonz.get(&sid, &o).await.map(drop),
         (0, 5) => h.jambonz.list(&o).await.map(drop),
@@ -346,7 +349,7 @@ async fn call(h: &Harness, adapter: usize, op: usize) -> Result<(), Error> {
         }
         _ => {
             let user = NewUser::new("jdoe");
-            portable.create_user(&user, &o).await.map(drop)
+            portable.create_user_opts(&user, &o).await.map(drop)
         }
     }
 }

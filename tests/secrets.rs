@@ -101,7 +101,7 @@ async fn provoke(
     for status in [400, 401, 403, 404, 409, 422, 429, 500] {
         server.inject(FaultRule::new(hostile(status, &echo)).times(3));
         let err = p
-            .get_user(existing, &call)
+            .get_user_opts(existing, &call)
             .await
             .expect_err("hostile answer");
         exhibit.show_error(&format!("get {status}"), &err);
@@ -117,7 +117,7 @@ async fn provoke(
     }));
     // Lenient models may accept it; the server's own data is then the caller's, and only
     // an error is inspected here.
-    if let Err(err) = p.get_user(existing, &call).await {
+    if let Err(err) = p.get_user_opts(existing, &call).await {
         exhibit.show_error("decode", &err);
     }
     server.clear_faults();
@@ -133,7 +133,7 @@ async fn provoke(
     ];
     for (what, fault) in cases {
         server.inject(FaultRule::new(fault).times(3));
-        let err = p.get_user(existing, &call).await.expect_err(what);
+        let err = p.get_user_opts(existing, &call).await.expect_err(what);
         exhibit.show_error(what, &err);
         server.clear_faults();
     }
@@ -142,7 +142,7 @@ async fn provoke(
     let with_carried = [credentials, carried].concat().join(" / ");
     for status in [400, 422] {
         server.inject(FaultRule::new(hostile(status, &with_carried)).on("POST", "/"));
-        match p.create_user(person, &call).await {
+        match p.create_user_opts(person, &call).await {
             Ok(outcome) => panic!("{}: {outcome:?}", exhibit.provider),
             Err(err) => exhibit.show_error(&format!("create {status}"), &err),
         }
@@ -151,7 +151,7 @@ async fn provoke(
 
     // A create whose outcome is unknown (looked up, or retried under its key).
     server.inject(FaultRule::new(Fault::ActThenRespond(503)).on("POST", "/"));
-    match p.create_user(person, &call).await {
+    match p.create_user_opts(person, &call).await {
         Ok(outcome) => exhibit.show("create after 503", &outcome),
         Err(err) => exhibit.show_error("create after 503", &err),
     }
@@ -213,7 +213,7 @@ async fn jambonz_never_shows_a_secret() {
         .with_email("ada@example.com")
         .with_password(PASSWORD);
     let created = client
-        .create_user(&person, &RequestOptions::new())
+        .create_user_opts(&person, &RequestOptions::new())
         .await
         .unwrap();
     let id = created.id().unwrap().clone();
@@ -257,7 +257,7 @@ async fn netsapiens_never_shows_a_secret() {
         .with_names("Ada", "Lovelace")
         .with_attribute("netsapiens.extension", "1001");
     let created = client
-        .create_user(&person, &RequestOptions::new())
+        .create_user_opts(&person, &RequestOptions::new())
         .await
         .unwrap();
     let id = created.id().unwrap().clone();
@@ -300,7 +300,7 @@ async fn connect_never_shows_a_secret() {
 
     let person = NewUser::new("ada").with_email("ada@example.com");
     let created = client
-        .create_user(&person, &RequestOptions::new())
+        .create_user_opts(&person, &RequestOptions::new())
         .await
         .unwrap();
     let id = created.id().unwrap().clone();
@@ -355,7 +355,7 @@ async fn ece_never_shows_a_secret() {
         .with_email("ada@example.com")
         .with_password(PASSWORD);
     let created = basic
-        .create_user(&person, &RequestOptions::new())
+        .create_user_opts(&person, &RequestOptions::new())
         .await
         .unwrap();
     let id = created.id().unwrap().clone();

@@ -13,7 +13,7 @@ use super::{ConnectEmulator, EceEmulator, JambonzEmulator, NetSapiensEmulator};
 /// let emulators = Emulators::start().await.unwrap();
 /// let ece = emulators.ece.client().unwrap();
 /// let person = NewUser::new("grace").with_email("grace@example.com").with_password("Cob0l-Rules!");
-/// ece.create_user(&person, &RequestOptions::new()).await.unwrap();
+/// ece.create_user(&person).await.unwrap();
 /// assert_eq!(emulators.ece.user_count(), 1);
 /// # }
 /// ```

@@ -31,13 +31,13 @@ pub type FailureFactory = Arc<dyn Fn() -> Error + Send + Sync>;
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let provisioner = InMemoryProvisioner::new();
 /// let options = RequestOptions::new();
-/// provisioner.create_user(&NewUser::new("ada").with_email("ada@example.com"), &options).await.unwrap();
-/// let again = provisioner.create_user(&NewUser::new("ada"), &options).await.unwrap_err();
+/// provisioner.create_user_opts(&NewUser::new("ada").with_email("ada@example.com"), &options).await.unwrap();
+/// let again = provisioner.create_user_opts(&NewUser::new("ada"), &options).await.unwrap_err();
 /// assert!(again.is_conflict());
 ///
 /// provisioner.fail_next(1, 503);
-/// assert!(provisioner.get_user(&"mem-1".into(), &options).await.unwrap_err().is_retryable());
-/// assert_eq!(provisioner.get_user(&"mem-1".into(), &options).await.unwrap().username.as_deref(), Some("ada"));
+/// assert!(provisioner.get_user_opts(&"mem-1".into(), &options).await.unwrap_err().is_retryable());
+/// assert_eq!(provisioner.get_user_opts(&"mem-1".into(), &options).await.unwrap().username.as_deref(), Some("ada"));
 /// # }
 /// ```
 #[derive(Clone, Default)]
@@ -201,7 +201,11 @@ impl UserProvisioner for InMemoryProvisioner {
         }
     }
 
-    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
         check_new_user(user)?;
         let mut state = self.begin()?;
         let print = fingerprint(user);
@@ -243,14 +247,14 @@ impl UserProvisioner for InMemoryProvisioner {
         Ok(outcome)
     }
 
-    async fn get_user(&self, id: &UserId, _options: &RequestOptions) -> Result<User> {
+    async fn get_user_opts(&self, id: &UserId, _options: &RequestOptions) -> Result<User> {
         let state = self.begin()?;
         parse_id(id)
             .and_then(|n| state.users.get(&n).cloned())
             .ok_or_else(|| not_found(id))
     }
 
-    async fn update_user(
+    async fn update_user_opts(
         &self,
         id: &UserId,
         update: &UserUpdate,
@@ -303,7 +307,11 @@ impl UserProvisioner for InMemoryProvisioner {
         Ok(UpdateOutcome::Updated(user.clone()))
     }
 
-    async fn delete_user(&self, id: &UserId, _options: &RequestOptions) -> Result<DeleteOutcome> {
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        _options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
         let mut state = self.begin()?;
         parse_id(id)
             .and_then(|n| state.users.remove(&n))
@@ -311,7 +319,11 @@ impl UserProvisioner for InMemoryProvisioner {
             .ok_or_else(|| not_found(id))
     }
 
-    async fn list_users(&self, request: &ListUsers, _options: &RequestOptions) -> Result<UserPage> {
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        _options: &RequestOptions,
+    ) -> Result<UserPage> {
         let after = match &request.cursor {
             None => 0,
             Some(cursor) => cursor

@@ -22,7 +22,7 @@
 //!
 //! // The server stores the user, then the connection drops: the caller cannot know.
 //! jambonz.server().inject(FaultRule::new(Fault::ActThenDrop).on("POST", "/v1/Users"));
-//! let err = client.create_user(&person, &RequestOptions::new()).await.unwrap_err();
+//! let err = client.create_user(&person).await.unwrap_err();
 //! assert!(err.is_outcome_unknown());
 //! assert_eq!(jambonz.server().count("POST", "/v1/Users"), 1); // never re-sent
 //! assert_eq!(jambonz.user_count(), 2); // the seeded `admin` and ada

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::provisioner::{Capabilities, Provider, UserKey, UserProvisioner};
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
     UpdateOutcome, User, UserId, UserPage, UserUpdate,
@@ -38,7 +38,11 @@ impl UserProvisioner for ConnectClient {
         }
     }
 
-    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
         user.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
         let attributes = user
             .attributes
@@ -72,12 +76,12 @@ impl UserProvisioner for ConnectClient {
         Ok(CreateOutcome::Created(portable))
     }
 
-    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         let (user, raw) = self.fetch(id.as_str(), options).await?;
         Ok(to_portable(user, raw))
     }
 
-    async fn update_user(
+    async fn update_user_opts(
         &self,
         id: &UserId,
         update: &UserUpdate,
@@ -126,12 +130,39 @@ impl UserProvisioner for ConnectClient {
         }
     }
 
-    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
         ConnectClient::delete(self, id.as_str(), options).await?;
         Ok(DeleteOutcome::Deleted)
     }
 
-    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+    async fn find_user_opts(
+        &self,
+        key: &UserKey,
+        options: &RequestOptions,
+    ) -> Result<Option<User>> {
+        match key {
+            UserKey::Username(_) => Err(Error::unsupported(
+                Provider::CONNECT,
+                "username",
+                "Connect stores no username; find the user by email",
+            )),
+            _ => {
+                key.check()?;
+                let users = self.list_all_users_opts(options).await?;
+                Ok(users.into_iter().find(|user| key.matches(user)))
+            }
+        }
+    }
+
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage> {
         let offset = match &request.cursor {
             None => 0,
             Some(cursor) => cursor.as_str().parse::<u64>().map_err(|_| {

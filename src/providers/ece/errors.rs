@@ -163,7 +163,7 @@ pub struct EceErrorEntry {
 
 /// The typed detail of an ECE error answer: every `{code, message, fields}` entry of the
 /// body and every code of the `x-cloud-error-codes` header. Found in
-/// [`ApiError::detail`] as [`ErrorDetail::Ece`], or through [`EceError::of`].
+/// [`ApiError::detail`] (`detail.downcast_ref::<EceError>()`), or through [`EceError::of`].
 ///
 /// ```
 /// # async fn demo(client: &user_provisioner::providers::ece::EceClient) {

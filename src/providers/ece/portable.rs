@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::{found, resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::provisioner::{Capabilities, Provider, UserKey, UserProvisioner};
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
     UserId, UserPage, UserUpdate,
@@ -39,7 +39,11 @@ impl UserProvisioner for EceClient {
         }
     }
 
-    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
         user.check_unsupported(Provider::ECE, UNSUPPORTED)?;
         user.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
         let mut request = CreateUser::new(user.username.clone(), roles(&user.roles));
@@ -69,12 +73,12 @@ impl UserProvisioner for EceClient {
         }
     }
 
-    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         let (user, raw) = self.get_raw(id.as_str(), options).await?;
         Ok(to_portable(user, raw))
     }
 
-    async fn update_user(
+    async fn update_user_opts(
         &self,
         id: &UserId,
         update: &UserUpdate,
@@ -128,12 +132,39 @@ impl UserProvisioner for EceClient {
         Ok(UpdateOutcome::Updated(to_portable(user, raw)))
     }
 
-    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
         EceClient::delete(self, id.as_str(), options).await?;
         Ok(DeleteOutcome::Deleted)
     }
 
-    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+    /// A username is the ECE user name, the user's id: one `GET` instead of a list.
+    async fn find_user_opts(
+        &self,
+        key: &UserKey,
+        options: &RequestOptions,
+    ) -> Result<Option<User>> {
+        key.check()?;
+        match key {
+            UserKey::Username(name) => found(
+                self.get_user_opts(&UserId::new(name.as_str()), options)
+                    .await,
+            ),
+            _ => {
+                let users = self.list_all_users_opts(options).await?;
+                Ok(users.into_iter().find(|user| key.matches(user)))
+            }
+        }
+    }
+
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage> {
         let after = request.cursor.as_ref().map(PageCursor::as_str);
         if after == Some("") {
             return Err(Error::invalid_input("cursor", "is empty"));

@@ -51,7 +51,11 @@ impl UserProvisioner for JambonzClient {
         }
     }
 
-    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
         user.check_unsupported(Provider::JAMBONZ, UNSUPPORTED)?;
         let attributes = user
             .attributes
@@ -95,13 +99,13 @@ impl UserProvisioner for JambonzClient {
         Ok(CreateOutcome::Created(portable))
     }
 
-    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         let sid = parse_sid("id", id.as_str())?;
         let (row, raw) = self.fetch_user(&sid, options).await?;
         Ok(from_row(row, raw))
     }
 
-    async fn update_user(
+    async fn update_user_opts(
         &self,
         id: &UserId,
         update: &UserUpdate,
@@ -156,13 +160,21 @@ impl UserProvisioner for JambonzClient {
         Ok(UpdateOutcome::Applied)
     }
 
-    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
         let sid = parse_sid("id", id.as_str())?;
         JambonzClient::delete(self, &sid, options).await?;
         Ok(DeleteOutcome::Deleted)
     }
 
-    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage> {
         let after = request
             .cursor
             .as_ref()

@@ -125,6 +125,7 @@ mod validate;
 mod wait;
 mod wire;
 
+pub use crate::visibility::VisibilityWait;
 pub use builder::{NetSapiensBuilder, ENV_BASE_URL, ENV_DOMAIN, ENV_TOKEN};
 pub use client::NetSapiensClient;
 pub use enums::{
@@ -136,7 +137,6 @@ pub use models::{
     Acknowledgement, CreateResult, CreateUser, ListQuery, NetSapiensUser, UpdateUser, UserCount,
     UserSettings,
 };
-pub use wait::VisibilityWait;
 
 impl crate::Provider {
     /// NetSapiens v2 (this module's adapter).

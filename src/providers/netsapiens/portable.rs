@@ -21,7 +21,7 @@ use super::models::{
     Acknowledgement, CreateResult, CreateUser, ListQuery, NetSapiensUser, UpdateUser,
 };
 use super::validate;
-use super::wait::VisibilityWait;
+use crate::visibility::VisibilityWait;
 
 /// The attributes read from `netsapiens.<name>`.
 const ATTRIBUTES: &[&str] = &[
@@ -63,7 +63,11 @@ impl UserProvisioner for NetSapiensClient {
         }
     }
 
-    async fn create_user(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
         user.check_unsupported(Provider::NETSAPIENS, UNSUPPORTED)?;
         let attributes = user
             .attributes
@@ -134,13 +138,13 @@ impl UserProvisioner for NetSapiensClient {
         Ok(outcome(extension, reply))
     }
 
-    async fn get_user(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         validate::path_user("id", id.as_str())?;
         let (user, raw) = self.fetch_user(id.as_str(), options).await?;
         Ok(to_portable(&user, raw))
     }
 
-    async fn update_user(
+    async fn update_user_opts(
         &self,
         id: &UserId,
         update: &UserUpdate,
@@ -176,13 +180,21 @@ impl UserProvisioner for NetSapiensClient {
         Ok(UpdateOutcome::Accepted(accepted(id.as_str(), ack)))
     }
 
-    async fn delete_user(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
         validate::path_user("id", id.as_str())?;
         let ack = NetSapiensClient::delete(self, id.as_str(), options).await?;
         Ok(DeleteOutcome::Accepted(accepted(id.as_str(), ack)))
     }
 
-    async fn list_users(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage> {
         let start = match &request.cursor {
             None => self.config.list_start_base,
             Some(cursor) => cursor.as_str().parse::<u64>().map_err(|_| {
