@@ -3,6 +3,7 @@
 //! same test function sees the same surface on both.
 #![allow(dead_code)]
 
+pub mod conformance;
 pub mod wiretap;
 
 use std::net::SocketAddr;

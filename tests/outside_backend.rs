@@ -1,0 +1,497 @@
+//! What a crate that depends on user-provisioner can build on the trait alone (an
+//! integration test is such a crate: it sees only the public API): a decorator that
+//! audits every call of any backend, and a fifth backend of its own, both passing the
+//! same conformance suite as the crate's adapters.
+#![cfg(all(feature = "testing", feature = "jambonz"))]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::conformance::Subject;
+use support::JambonzTarget;
+use user_provisioner::testing::InMemoryProvisioner;
+use user_provisioner::{
+    async_trait, Accepted, ApiError, Capabilities, CreateOutcome, DeleteOutcome, Error, ListUsers,
+    NewUser, PageCursor, Provider, ProviderInfo, RequestOptions, Result, UpdateOutcome, User,
+    UserId, UserKey, UserPage, UserProvisioner, UserUpdate, VisibilityWait,
+};
+
+conformance_suite!(audited_in_memory, crate::audited_in_memory);
+conformance_suite!(audited_jambonz_emulator, crate::audited_jambonz_emulator);
+conformance_suite!(toy_directory, crate::toy_directory);
+
+// ---- a decorator: audits every call of any backend --------------------------------
+
+/// One audited call.
+#[derive(Debug, Clone, PartialEq)]
+struct AuditEntry {
+    provider: Provider,
+    operation: &'static str,
+    succeeded: bool,
+    took: Duration,
+}
+
+/// Wraps any backend and records each call's operation, outcome and latency.
+#[derive(Debug)]
+struct Audited {
+    inner: Arc<dyn UserProvisioner>,
+    log: Arc<Mutex<Vec<AuditEntry>>>,
+}
+
+impl Audited {
+    fn new(inner: Arc<dyn UserProvisioner>) -> Self {
+        Self {
+            inner,
+            log: Arc::default(),
+        }
+    }
+
+    fn record<T>(&self, operation: &'static str, started: Instant, result: &Result<T>) {
+        self.log.lock().unwrap().push(AuditEntry {
+            provider: self.inner.provider(),
+            operation,
+            succeeded: result.is_ok(),
+            took: started.elapsed(),
+        });
+    }
+}
+
+#[async_trait]
+impl UserProvisioner for Audited {
+    fn provider(&self) -> Provider {
+        self.inner.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
+        let started = Instant::now();
+        let result = self.inner.create_user_opts(user, options).await;
+        self.record("create", started, &result);
+        result
+    }
+
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+        let started = Instant::now();
+        let result = self.inner.get_user_opts(id, options).await;
+        self.record("get", started, &result);
+        result
+    }
+
+    async fn update_user_opts(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        options: &RequestOptions,
+    ) -> Result<UpdateOutcome> {
+        let started = Instant::now();
+        let result = self.inner.update_user_opts(id, update, options).await;
+        self.record("update", started, &result);
+        result
+    }
+
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
+        let started = Instant::now();
+        let result = self.inner.delete_user_opts(id, options).await;
+        self.record("delete", started, &result);
+        result
+    }
+
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage> {
+        let started = Instant::now();
+        let result = self.inner.list_users_opts(request, options).await;
+        self.record("list", started, &result);
+        result
+    }
+
+    // Forwarded so the inner backend's own, cheaper versions are used.
+    async fn find_user_opts(
+        &self,
+        key: &UserKey,
+        options: &RequestOptions,
+    ) -> Result<Option<User>> {
+        let started = Instant::now();
+        let result = self.inner.find_user_opts(key, options).await;
+        self.record("find", started, &result);
+        result
+    }
+
+    async fn wait_until_visible_opts(
+        &self,
+        accepted: &Accepted,
+        wait: &VisibilityWait,
+        options: &RequestOptions,
+    ) -> Result<User> {
+        self.inner
+            .wait_until_visible_opts(accepted, wait, options)
+            .await
+    }
+}
+
+fn audited_subject(subject: Subject) -> Subject {
+    let audited = Arc::new(Audited::new(Arc::clone(&subject.provisioner)));
+    Subject {
+        name: subject.name,
+        provisioner: audited,
+        ..subject
+    }
+}
+
+async fn audited_in_memory() -> Subject {
+    audited_subject(Subject {
+        name: "audited in-memory",
+        provisioner: Arc::new(InMemoryProvisioner::new()),
+        person: Box::new(|n| {
+            NewUser::new(format!("user{n}"))
+                .with_email(format!("user{n}@example.com"))
+                .with_password(format!("Str0ngP@ss{n}"))
+        }),
+        absent_id: UserId::new("mem-999999"),
+        requests: Box::new(|| None),
+        _emulator: None,
+    })
+}
+
+async fn audited_jambonz_emulator() -> Subject {
+    let target = Arc::new(JambonzTarget::emulator().await);
+    let people = Arc::clone(&target);
+    let wire = Arc::clone(&target);
+    audited_subject(Subject {
+        name: "audited jambonz emulator",
+        provisioner: Arc::new(target.client()),
+        person: Box::new(move |n| people.person(n)),
+        absent_id: UserId::new("0b7e4f8a-4b7e-4f8a-9c3d-2e5f7b8a9c1d"),
+        requests: Box::new(move || Some(wire.seen().into_iter().map(|s| s.method).collect())),
+        _emulator: Some(Box::new(target)),
+    })
+}
+
+#[tokio::test]
+async fn the_audit_log_sees_every_call_with_its_outcome() {
+    let audited = Audited::new(Arc::new(InMemoryProvisioner::new()));
+    let log = Arc::clone(&audited.log);
+    let backend: Arc<dyn UserProvisioner> = Arc::new(audited);
+    let person = NewUser::new("ada")
+        .with_email("ada@example.com")
+        .with_password("Str0ngP@ss1");
+    let CreateOutcome::Created(user) = backend.create_user(&person).await.unwrap() else {
+        panic!("in-memory creates are Created")
+    };
+    backend.get_user(&user.id).await.unwrap();
+    assert!(backend
+        .create_user(&person)
+        .await
+        .unwrap_err()
+        .is_conflict());
+    let _ = backend.delete_user(&user.id).await.unwrap();
+    let seen: Vec<(&str, bool)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|entry| (entry.operation, entry.succeeded))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("create", true),
+            ("get", true),
+            ("create", false),
+            ("delete", true)
+        ]
+    );
+    assert!(log
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|entry| entry.provider == backend.provider()));
+    assert!(!format!("{:?}", log.lock().unwrap()).contains("Str0ngP@ss1"));
+}
+
+// ---- a fifth backend, written outside the crate -------------------------------------
+
+/// The toy backend's identity: nothing in the crate names it.
+const TOY: Provider = Provider::new(&ProviderInfo::new("toy", "Toy directory"));
+
+/// The toy backend's own typed error body, carried in `ApiError::detail`.
+#[derive(Debug, Clone, PartialEq)]
+struct ToyError {
+    reason: &'static str,
+}
+
+/// An in-process directory with unique usernames and emails, as a provider outside this
+/// crate would implement the trait: its own provider identity, capabilities, error
+/// detail and paging.
+#[derive(Debug, Default)]
+struct ToyDirectory {
+    users: Mutex<BTreeMap<u64, User>>,
+    next_id: Mutex<u64>,
+    calls: Arc<Mutex<Vec<String>>>,
+}
+
+impl ToyDirectory {
+    fn refuse(status: u16, reason: &'static str) -> Error {
+        ApiError::new(TOY, status, reason)
+            .with_detail(ToyError { reason })
+            .into_error()
+    }
+
+    fn id_of(id: &UserId) -> Result<u64> {
+        id.as_str().parse().map_err(|_| Error::InvalidInput {
+            field: "id".into(),
+            reason: format!("{:?} is not a toy id (a number)", id.as_str()),
+        })
+    }
+
+    fn check_email(email: &str) -> Result<()> {
+        let valid = email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+        if valid {
+            Ok(())
+        } else {
+            Err(Error::InvalidInput {
+                field: "email".into(),
+                reason: "is not an email address".into(),
+            })
+        }
+    }
+
+    fn taken(&self, except: Option<u64>, username: Option<&str>, email: Option<&str>) -> bool {
+        self.users.lock().unwrap().iter().any(|(id, user)| {
+            Some(*id) != except
+                && (username.is_some() && user.username.as_deref() == username
+                    || email.is_some_and(|email| {
+                        user.email
+                            .as_deref()
+                            .is_some_and(|own| own.eq_ignore_ascii_case(email))
+                    }))
+        })
+    }
+
+    fn called(&self, operation: &str) {
+        self.calls.lock().unwrap().push(operation.to_owned());
+    }
+}
+
+#[async_trait]
+impl UserProvisioner for ToyDirectory {
+    fn provider(&self) -> Provider {
+        TOY
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        toy_capabilities()
+    }
+
+    async fn create_user_opts(&self, user: &NewUser, _: &RequestOptions) -> Result<CreateOutcome> {
+        if user.username.trim().is_empty() {
+            return Err(Error::InvalidInput {
+                field: "username".into(),
+                reason: "is blank".into(),
+            });
+        }
+        if let Some(email) = &user.email {
+            Self::check_email(email)?;
+        }
+        if user.phone.is_some() || !user.roles.is_empty() || !user.metadata.is_empty() {
+            return Err(Error::Unsupported {
+                provider: TOY,
+                field: "phone, roles or metadata".into(),
+                reason: "the toy directory stores names, email and the enabled flag only".into(),
+            });
+        }
+        self.called("POST");
+        if self.taken(None, Some(&user.username), user.email.as_deref()) {
+            return Err(Self::refuse(409, "username or email taken"));
+        }
+        let id = {
+            let mut next = self.next_id.lock().unwrap();
+            *next += 1;
+            *next
+        };
+        let mut stored = User::new(TOY, id.to_string());
+        stored.username = Some(user.username.clone());
+        stored.email = user.email.clone();
+        stored.given_name = user.given_name.clone();
+        stored.family_name = user.family_name.clone();
+        stored.enabled = Some(user.enabled.unwrap_or(true));
+        self.users.lock().unwrap().insert(id, stored.clone());
+        Ok(CreateOutcome::Created(stored))
+    }
+
+    async fn get_user_opts(&self, id: &UserId, _: &RequestOptions) -> Result<User> {
+        let id = Self::id_of(id)?;
+        self.called("GET");
+        self.users
+            .lock()
+            .unwrap()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Self::refuse(404, "no such user"))
+    }
+
+    async fn update_user_opts(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        _: &RequestOptions,
+    ) -> Result<UpdateOutcome> {
+        let id = Self::id_of(id)?;
+        if update.is_empty() {
+            return Err(Error::InvalidInput {
+                field: "update".into(),
+                reason: "names no change".into(),
+            });
+        }
+        if update.phone.is_some() || update.roles.is_some() || update.display_name.is_some() {
+            return Err(Error::Unsupported {
+                provider: TOY,
+                field: if update.roles.is_some() {
+                    "roles"
+                } else if update.phone.is_some() {
+                    "phone"
+                } else {
+                    "display_name"
+                }
+                .into(),
+                reason: "the toy directory has no such field".into(),
+            });
+        }
+        if let Some(key) = update.attributes.iter().map(|(key, _)| key).next() {
+            return Err(Error::InvalidInput {
+                field: key.to_owned(),
+                reason: "the toy directory has no attributes".into(),
+            });
+        }
+        if let Some(email) = &update.email {
+            Self::check_email(email)?;
+        }
+        self.called("PUT");
+        if self.taken(
+            Some(id),
+            update.username.as_deref(),
+            update.email.as_deref(),
+        ) {
+            return Err(Self::refuse(409, "username or email taken"));
+        }
+        let mut users = self.users.lock().unwrap();
+        let user = users
+            .get_mut(&id)
+            .ok_or_else(|| Self::refuse(404, "no such user"))?;
+        if let Some(username) = &update.username {
+            user.username = Some(username.clone());
+        }
+        if let Some(email) = &update.email {
+            user.email = Some(email.clone());
+        }
+        if let Some(enabled) = update.enabled {
+            user.enabled = Some(enabled);
+        }
+        Ok(UpdateOutcome::Updated(user.clone()))
+    }
+
+    async fn delete_user_opts(&self, id: &UserId, _: &RequestOptions) -> Result<DeleteOutcome> {
+        let id = Self::id_of(id)?;
+        self.called("DELETE");
+        match self.users.lock().unwrap().remove(&id) {
+            Some(_) => Ok(DeleteOutcome::Deleted),
+            None => Err(Self::refuse(404, "no such user")),
+        }
+    }
+
+    async fn list_users_opts(&self, request: &ListUsers, _: &RequestOptions) -> Result<UserPage> {
+        let after = match &request.cursor {
+            Some(cursor) => {
+                Some(
+                    cursor
+                        .as_str()
+                        .parse::<u64>()
+                        .map_err(|_| Error::InvalidInput {
+                            field: "cursor".into(),
+                            reason: "is not a toy cursor".into(),
+                        })?,
+                )
+            }
+            None => None,
+        };
+        self.called("GET");
+        let size = request.page_size.unwrap_or(50).max(1) as usize;
+        let users = self.users.lock().unwrap();
+        let mut page: Vec<(u64, User)> = users
+            .iter()
+            .filter(|(id, _)| after.is_none_or(|after| **id > after))
+            .take(size + 1)
+            .map(|(id, user)| (*id, user.clone()))
+            .collect();
+        let more = page.len() > size;
+        page.truncate(size);
+        let next = more
+            .then(|| {
+                page.last()
+                    .map(|(id, _)| PageCursor::from_stored(id.to_string()))
+            })
+            .flatten();
+        Ok(UserPage::new(
+            page.into_iter().map(|(_, user)| user).collect(),
+            next,
+        ))
+    }
+}
+
+async fn toy_directory() -> Subject {
+    let toy = ToyDirectory::default();
+    let calls = Arc::clone(&toy.calls);
+    Subject {
+        name: "toy directory",
+        provisioner: Arc::new(toy),
+        person: Box::new(|n| {
+            NewUser::new(format!("user{n}"))
+                .with_email(format!("user{n}@example.com"))
+                .with_names("User", format!("Number{n}"))
+        }),
+        absent_id: UserId::new("999999"),
+        requests: Box::new(move || Some(calls.lock().unwrap().clone())),
+        _emulator: None,
+    }
+}
+
+#[tokio::test]
+async fn the_toy_backends_errors_carry_its_own_detail() {
+    let toy = ToyDirectory::default();
+    let err = toy.get_user(&UserId::new("42")).await.unwrap_err();
+    assert!(err.is_not_found());
+    let api = err.api_error().unwrap();
+    assert_eq!(api.provider, TOY);
+    assert_eq!(
+        api.detail.downcast_ref::<ToyError>(),
+        Some(&ToyError {
+            reason: "no such user"
+        })
+    );
+    assert_eq!(
+        err.to_string(),
+        "not found: Toy directory answered HTTP 404: no such user"
+    );
+}
+
+fn toy_capabilities() -> Capabilities {
+    // Replaced by the public Capabilities builder once it lands (issue 12, item 2).
+    InMemoryProvisioner::new().capabilities()
+}
