@@ -84,6 +84,7 @@ async fn run(client: &ConnectClient) -> Result<(), Error> {
     match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
+        other => println!("delete   {other:?}"),
     }
     Ok(())
 }

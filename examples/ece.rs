@@ -89,6 +89,10 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
             println!("accepted {accepted:?}; ECE normally creates at once");
             return Ok(());
         }
+        other => {
+            println!("create   {other:?}");
+            return Ok(());
+        }
     };
     let user = client.get_user_opts(&id, &options).await?;
     println!(
@@ -117,6 +121,7 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
     match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
+        other => println!("delete   {other:?}"),
     }
     Ok(())
 }

@@ -61,6 +61,10 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
             println!("accepted {accepted:?}; jambonz normally creates at once");
             return Ok(());
         }
+        other => {
+            println!("create   {other:?}");
+            return Ok(());
+        }
     };
     let user = client.get_user_opts(&id, &options).await?;
     println!(
@@ -82,6 +86,7 @@ async fn run(client: &dyn UserProvisioner) -> Result<(), Error> {
     match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
+        other => println!("delete   {other:?}"),
     }
     Ok(())
 }

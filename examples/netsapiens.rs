@@ -78,6 +78,10 @@ async fn run(client: &NetSapiensClient) -> Result<(), Error> {
                 .await?;
             user.user.into()
         }
+        other => {
+            println!("create   {other:?}");
+            return Ok(());
+        }
     };
     let user = client.get_user_opts(&id, &options).await?;
     println!(
@@ -103,6 +107,7 @@ async fn run(client: &NetSapiensClient) -> Result<(), Error> {
     match client.delete_user_opts(&id, &options).await? {
         DeleteOutcome::Deleted => println!("deleted  {id}"),
         DeleteOutcome::Accepted(_) => println!("deletion of {id} accepted"),
+        other => println!("delete   {other:?}"),
     }
     Ok(())
 }

@@ -12,13 +12,10 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use user_provisioner::providers::{connect, ece, jambonz, netsapiens};
 use user_provisioner::testing::Emulators;
-use user_provisioner::{
-    CreateOutcome, DeleteOutcome, Error, NewUser, RequestOptions, User, UserId, UserProvisioner,
-};
+use user_provisioner::{CreateOutcome, DeleteOutcome, Error, NewUser, UserId, UserProvisioner};
 
 struct Backend {
     source: &'static str,
@@ -100,43 +97,29 @@ fn sample_person() -> NewUser {
         .ignoring_unsupported_fields()
 }
 
-/// Reads the user back; an accepted create may take a moment to become readable.
-async fn read_back(p: &dyn UserProvisioner, id: &UserId) -> Result<User, Error> {
-    let options = RequestOptions::new();
-    let mut delay = Duration::from_millis(50);
-    for _ in 0..8 {
-        match p.get_user_opts(id, &options).await {
-            Err(err) if err.is_not_found() => tokio::time::sleep(delay).await,
-            other => return other,
-        }
-        delay *= 2;
-    }
-    p.get_user_opts(id, &options).await
-}
-
 async fn exercise(backend: &Backend, person: &NewUser) -> Result<[String; 3], Error> {
     let p = backend.provisioner.as_ref();
-    let options = RequestOptions::new();
-    let (created, id) = match p.create_user_opts(person, &options).await? {
-        CreateOutcome::Created(user) => (format!("Created {}", user.id), user.id),
+    // Created is readable now; Accepted (NetSapiens' 202) becomes readable a moment later.
+    let (created, user) = match p.create_user(person).await? {
+        CreateOutcome::Created(user) => (format!("Created {}", user.id), user),
         CreateOutcome::Accepted(accepted) => {
-            let id = accepted.id.ok_or_else(|| Error::NotYetVisible {
-                provider: p.provider(),
-                id: UserId::new("?"),
-                waited: Duration::ZERO,
-            })?;
-            (format!("Accepted {id}"), id)
+            let user = p.wait_until_visible(&accepted).await?;
+            (format!("Accepted {}", user.id), user)
+        }
+        other => {
+            let id = other.id().cloned().unwrap_or_else(|| UserId::new("?"));
+            (format!("{other:?}"), p.get_user(&id).await?)
         }
     };
-    let user = read_back(p, &id).await?;
     let read = format!(
         "{} <{}>",
         user.username.as_deref().unwrap_or("-"),
         user.email.as_deref().unwrap_or("-")
     );
-    let deleted = match p.delete_user_opts(&id, &options).await? {
+    let deleted = match p.delete_user(&user.id).await? {
         DeleteOutcome::Deleted => "Deleted".to_owned(),
         DeleteOutcome::Accepted(_) => "Accepted".to_owned(),
+        other => format!("{other:?}"),
     };
     Ok([created, read, deleted])
 }

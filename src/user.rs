@@ -166,6 +166,7 @@ impl<'a> ProviderAttributes<'a> {
 
 /// What an adapter does with a portable field its provider cannot store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UnsupportedFields {
     /// Refuse the request with [`Error::Unsupported`] naming the field (the default).
     #[default]
@@ -617,6 +618,7 @@ impl Accepted {
 /// The result of a create.
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
+#[non_exhaustive]
 pub enum CreateOutcome {
     /// The user exists and can be read.
     Created(User),
@@ -660,6 +662,7 @@ impl CreateOutcome {
 /// The result of an update.
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
+#[non_exhaustive]
 pub enum UpdateOutcome {
     /// The provider applied the change and returned the user.
     Updated(User),
@@ -672,6 +675,7 @@ pub enum UpdateOutcome {
 /// The result of a delete.
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
+#[non_exhaustive]
 pub enum DeleteOutcome {
     /// The user is gone.
     Deleted,

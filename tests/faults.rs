@@ -361,6 +361,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
                 "Created".into()
             }
             Ok(CreateOutcome::Accepted(a)) => accepted_code(a.raw.as_ref()),
+            Ok(other) => format!("{other:?}"),
             Err(err) => {
                 if let Error::OutcomeUnknown {
                     lookup: CreateLookup::Found(user),
@@ -390,6 +391,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
                 Ok(UpdateOutcome::Updated(_)) => "Updated".into(),
                 Ok(UpdateOutcome::Applied) => "Applied".into(),
                 Ok(UpdateOutcome::Accepted(a)) => accepted_code(a.raw.as_ref()),
+                Ok(other) => format!("{other:?}"),
                 Err(err) => summarize_error(&err),
             }
         }
@@ -400,6 +402,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
         {
             Ok(DeleteOutcome::Deleted) => "Deleted".into(),
             Ok(DeleteOutcome::Accepted(a)) => accepted_code(a.raw.as_ref()),
+            Ok(other) => format!("{other:?}"),
             Err(err) => summarize_error(&err),
         },
     };

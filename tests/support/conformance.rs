@@ -149,6 +149,10 @@ async fn create_readable(subject: &Subject, user: &NewUser) -> User {
             }
             panic!("{}: accepted user never became readable", subject.name)
         }
+        Ok(other) => panic!(
+            "{}: an outcome this suite does not know: {other:?}",
+            subject.name
+        ),
         Err(err) => panic!("{}: create failed: {err}", subject.name),
     }
 }
@@ -321,6 +325,10 @@ pub async fn delete_removes_the_user(subject: &Subject) {
             )
             .await
         }
+        other => panic!(
+            "{}: an outcome this suite does not know: {other:?}",
+            subject.name
+        ),
     };
     let err = read.expect_err(subject.name);
     assert!(err.is_not_found(), "{}: {err:?}", subject.name);
