@@ -274,6 +274,33 @@ impl Error {
         }
     }
 
+    /// A short name of the kind of error, for traces and metrics (never its message,
+    /// which may quote what a server sent).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Unsupported { .. } => "unsupported",
+            Error::Config { .. } => "config",
+            Error::Unauthenticated(_) => "unauthenticated",
+            Error::PermissionDenied(_) => "permission_denied",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::IdempotencyKeyReused(_) => "idempotency_key_reused",
+            Error::RateLimited(_) => "rate_limited",
+            Error::Server(_) => "server",
+            Error::Api(_) => "api",
+            Error::NotYetVisible { .. } => "not_yet_visible",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
+            Error::CreatedUnreadable { .. } => "created_unreadable",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::Decode { .. } => "decode",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::Redirect { .. } => "redirect",
+        }
+    }
+
     /// The provider's answer behind this error, if the error came from one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -565,6 +592,20 @@ pub enum CreateLookup {
     Skipped,
 }
 
+impl CreateLookup {
+    /// A short name of the result, for traces.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            CreateLookup::Found(_) => "found",
+            CreateLookup::NotFound => "not_found",
+            CreateLookup::NotVisibleYet { .. } => "not_visible_yet",
+            CreateLookup::Failed(_) => "failed",
+            CreateLookup::Skipped => "skipped",
+        }
+    }
+}
+
 impl fmt::Display for CreateLookup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -627,6 +668,7 @@ where
     } else {
         CreateLookup::Skipped
     };
+    crate::trace::outcome_unknown(provider, &error, &lookup);
     Error::OutcomeUnknown {
         provider,
         cause: Box::new(error),

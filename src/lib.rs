@@ -110,6 +110,7 @@ mod options;
 mod patch;
 mod provisioner;
 mod secret;
+mod trace;
 mod user;
 mod validate;
 mod visibility;

@@ -548,6 +548,8 @@ fn expected(adapter: Adapter, op: Op, case: Case) -> (&'static str, usize, i64) 
 }
 
 async fn matrix(adapter: Adapter) {
+    #[cfg(feature = "tracing")]
+    let traced = captured::start();
     let mut subject = Subject::start(adapter).await;
     // The host a redirect points to: it must never see a request.
     let elsewhere = JambonzEmulator::start().await.unwrap();
@@ -579,6 +581,111 @@ async fn matrix(adapter: Adapter) {
         std::fs::write(path, rows.join("\n") + "\n").unwrap();
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    #[cfg(feature = "tracing")]
+    captured::assert_clean(traced, &subject.secrets());
+}
+
+impl Subject {
+    /// Every credential and password this subject's calls carry.
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec!["Str0ngP@ss1".to_owned(), "Str0ng-Passw0rd!".to_owned()];
+        match &self.emulator {
+            Emulator::Jambonz(e) => secrets.push(e.api_key().to_owned()),
+            Emulator::NetSapiens(e) => secrets.push(e.token().to_owned()),
+            Emulator::Connect(e) => secrets.push(e.api_key().to_owned()),
+            Emulator::Ece(e) => {
+                secrets.extend([e.password().to_owned(), e.api_key().to_owned()]);
+            }
+        }
+        secrets
+    }
+}
+
+/// Every span and event the crate reports during the fault matrix, captured as text, so
+/// the matrix also proves that no secret reaches a trace.
+#[cfg(feature = "tracing")]
+mod captured {
+    use std::fmt::Write as _;
+    use std::sync::{Mutex, Once};
+
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+    use tracing_subscriber::Layer;
+
+    static TEXT: Mutex<String> = Mutex::new(String::new());
+
+    struct Text<'a>(&'a mut String);
+
+    impl Visit for Text<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+        fn record_str(&mut self, field: &Field, value: &str) {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+    }
+
+    struct Capture;
+
+    impl<S: tracing::Subscriber> Layer<S> for Capture {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _: &tracing::span::Id,
+            _: Context<'_, S>,
+        ) {
+            let mut text = TEXT.lock().unwrap();
+            let _ = write!(text, "\nspan {}", attrs.metadata().name());
+            attrs.record(&mut Text(&mut text));
+        }
+        fn on_record(
+            &self,
+            _: &tracing::span::Id,
+            values: &tracing::span::Record<'_>,
+            _: Context<'_, S>,
+        ) {
+            let mut text = TEXT.lock().unwrap();
+            text.push_str("\nrecord");
+            values.record(&mut Text(&mut text));
+        }
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            let mut text = TEXT.lock().unwrap();
+            let _ = write!(text, "\nevent {}", event.metadata().level());
+            event.record(&mut Text(&mut text));
+        }
+    }
+
+    /// Installs the capture for the whole test binary (once); the length captured so far.
+    pub fn start() -> usize {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let subscriber = tracing_subscriber::registry().with(Capture);
+            tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        });
+        TEXT.lock().unwrap().len()
+    }
+
+    /// Everything captured (by every test running meanwhile too) holds none of
+    /// `secrets`, and the crate did report what the matrix provoked.
+    pub fn assert_clean(_since: usize, secrets: &[String]) {
+        let text = TEXT.lock().unwrap();
+        if let Ok(path) = std::env::var("FAULTS_TRACE_OUT") {
+            std::fs::write(path, text.as_bytes()).unwrap();
+        }
+        for secret in secrets {
+            assert!(!text.contains(secret.as_str()), "a secret reached a trace");
+        }
+        for expected in [
+            "span user_provisioner.request",
+            "span user_provisioner.attempt",
+            "record status=",
+            "retrying",
+            "create outcome unknown",
+            "lookup=",
+        ] {
+            assert!(text.contains(expected), "no {expected:?} in the traces");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -196,7 +196,18 @@ impl HttpCore {
         call: &RequestOptions,
     ) -> Result<RawResponse> {
         let mut uncertain = false;
-        let result = self.send_attempts(&request, call, &mut uncertain).await;
+        let attempts = self.send_attempts(&request, call, &mut uncertain);
+        #[cfg(feature = "tracing")]
+        let attempts = tracing::Instrument::instrument(
+            attempts,
+            crate::trace::request_span(
+                self.provider,
+                &request.method,
+                &request.segments.join("/"),
+                request.idempotency.map(|(_, key)| key.as_str()),
+            ),
+        );
+        let result = attempts.await;
         match (result, request.idempotency) {
             (Err(error), Some((_, key))) => Err(error.sent_with_key(self.provider, key, uncertain)),
             (result, _) => result,
@@ -228,7 +239,28 @@ impl HttpCore {
                 });
             }
             let attempt_timeout = self.options.timeout.min(remaining);
-            let error = match self.attempt(&url, request, call, attempt_timeout).await {
+            let sent = self.attempt(&url, request, call, attempt_timeout);
+            #[cfg(feature = "tracing")]
+            let span = crate::trace::attempt_span(attempt);
+            #[cfg(feature = "tracing")]
+            let sent = tracing::Instrument::instrument(sent, span.clone());
+            let answer = sent.await;
+            #[cfg(feature = "tracing")]
+            match &answer {
+                Ok(response) => crate::trace::attempt_ended(
+                    &span,
+                    Some(response.status),
+                    response.request_id.as_deref(),
+                    None,
+                ),
+                Err(error) => crate::trace::attempt_ended(
+                    &span,
+                    error.status(),
+                    error.request_id(),
+                    Some(error),
+                ),
+            }
+            let error = match answer {
                 Ok(response) => return Ok(response),
                 Err(error) => (request.map_error)(error),
             };
@@ -242,6 +274,9 @@ impl HttpCore {
             let delay = error
                 .retry_after()
                 .unwrap_or_else(|| policy.backoff(attempt));
+            if Instant::now() + delay < deadline {
+                crate::trace::retrying(self.provider, attempt, delay, &error);
+            }
             if Instant::now() + delay >= deadline {
                 return Err(error);
             }
