@@ -124,6 +124,7 @@ mod visibility;
 ))]
 mod proptests;
 
+pub mod hooks;
 pub mod providers;
 
 #[cfg(feature = "testing")]

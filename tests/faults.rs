@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use user_provisioner::hooks::Hooked;
 use user_provisioner::testing::{
     ConnectEmulator, EceEmulator, EmulatorServer, Fault, FaultRule, JambonzEmulator,
     NetSapiensEmulator,
@@ -220,6 +221,9 @@ impl Subject {
                     (Emulator::Ece(e), Box::new(c), "/api/v1/users", "PATCH")
                 }
             };
+        // Through a hook layer, so the matrix also covers `Hooked` and its operation
+        // spans: the layer must change no outcome.
+        let client = Box::new(Hooked::new(Arc::from(client)));
         Self {
             adapter,
             emulator,
@@ -676,6 +680,7 @@ mod captured {
             assert!(!text.contains(secret.as_str()), "a secret reached a trace");
         }
         for expected in [
+            "span user_provisioner.operation",
             "span user_provisioner.request",
             "span user_provisioner.attempt",
             "record status=",

@@ -1,0 +1,305 @@
+//! Observe or decorate every call of any backend without implementing the trait: metrics,
+//! audit logs, custom headers, per-call deadlines. The layer idea of OpenDAL and the
+//! interceptors of aws-sdk-rust, kept small: a [`Hook`] sees each call before it runs
+//! (and may change its [`RequestOptions`]) and after it ends (with its result and
+//! latency); [`Hooked`] wraps any `Arc<dyn UserProvisioner>` with a list of hooks and is
+//! itself a `UserProvisioner`.
+//!
+//! With the `tracing` feature, `Hooked` also opens a span per operation
+//! (`user_provisioner.operation`: provider, operation, user key, idempotency key), the
+//! parent of the request and attempt spans the HTTP core reports.
+//!
+//! ```
+//! # #[cfg(feature = "testing")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), user_provisioner::Error> {
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use user_provisioner::hooks::{Call, Hook, Hooked};
+//! use user_provisioner::testing::InMemoryProvisioner;
+//! use user_provisioner::{Error, NewUser, RequestOptions, UserProvisioner};
+//!
+//! #[derive(Debug, Default)]
+//! struct CountFailures(AtomicUsize);
+//!
+//! impl Hook for CountFailures {
+//!     fn after(&self, _call: &Call<'_>, result: Result<(), &Error>, _took: Duration) {
+//!         if result.is_err() {
+//!             self.0.fetch_add(1, Ordering::Relaxed);
+//!         }
+//!     }
+//! }
+//!
+//! let failures = Arc::new(CountFailures::default());
+//! let backend = Hooked::new(Arc::new(InMemoryProvisioner::new())).with_hook(failures.clone());
+//! let person = NewUser::new("ada").with_email("ada@example.com");
+//! backend.create_user(&person).await?;
+//! assert!(backend.create_user(&person).await.is_err()); // a duplicate
+//! assert_eq!(failures.0.load(Ordering::Relaxed), 1);
+//! # Ok(()) }
+//! # #[cfg(not(feature = "testing"))]
+//! # fn main() {}
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+use crate::options::RequestOptions;
+use crate::provisioner::{Capabilities, Provider, UserKey, UserProvisioner};
+use crate::user::{
+    Accepted, CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId,
+    UserPage, UserUpdate,
+};
+use crate::visibility::VisibilityWait;
+
+/// Which operation a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `create_user`.
+    Create,
+    /// `get_user`.
+    Get,
+    /// `update_user`.
+    Update,
+    /// `delete_user`.
+    Delete,
+    /// `list_users` (one page; `list_all_users` is one call per page).
+    List,
+    /// `find_user`.
+    Find,
+    /// `wait_until_visible`.
+    WaitUntilVisible,
+}
+
+impl Operation {
+    /// A short lowercase name (`create`, `get`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Get => "get",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+            Operation::List => "list",
+            Operation::Find => "find",
+            Operation::WaitUntilVisible => "wait_until_visible",
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// What a hook sees of a call. It holds no secret: passwords and credentials never
+/// reach a hook.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Call<'a> {
+    /// The backend's provider.
+    pub provider: Provider,
+    /// The operation.
+    pub operation: Operation,
+    /// The user it concerns: the id, or the username of a create, or the key of a
+    /// find; `None` for lists.
+    pub user: Option<&'a str>,
+}
+
+/// Observes or decorates calls; every method has a default that does nothing.
+pub trait Hook: fmt::Debug + Send + Sync {
+    /// Before the call: may change its options (add a header, shorten the deadline).
+    /// The crate's own headers (auth, idempotency) cannot be replaced this way.
+    fn before(&self, call: &Call<'_>, options: &mut RequestOptions) {
+        let _ = (call, options);
+    }
+
+    /// After the call, with how it ended and how long it took.
+    fn after(&self, call: &Call<'_>, result: Result<(), &Error>, took: Duration) {
+        let _ = (call, result, took);
+    }
+}
+
+impl<H: Hook + ?Sized> Hook for Arc<H> {
+    fn before(&self, call: &Call<'_>, options: &mut RequestOptions) {
+        (**self).before(call, options)
+    }
+
+    fn after(&self, call: &Call<'_>, result: Result<(), &Error>, took: Duration) {
+        (**self).after(call, result, took)
+    }
+}
+
+/// Any backend with hooks around every call; a `UserProvisioner` itself.
+#[derive(Debug, Clone)]
+pub struct Hooked {
+    inner: Arc<dyn UserProvisioner>,
+    hooks: Vec<Arc<dyn Hook>>,
+}
+
+impl Hooked {
+    /// `inner` with no hook yet.
+    pub fn new(inner: Arc<dyn UserProvisioner>) -> Self {
+        Self {
+            inner,
+            hooks: Vec::new(),
+        }
+    }
+
+    /// Adds a hook; hooks run in the order added (`before`) and in reverse (`after`).
+    pub fn with_hook(mut self, hook: impl Hook + 'static) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// The wrapped backend.
+    pub fn inner(&self) -> &Arc<dyn UserProvisioner> {
+        &self.inner
+    }
+
+    /// Runs `run` with the options the hooks made, then tells the hooks how it ended.
+    async fn around<T, F, Fut>(
+        &self,
+        operation: Operation,
+        user: Option<&str>,
+        options: &RequestOptions,
+        run: F,
+    ) -> Result<T>
+    where
+        F: FnOnce(RequestOptions) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let call = Call {
+            provider: self.inner.provider(),
+            operation,
+            user,
+        };
+        let mut options = options.clone();
+        for hook in &self.hooks {
+            hook.before(&call, &mut options);
+        }
+        #[cfg(feature = "tracing")]
+        let span = tracing::debug_span!(
+            "user_provisioner.operation",
+            provider = call.provider.key(),
+            operation = operation.name(),
+            user = call.user,
+            idempotency_key = options.idempotency_key().map(|key| key.as_str()),
+        );
+        let started = Instant::now();
+        let running = run(options);
+        #[cfg(feature = "tracing")]
+        let running = tracing::Instrument::instrument(running, span);
+        let result = running.await;
+        let took = started.elapsed();
+        for hook in self.hooks.iter().rev() {
+            hook.after(&call, result.as_ref().map(|_| ()), took);
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl UserProvisioner for Hooked {
+    fn provider(&self) -> Provider {
+        self.inner.provider()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
+        self.around(
+            Operation::Create,
+            Some(&user.username),
+            options,
+            |o| async move { self.inner.create_user_opts(user, &o).await },
+        )
+        .await
+    }
+
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+        self.around(Operation::Get, Some(id.as_str()), options, |o| async move {
+            self.inner.get_user_opts(id, &o).await
+        })
+        .await
+    }
+
+    async fn update_user_opts(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        options: &RequestOptions,
+    ) -> Result<UpdateOutcome> {
+        self.around(
+            Operation::Update,
+            Some(id.as_str()),
+            options,
+            |o| async move { self.inner.update_user_opts(id, update, &o).await },
+        )
+        .await
+    }
+
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
+        self.around(
+            Operation::Delete,
+            Some(id.as_str()),
+            options,
+            |o| async move { self.inner.delete_user_opts(id, &o).await },
+        )
+        .await
+    }
+
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage> {
+        self.around(Operation::List, None, options, |o| async move {
+            self.inner.list_users_opts(request, &o).await
+        })
+        .await
+    }
+
+    async fn find_user_opts(
+        &self,
+        key: &UserKey,
+        options: &RequestOptions,
+    ) -> Result<Option<User>> {
+        let shown = match key {
+            UserKey::Username(value) | UserKey::Email(value) => value.as_str(),
+        };
+        self.around(Operation::Find, Some(shown), options, |o| async move {
+            self.inner.find_user_opts(key, &o).await
+        })
+        .await
+    }
+
+    async fn wait_until_visible_opts(
+        &self,
+        accepted: &Accepted,
+        wait: &VisibilityWait,
+        options: &RequestOptions,
+    ) -> Result<User> {
+        let user = accepted.id.as_ref().map(UserId::as_str);
+        self.around(Operation::WaitUntilVisible, user, options, |o| async move {
+            self.inner.wait_until_visible_opts(accepted, wait, &o).await
+        })
+        .await
+    }
+}
