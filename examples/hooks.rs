@@ -13,9 +13,12 @@ use user_provisioner::hooks::{Call, Hook, Hooked, Operation};
 use user_provisioner::testing::Emulators;
 use user_provisioner::{CreateOutcome, Error, NewUser, UserProvisioner, UserUpdate};
 
-/// Calls, failures and total latency per provider and operation.
+/// Calls, failures and total latency.
+type Row = (u32, u32, Duration);
+
+/// A [`Row`] per provider and operation.
 #[derive(Debug, Default)]
-struct Metrics(Mutex<BTreeMap<(String, Operation), (u32, u32, Duration)>>);
+struct Metrics(Mutex<BTreeMap<(String, Operation), Row>>);
 
 impl Hook for Metrics {
     fn after(&self, call: &Call<'_>, result: Result<(), &Error>, took: Duration) {

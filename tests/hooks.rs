@@ -22,9 +22,11 @@ impl Hook for Tag {
 }
 
 /// Counts calls and failures per provider and operation, and remembers the order.
+type Row = (u32, u32, Duration);
+
 #[derive(Debug, Default)]
 struct Metrics {
-    calls: Mutex<BTreeMap<(String, Operation), (u32, u32, Duration)>>,
+    calls: Mutex<BTreeMap<(String, Operation), Row>>,
     order: Mutex<Vec<&'static str>>,
 }
 
