@@ -328,6 +328,17 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
     }
 }
 
+/// [`UserProvisioner::find_user_opts`]'s default: every page, compared with `key`.
+pub(crate) async fn find_by_listing<P: UserProvisioner + ?Sized>(
+    backend: &P,
+    key: &UserKey,
+    options: &RequestOptions,
+) -> Result<Option<User>> {
+    key.check()?;
+    let users = backend.list_all_users_opts(options).await?;
+    Ok(users.into_iter().find(|user| key.matches(user)))
+}
+
 /// The unique key of a user to look for with [`UserProvisioner::find_user`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{Capabilities, Provider, UserKey, UserProvisioner};
+use crate::provisioner::{find_by_listing, Capabilities, Provider, UserKey, UserProvisioner};
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
     UpdateOutcome, User, UserId, UserPage, UserUpdate,
@@ -150,11 +150,7 @@ impl UserProvisioner for ConnectClient {
                 "username",
                 "Connect stores no username; find the user by email",
             )),
-            _ => {
-                key.check()?;
-                let users = self.list_all_users_opts(options).await?;
-                Ok(users.into_iter().find(|user| key.matches(user)))
-            }
+            _ => find_by_listing(self, key, options).await,
         }
     }
 

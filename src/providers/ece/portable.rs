@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::{found, resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{Capabilities, Provider, UserKey, UserProvisioner};
+use crate::provisioner::{find_by_listing, Capabilities, Provider, UserKey, UserProvisioner};
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
     UserId, UserPage, UserUpdate,
@@ -153,10 +153,7 @@ impl UserProvisioner for EceClient {
                 self.get_user_opts(&UserId::new(name.as_str()), options)
                     .await,
             ),
-            _ => {
-                let users = self.list_all_users_opts(options).await?;
-                Ok(users.into_iter().find(|user| key.matches(user)))
-            }
+            _ => find_by_listing(self, key, options).await,
         }
     }
 
