@@ -102,6 +102,7 @@
     allow(dead_code, unused_imports, unused_macros)
 )]
 
+mod capabilities;
 mod error;
 mod http;
 mod idempotency;
@@ -137,15 +138,16 @@ pub use async_trait::async_trait;
 // release is a different type): see "Public dependencies" on the front page.
 pub use {chrono, reqwest, serde_json, url, uuid};
 
+pub use capabilities::{Capabilities, FieldSupport, InputProblem, ProblemKind};
 pub use error::{ApiError, CreateLookup, Error, ErrorDetail, Resend, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;
-pub use provisioner::{Capabilities, Provider, ProviderInfo, UserKey, UserProvisioner};
+pub use provisioner::{Provider, ProviderInfo, UserKey, UserProvisioner};
 pub use secret::Secret;
 pub use user::{
-    Accepted, Attributes, CreateOutcome, DeleteOutcome, ListUsers, NewUser, PageCursor,
+    Accepted, Attributes, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
     PasswordChange, UnsupportedFields, UpdateOutcome, User, UserId, UserPage, UserUpdate,
 };
 pub use visibility::VisibilityWait;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::user::{
@@ -106,31 +107,6 @@ impl std::str::FromStr for Provider {
                 )
             })
     }
-}
-
-/// What a backend supports, so a caller can choose before it calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Capabilities {
-    /// The provider deduplicates creates by idempotency key, so a create can be re-sent
-    /// safely with the same key ([`RequestOptions::with_idempotency_key`]).
-    pub idempotent_create: bool,
-    /// A create may answer [`CreateOutcome::Accepted`] (the user is not readable yet).
-    pub accepted_creates: bool,
-    /// The provider pages lists itself; otherwise the adapter pages a full list.
-    pub server_side_paging: bool,
-    /// [`NewUser::password`] can be set.
-    pub password: bool,
-    /// Given and family names are stored.
-    pub person_names: bool,
-    /// [`NewUser::display_name`] is stored.
-    pub display_name: bool,
-    /// [`NewUser::phone`] is stored.
-    pub phone: bool,
-    /// [`NewUser::roles`] are stored.
-    pub roles: bool,
-    /// [`NewUser::metadata`] is stored.
-    pub metadata: bool,
 }
 
 /// Creates and manages user accounts on one provider.
