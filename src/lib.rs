@@ -25,7 +25,11 @@
 //!   twice.
 //! - Bad input is refused before any request, with [`Error::InvalidInput`] naming the
 //!   field and the reason. A portable field a provider cannot store is refused with
-//!   [`Error::Unsupported`] unless the caller chose [`UnsupportedFields::Ignore`].
+//!   [`Error::Unsupported`] unless the caller chose [`UnsupportedFields::Ignore`]. A
+//!   create with several problems is refused with all of them at once
+//!   ([`Error::Refused`], [`Error::problems`]); [`Capabilities`] says per [`Field`]
+//!   what each backend requires, stores or cannot store, and
+//!   [`Capabilities::check`] predicts the problems without a call.
 //! - Provider errors keep status, provider code, message and request id ([`ApiError`]).
 //!   Response bodies are read up to a limit ([`ClientOptions::with_max_response_bytes`]).
 //! - Credentials live in [`Secret`]s, travel in headers marked sensitive, never appear

@@ -153,7 +153,10 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
 
     /// Creates a user.
     ///
-    /// Input is checked before anything is sent. A create is only ever re-sent where
+    /// Input is checked before anything is sent, against
+    /// [`capabilities`](Self::capabilities) ([`Capabilities::check`]) and the
+    /// provider's value rules; every problem found is reported in one error
+    /// ([`Error::problems`]). A create is only ever re-sent where
     /// the provider makes that safe (an idempotency key); otherwise an uncertain outcome
     /// is reported as an error for which [`Error::is_outcome_unknown`] is true.
     async fn create_user_opts(

@@ -232,11 +232,21 @@ fn check_new_user(user: &NewUser) -> Result<()> {
             "username",
             "Connect requires a name: set display_name, given/family name or username",
         ))),
-        // The name is made of whichever fields are set; a control character in any of
-        // them is named by the display name it becomes.
-        Some(name) => problems.check("display_name", || validate::name("display_name", &name)),
+        Some(name) => {
+            // Named after the field the name was taken from.
+            let from = [
+                ("display_name", user.display_name.as_deref()),
+                ("given_name", user.given_name.as_deref()),
+                ("family_name", user.family_name.as_deref()),
+            ]
+            .into_iter()
+            .find(|(_, text)| text.is_some_and(|text| !text.trim().is_empty()))
+            .map_or("username", |(field, _)| field);
+            problems.check(from, || validate::name(from, &name));
+        }
     }
-    if let Ok(attributes) = user.attributes.for_provider(Provider::CONNECT, ATTRIBUTES) {
+    let known = Problems::known_attributes(&user.attributes, Provider::CONNECT, ATTRIBUTES);
+    if let Ok(attributes) = known.for_provider(Provider::CONNECT, ATTRIBUTES) {
         problems.add(match identity_attribute(&attributes) {
             Ok(Patch::Set(identity)) => {
                 validate::identity(&attributes.field("identity"), &identity)

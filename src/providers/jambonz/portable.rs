@@ -213,7 +213,8 @@ impl JambonzClient {
                 self.password_policy.check("password", password)
             });
         }
-        if let Ok(attributes) = user.attributes.for_provider(Provider::JAMBONZ, ATTRIBUTES) {
+        let known = Problems::known_attributes(&user.attributes, Provider::JAMBONZ, ATTRIBUTES);
+        if let Ok(attributes) = known.for_provider(Provider::JAMBONZ, ATTRIBUTES) {
             for name in ["account_sid", "service_provider_sid"] {
                 problems.add(uuid_attribute(&attributes, name).map(drop));
             }

@@ -288,10 +288,8 @@ impl NetSapiensClient {
             });
         }
         problems.add(scope_from_roles(&user.roles).map(drop));
-        if let Ok(attributes) = user
-            .attributes
-            .for_provider(Provider::NETSAPIENS, ATTRIBUTES)
-        {
+        let known = Problems::known_attributes(&user.attributes, Provider::NETSAPIENS, ATTRIBUTES);
+        if let Ok(attributes) = known.for_provider(Provider::NETSAPIENS, ATTRIBUTES) {
             problems.check(EXTENSION_FIELD, || {
                 match extension_attribute(&attributes)? {
                     Some(extension) => validate::extension(EXTENSION_FIELD, &extension),
