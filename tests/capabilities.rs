@@ -243,7 +243,7 @@ async fn a_user_missing_any_required_field_or_attribute_is_refused_naming_it() {
         }
         for (user, field) in cases {
             let predicted: Vec<String> = caps.check(&user).into_iter().map(|p| p.field).collect();
-            assert_eq!(predicted, [field.clone()], "{}", subject.name);
+            assert_eq!(predicted, std::slice::from_ref(&field), "{}", subject.name);
             let err = subject.create(&user).await.expect_err(subject.name);
             assert!(
                 matches!(&err, Error::InvalidInput { field: named, .. } if *named == field),
