@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::capabilities::{InputProblem, ProblemKind};
 use crate::idempotency::IdempotencyKey;
 use crate::provisioner::Provider;
 use crate::user::UserId;
@@ -51,6 +52,18 @@ pub enum Error {
         field: String,
         /// What to do instead.
         reason: String,
+    },
+
+    /// Several problems of one request, every one found before anything was sent: missing
+    /// required fields, fields the provider cannot store, values it would refuse. A
+    /// request with one problem is [`Error::InvalidInput`] or [`Error::Unsupported`]
+    /// instead; [`Error::problems`] lists the problems of all three alike.
+    #[error("{provider} refused the request before sending it ({} problems): {}", .problems.len(), problem_list(.problems))]
+    Refused {
+        /// The provider the request was meant for.
+        provider: Provider,
+        /// Every problem, in field order.
+        problems: Vec<InputProblem>,
     },
 
     /// A client could not be built from its configuration.
@@ -250,6 +263,58 @@ impl Error {
         }
     }
 
+    /// The one error for `problems` found before sending: `None` when there are none,
+    /// [`Error::InvalidInput`] or [`Error::Unsupported`] for one, [`Error::Refused`] for
+    /// several. For backends written outside this crate, after
+    /// [`Capabilities::check`](crate::Capabilities::check) and checks of their own.
+    ///
+    /// ```
+    /// use user_provisioner::{Error, InputProblem, Provider, ProviderInfo};
+    ///
+    /// const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM"));
+    /// assert!(Error::from_problems(SCIM, Vec::new()).is_none());
+    /// let one = Error::from_problems(SCIM, vec![InputProblem::invalid("email", "is required")]);
+    /// assert!(matches!(one, Some(Error::InvalidInput { .. })));
+    /// let two = Error::from_problems(SCIM, vec![
+    ///     InputProblem::invalid("email", "is required"),
+    ///     InputProblem::unsupported("phone", "SCIM here keeps no phone"),
+    /// ]).unwrap();
+    /// assert_eq!(two.problems().len(), 2);
+    /// ```
+    pub fn from_problems(provider: Provider, mut problems: Vec<InputProblem>) -> Option<Error> {
+        match problems.len() {
+            0 => None,
+            1 => problems.pop().map(|problem| problem.into_error(provider)),
+            _ => Some(Error::Refused { provider, problems }),
+        }
+    }
+
+    /// Every problem of the input this error reports, each with its field and reason:
+    /// one for [`Error::InvalidInput`] and [`Error::Unsupported`], all of them for
+    /// [`Error::Refused`], none for any other error.
+    ///
+    /// ```
+    /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser) {
+    /// if let Err(err) = p.create_user(user).await {
+    ///     for problem in err.problems() {
+    ///         eprintln!("fix {}: {}", problem.field, problem.reason);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn problems(&self) -> Vec<InputProblem> {
+        match self {
+            Error::InvalidInput { field, reason } => {
+                vec![InputProblem::invalid(field.clone(), reason.clone())]
+            }
+            Error::Unsupported { field, reason, .. } => {
+                vec![InputProblem::unsupported(field.clone(), reason.clone())]
+            }
+            Error::Refused { problems, .. } => problems.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Turns a provider error that `matches` into another kind, keeping the answer whole.
     /// For providers that signal a meaning with an unusual status (jambonz reports an
     /// unknown user as 500).
@@ -280,6 +345,7 @@ impl Error {
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Error::InvalidInput { .. } => "invalid_input",
+            Error::Refused { .. } => "refused",
             Error::Unsupported { .. } => "unsupported",
             Error::Config { .. } => "config",
             Error::Unauthenticated(_) => "unauthenticated",
@@ -547,6 +613,21 @@ pub enum Resend {
 }
 
 /// `; re-send under idempotency key <key>` when there is one.
+fn problem_list(problems: &[InputProblem]) -> String {
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    shown.join("; ")
+}
+
+impl InputProblem {
+    /// The error for this problem alone.
+    pub(crate) fn into_error(self, provider: Provider) -> Error {
+        match self.kind {
+            ProblemKind::Unsupported => Error::unsupported(provider, self.field, self.reason),
+            ProblemKind::Invalid => Error::invalid_input(self.field, self.reason),
+        }
+    }
+}
+
 fn resend_hint(key: Option<&IdempotencyKey>) -> String {
     key.map(|key| format!("; safe to re-send under idempotency key {key}"))
         .unwrap_or_default()

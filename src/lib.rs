@@ -25,7 +25,11 @@
 //!   twice.
 //! - Bad input is refused before any request, with [`Error::InvalidInput`] naming the
 //!   field and the reason. A portable field a provider cannot store is refused with
-//!   [`Error::Unsupported`] unless the caller chose [`UnsupportedFields::Ignore`].
+//!   [`Error::Unsupported`] unless the caller chose [`UnsupportedFields::Ignore`]. A
+//!   create with several problems is refused with all of them at once
+//!   ([`Error::Refused`], [`Error::problems`]); [`Capabilities`] says per [`Field`]
+//!   what each backend requires, stores or cannot store, and
+//!   [`Capabilities::check`] predicts the problems without a call.
 //! - Provider errors keep status, provider code, message and request id ([`ApiError`]).
 //!   Response bodies are read up to a limit ([`ClientOptions::with_max_response_bytes`]).
 //! - Credentials live in [`Secret`]s, travel in headers marked sensitive, never appear
@@ -102,6 +106,7 @@
     allow(dead_code, unused_imports, unused_macros)
 )]
 
+mod capabilities;
 mod error;
 mod http;
 mod idempotency;
@@ -139,15 +144,16 @@ pub use async_trait::async_trait;
 // release is a different type): see "Public dependencies" on the front page.
 pub use {chrono, reqwest, serde_json, url, uuid};
 
+pub use capabilities::{Capabilities, FieldSupport, InputProblem, ProblemKind};
 pub use error::{ApiError, CreateLookup, Error, ErrorDetail, Resend, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;
-pub use provisioner::{Capabilities, Provider, ProviderInfo, UserKey, UserProvisioner};
+pub use provisioner::{Provider, ProviderInfo, UserKey, UserProvisioner};
 pub use secret::Secret;
 pub use user::{
-    Accepted, Attributes, CreateOutcome, DeleteOutcome, ListUsers, NewUser, PageCursor,
+    Accepted, Attributes, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
     PasswordChange, UnsupportedFields, UpdateOutcome, User, UserId, UserPage, UserUpdate,
 };
 pub use visibility::VisibilityWait;

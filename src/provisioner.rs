@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::user::{
@@ -108,31 +109,6 @@ impl std::str::FromStr for Provider {
     }
 }
 
-/// What a backend supports, so a caller can choose before it calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Capabilities {
-    /// The provider deduplicates creates by idempotency key, so a create can be re-sent
-    /// safely with the same key ([`RequestOptions::with_idempotency_key`]).
-    pub idempotent_create: bool,
-    /// A create may answer [`CreateOutcome::Accepted`] (the user is not readable yet).
-    pub accepted_creates: bool,
-    /// The provider pages lists itself; otherwise the adapter pages a full list.
-    pub server_side_paging: bool,
-    /// [`NewUser::password`] can be set.
-    pub password: bool,
-    /// Given and family names are stored.
-    pub person_names: bool,
-    /// [`NewUser::display_name`] is stored.
-    pub display_name: bool,
-    /// [`NewUser::phone`] is stored.
-    pub phone: bool,
-    /// [`NewUser::roles`] are stored.
-    pub roles: bool,
-    /// [`NewUser::metadata`] is stored.
-    pub metadata: bool,
-}
-
 /// Creates and manages user accounts on one provider.
 ///
 /// Object safe: hold any backend as `Arc<dyn UserProvisioner>`. Each operation comes in
@@ -177,7 +153,10 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
 
     /// Creates a user.
     ///
-    /// Input is checked before anything is sent. A create is only ever re-sent where
+    /// Input is checked before anything is sent, against
+    /// [`capabilities`](Self::capabilities) ([`Capabilities::check`]) and the
+    /// provider's value rules; every problem found is reported in one error
+    /// ([`Error::problems`]). A create is only ever re-sent where
     /// the provider makes that safe (an idempotency key); otherwise an uncertain outcome
     /// is reported as an error for which [`Error::is_outcome_unknown`] is true.
     async fn create_user_opts(

@@ -176,22 +176,62 @@ pub enum UnsupportedFields {
     Ignore,
 }
 
-/// The portable fields, by name, for adapters to say which they store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Field {
+/// A portable field of [`NewUser`] (and [`UserUpdate`]), by name: what
+/// [`Capabilities`](crate::Capabilities) describes and an [`InputProblem`](crate::InputProblem)
+/// names.
+///
+/// ```
+/// use user_provisioner::Field;
+///
+/// assert_eq!(Field::GivenName.name(), "given_name");
+/// assert_eq!("given_name".parse::<Field>().unwrap(), Field::GivenName);
+/// assert_eq!(Field::ALL.len(), 10);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Field {
+    /// [`NewUser::username`].
+    Username,
+    /// [`NewUser::email`].
+    Email,
+    /// [`NewUser::given_name`].
     GivenName,
+    /// [`NewUser::family_name`].
     FamilyName,
+    /// [`NewUser::display_name`].
     DisplayName,
+    /// [`NewUser::password`].
     Password,
+    /// [`NewUser::phone`].
     Phone,
+    /// [`NewUser::roles`].
     Roles,
+    /// [`NewUser::enabled`].
     Enabled,
+    /// [`NewUser::metadata`].
     Metadata,
 }
 
 impl Field {
-    pub(crate) fn name(self) -> &'static str {
+    /// Every portable field, in declaration order.
+    pub const ALL: [Field; 10] = [
+        Field::Username,
+        Field::Email,
+        Field::GivenName,
+        Field::FamilyName,
+        Field::DisplayName,
+        Field::Password,
+        Field::Phone,
+        Field::Roles,
+        Field::Enabled,
+        Field::Metadata,
+    ];
+
+    /// The field's name as errors spell it (`given_name`).
+    pub const fn name(self) -> &'static str {
         match self {
+            Field::Username => "username",
+            Field::Email => "email",
             Field::GivenName => "given_name",
             Field::FamilyName => "family_name",
             Field::DisplayName => "display_name",
@@ -201,6 +241,29 @@ impl Field {
             Field::Enabled => "enabled",
             Field::Metadata => "metadata",
         }
+    }
+
+    /// The position in [`Field::ALL`].
+    pub(crate) const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Field {
+    type Err = Error;
+
+    /// The field whose [`name`](Field::name) this is.
+    fn from_str(name: &str) -> Result<Self> {
+        Field::ALL
+            .into_iter()
+            .find(|field| field.name() == name)
+            .ok_or_else(|| Error::invalid_input("field", format!("{name:?} is no portable field")))
     }
 }
 
@@ -317,8 +380,12 @@ impl NewUser {
         self
     }
 
-    fn is_set(&self, field: Field) -> bool {
+    /// Whether `field` carries a value: text present (even blank), a non-empty list or
+    /// map. The username counts as set when it is not empty.
+    pub(crate) fn is_set(&self, field: Field) -> bool {
         match field {
+            Field::Username => !self.username.is_empty(),
+            Field::Email => self.email.is_some(),
             Field::GivenName => self.given_name.is_some(),
             Field::FamilyName => self.family_name.is_some(),
             Field::DisplayName => self.display_name.is_some(),
@@ -330,23 +397,16 @@ impl NewUser {
         }
     }
 
-    /// Refuses the first set field in `unsupported`, unless the caller chose to ignore
-    /// such fields.
-    pub(crate) fn check_unsupported(
-        &self,
-        provider: Provider,
-        unsupported: &[Field],
-    ) -> Result<()> {
-        if self.unsupported_fields == UnsupportedFields::Ignore {
-            return Ok(());
-        }
-        match unsupported.iter().find(|field| self.is_set(**field)) {
-            Some(field) => Err(Error::unsupported(
-                provider,
-                field.name(),
-                "the provider has no such field; leave it unset or use ignoring_unsupported_fields()",
-            )),
-            None => Ok(()),
+    /// The text of a text field, where set.
+    pub(crate) fn text(&self, field: Field) -> Option<&str> {
+        match field {
+            Field::Username => Some(self.username.as_str()),
+            Field::Email => self.email.as_deref(),
+            Field::GivenName => self.given_name.as_deref(),
+            Field::FamilyName => self.family_name.as_deref(),
+            Field::DisplayName => self.display_name.as_deref(),
+            Field::Phone => self.phone.as_deref(),
+            Field::Password | Field::Roles | Field::Enabled | Field::Metadata => None,
         }
     }
 }
@@ -496,6 +556,8 @@ impl UserUpdate {
 
     fn is_set(&self, field: Field) -> bool {
         match field {
+            Field::Username => self.username.is_some(),
+            Field::Email => self.email.is_some(),
             Field::GivenName => self.given_name.is_some(),
             Field::FamilyName => self.family_name.is_some(),
             Field::DisplayName => self.display_name.is_some(),
@@ -769,19 +831,6 @@ mod tests {
             .for_provider(Provider::EXAMPLE, &["account_sid"])
             .unwrap_err();
         assert!(err.to_string().contains("example.acount_sid"), "{err}");
-    }
-
-    #[test]
-    fn unsupported_fields_are_refused_unless_ignored() {
-        let user = NewUser::new("a").with_phone("+15551234567");
-        let err = user
-            .check_unsupported(Provider::EXAMPLE, &[Field::Phone])
-            .unwrap_err();
-        assert!(matches!(err, Error::Unsupported { ref field, .. } if field == "phone"));
-        assert!(user
-            .ignoring_unsupported_fields()
-            .check_unsupported(Provider::EXAMPLE, &[Field::Phone])
-            .is_ok());
     }
 
     #[test]

@@ -748,18 +748,15 @@ async fn bad_input_is_refused_before_any_request() {
     let creates: Vec<(NewUser, &str)> = vec![
         (NewUser::new("  "), "username"),
         (NewUser::new("jdoe").with_email("not-an-email"), "email"),
-        (NewUser::new("jdoe").with_phone("0701234567"), "msisdn"),
-        (
-            NewUser::new("jdoe").with_phone("+46 70 123 45 67"),
-            "msisdn",
-        ),
+        (NewUser::new("jdoe").with_phone("0701234567"), "phone"),
+        (NewUser::new("jdoe").with_phone("+46 70 123 45 67"), "phone"),
         (
             NewUser::new("jdoe").with_phone("+1234567890123456"),
-            "msisdn",
+            "phone",
         ),
         (
             NewUser::new("jdoe").with_attribute("connect.identity", ""),
-            "identity",
+            "attributes[\"connect.identity\"]",
         ),
         (
             NewUser::new("jdoe").with_attribute("connect.identity", 42),
@@ -769,7 +766,7 @@ async fn bad_input_is_refused_before_any_request() {
             NewUser::new("jdoe").with_attribute("connect.identiy", "x"),
             "attributes[\"connect.identiy\"]",
         ),
-        (NewUser::new("a\u{0}b"), "name"),
+        (NewUser::new("a\u{0}b"), "username"),
     ];
     for (user, field) in creates {
         match client.create_user_opts(&user, &options()).await {

@@ -643,7 +643,7 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
     let admin_plus = person().with_role("ece_platform_admin");
     invalid(
         client.create_user_opts(&admin_plus, &o).await.unwrap_err(),
-        "security.roles",
+        "roles",
     );
     let manager_and_viewer = person().with_role("ece_deployment_manager");
     invalid(
@@ -651,7 +651,7 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
             .create_user_opts(&manager_and_viewer, &o)
             .await
             .unwrap_err(),
-        "security.roles",
+        "roles",
     );
     let native = CreateUser::new(
         "jdoe",
@@ -690,7 +690,7 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
         user.username = bad.to_owned();
         invalid(
             client.create_user_opts(&user, &o).await.unwrap_err(),
-            "user_name",
+            "username",
         );
     }
     invalid(client.get("", &o).await.unwrap_err(), "user_name");
@@ -734,7 +734,7 @@ async fn role_rules_and_bad_input_are_refused_with_zero_requests() {
             .create_user_opts(&person().with_password(""), &o)
             .await
             .unwrap_err(),
-        "security.password",
+        "password",
     );
     invalid(
         client

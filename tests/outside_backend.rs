@@ -14,9 +14,9 @@ use support::conformance::Subject;
 use support::JambonzTarget;
 use user_provisioner::testing::InMemoryProvisioner;
 use user_provisioner::{
-    async_trait, Accepted, ApiError, Capabilities, CreateOutcome, DeleteOutcome, Error, ListUsers,
-    NewUser, PageCursor, Provider, ProviderInfo, RequestOptions, Result, UpdateOutcome, User,
-    UserId, UserKey, UserPage, UserProvisioner, UserUpdate, VisibilityWait,
+    async_trait, Accepted, ApiError, Capabilities, CreateOutcome, DeleteOutcome, Error, Field,
+    FieldSupport, ListUsers, NewUser, PageCursor, Provider, ProviderInfo, RequestOptions, Result,
+    UpdateOutcome, User, UserId, UserKey, UserPage, UserProvisioner, UserUpdate, VisibilityWait,
 };
 
 conformance_suite!(audited_in_memory, crate::audited_in_memory);
@@ -301,20 +301,12 @@ impl UserProvisioner for ToyDirectory {
     }
 
     async fn create_user_opts(&self, user: &NewUser, _: &RequestOptions) -> Result<CreateOutcome> {
+        // The crate's own check of what the capabilities say, all problems at once.
+        self.capabilities().validate(TOY, user)?;
         if user.username.trim().is_empty() {
             return Err(Error::InvalidInput {
                 field: "username".into(),
                 reason: "is blank".into(),
-            });
-        }
-        if let Some(email) = &user.email {
-            Self::check_email(email)?;
-        }
-        if user.phone.is_some() || !user.roles.is_empty() || !user.metadata.is_empty() {
-            return Err(Error::Unsupported {
-                provider: TOY,
-                field: "phone, roles or metadata".into(),
-                reason: "the toy directory stores names, email and the enabled flag only".into(),
             });
         }
         self.called("POST");
@@ -491,7 +483,33 @@ async fn the_toy_backends_errors_carry_its_own_detail() {
     );
 }
 
+/// What the toy directory stores, described with the public builder.
+const TOY_CAPABILITIES: Capabilities = Capabilities::new()
+    .with_field(Field::Email, FieldSupport::Stored)
+    .with_field(Field::GivenName, FieldSupport::Stored)
+    .with_field(Field::FamilyName, FieldSupport::Stored)
+    .with_field(Field::Enabled, FieldSupport::Stored)
+    .with_server_side_paging(true);
+
 fn toy_capabilities() -> Capabilities {
-    // Replaced by the public Capabilities builder once it lands (issue 12, item 2).
-    InMemoryProvisioner::new().capabilities()
+    TOY_CAPABILITIES
+}
+
+#[tokio::test]
+async fn the_toy_backend_reports_every_problem_at_once_through_the_public_check() {
+    let toy = ToyDirectory::default();
+    let person = NewUser::new("ada")
+        .with_email("not-an-email")
+        .with_phone("+15551234567")
+        .with_role("admin");
+    let err = toy.create_user(&person).await.unwrap_err();
+    let fields: Vec<String> = err.problems().into_iter().map(|p| p.field).collect();
+    assert_eq!(fields.len(), 3, "{err}");
+    for field in ["email", "phone", "roles"] {
+        assert!(fields.iter().any(|f| f == field), "{field} in {fields:?}");
+    }
+    assert!(
+        toy.calls.lock().unwrap().is_empty(),
+        "nothing was stored or sent"
+    );
 }

@@ -368,7 +368,7 @@ fn documented(error: &Error, status: u16) -> bool {
         Error::OutcomeUnknown { cause, .. } => documented(cause, status),
         // A portable create may need input an adapter cannot map (NetSapiens needs a
         // first and last name): refused before anything is read.
-        Error::InvalidInput { .. } | Error::Unsupported { .. } => true,
+        Error::InvalidInput { .. } | Error::Unsupported { .. } | Error::Refused { .. } => true,
         other => other.api_error().is_some_and(|api| api.status == status),
     }
 }

@@ -48,9 +48,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
+use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::{Capabilities, Provider, UserKey, UserProvisioner};
+use crate::provisioner::{Provider, UserKey, UserProvisioner};
 use crate::user::{
     Accepted, CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId,
     UserPage, UserUpdate,

@@ -27,3 +27,20 @@ pub(crate) const BUILT: &[Provider] = &[
     #[cfg(feature = "ece")]
     Provider::ECE,
 ];
+
+/// The capabilities of this crate's adapter for `provider` in its default configuration
+/// (NetSapiens without an extension range), for the in-memory stand-in that plays it.
+#[cfg(feature = "testing")]
+pub(crate) fn default_capabilities(provider: Provider) -> Option<crate::Capabilities> {
+    match provider {
+        #[cfg(feature = "jambonz")]
+        Provider::JAMBONZ => Some(jambonz::portable::CAPABILITIES),
+        #[cfg(feature = "netsapiens")]
+        Provider::NETSAPIENS => Some(netsapiens::portable::capabilities(false)),
+        #[cfg(feature = "connect")]
+        Provider::CONNECT => Some(connect::portable::CAPABILITIES),
+        #[cfg(feature = "ece")]
+        Provider::ECE => Some(ece::portable::CAPABILITIES),
+        _ => None,
+    }
+}

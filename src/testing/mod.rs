@@ -58,7 +58,7 @@ pub use all::Emulators;
 pub use connect::ConnectEmulator;
 #[cfg(feature = "ece")]
 pub use ece::EceEmulator;
-pub use in_memory::{FailureFactory, InMemoryProvisioner};
+pub use in_memory::{FailureFactory, InMemoryProvisioner, Operation, Visibility};
 #[cfg(feature = "jambonz")]
 pub use jambonz::JambonzEmulator;
 #[cfg(feature = "netsapiens")]

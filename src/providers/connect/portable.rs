@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::capabilities::{Capabilities, FieldSupport, Problems};
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{find_by_listing, Capabilities, Provider, UserKey, UserProvisioner};
+use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
     UpdateOutcome, User, UserId, UserPage, UserUpdate,
@@ -14,9 +15,26 @@ use crate::user::{
 
 use super::client::ConnectClient;
 use super::models::{ConnectUser, CreateUser, ListUsersQuery, UpdateUser};
+use super::validate;
 
 const ATTRIBUTES: &[&str] = &["identity"];
 const UNSUPPORTED: &[Field] = &[Field::Password, Field::Roles, Field::Enabled];
+
+/// Connect users: one `name` (the display name, else the person names, else the
+/// username; read back as the display name), email, `msisdn` and metadata stored.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::new()
+    .with_field(Field::Username, FieldSupport::StoredIn(Field::DisplayName))
+    .with_field(Field::Email, FieldSupport::Stored)
+    .with_field(Field::GivenName, FieldSupport::StoredIn(Field::DisplayName))
+    .with_field(
+        Field::FamilyName,
+        FieldSupport::StoredIn(Field::DisplayName),
+    )
+    .with_field(Field::DisplayName, FieldSupport::Stored)
+    .with_field(Field::Phone, FieldSupport::Stored)
+    .with_field(Field::Metadata, FieldSupport::Stored)
+    .with_idempotent_create(true)
+    .with_server_side_paging(true);
 
 #[async_trait]
 impl UserProvisioner for ConnectClient {
@@ -25,17 +43,7 @@ impl UserProvisioner for ConnectClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            idempotent_create: true,
-            accepted_creates: false,
-            server_side_paging: true,
-            password: false,
-            person_names: false,
-            display_name: true,
-            phone: true,
-            roles: false,
-            metadata: true,
-        }
+        CAPABILITIES
     }
 
     async fn create_user_opts(
@@ -43,7 +51,7 @@ impl UserProvisioner for ConnectClient {
         user: &NewUser,
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
+        check_new_user(user)?;
         let attributes = user
             .attributes
             .for_provider(Provider::CONNECT, ATTRIBUTES)?;
@@ -203,6 +211,47 @@ impl UserProvisioner for ConnectClient {
         let next = more.then(|| PageCursor::new(next_offset.to_string()));
         Ok(UserPage::new(users, next))
     }
+}
+
+/// Every problem of `user`, before any request: the capabilities' check, then the one
+/// `name` Connect requires and the `connect.identity` attribute.
+fn check_new_user(user: &NewUser) -> Result<()> {
+    let mut problems = Problems::of(&CAPABILITIES, Provider::CONNECT, user, ATTRIBUTES);
+    let name = connect_name(
+        user.display_name.as_deref(),
+        user.given_name.as_deref(),
+        user.family_name.as_deref(),
+        Some(user.username.as_str()),
+    );
+    match name {
+        None => problems.add(Err(Error::invalid_input(
+            "username",
+            "Connect requires a name: set display_name, given/family name or username",
+        ))),
+        Some(name) => {
+            // Named after the field the name was taken from.
+            let from = [
+                ("display_name", user.display_name.as_deref()),
+                ("given_name", user.given_name.as_deref()),
+                ("family_name", user.family_name.as_deref()),
+            ]
+            .into_iter()
+            .find(|(_, text)| text.is_some_and(|text| !text.trim().is_empty()))
+            .map_or("username", |(field, _)| field);
+            problems.check(from, || validate::name(from, &name));
+        }
+    }
+    let known = Problems::known_attributes(&user.attributes, Provider::CONNECT, ATTRIBUTES);
+    if let Ok(attributes) = known.for_provider(Provider::CONNECT, ATTRIBUTES) {
+        problems.add(match identity_attribute(&attributes) {
+            Ok(Patch::Set(identity)) => {
+                validate::identity(&attributes.field("identity"), &identity)
+            }
+            Ok(_) => Ok(()),
+            Err(err) => Err(err),
+        });
+    }
+    problems.finish()
 }
 
 /// Connect's one `name`: the display name, else given and family names joined by a

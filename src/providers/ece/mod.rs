@@ -100,7 +100,7 @@ mod builder;
 mod client;
 pub(crate) mod errors;
 pub mod models;
-mod portable;
+pub(crate) mod portable;
 mod validate;
 
 pub use builder::{EceBuilder, ENV_API_KEY, ENV_BASE_URL, ENV_PASSWORD, ENV_USERNAME};

@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::capabilities::{Capabilities, FieldSupport, Problems};
 use crate::error::{found, resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{find_by_listing, Capabilities, Provider, UserKey, UserProvisioner};
+use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
     UserId, UserPage, UserUpdate,
@@ -14,10 +15,25 @@ use crate::user::{
 
 use super::client::{self, EceClient};
 use super::models::{CreateUser, EceRole, EceUser, UpdateUser};
+use super::validate;
 
 /// ECE has no provider-specific portable attributes: any `ece.*` key is refused.
 const ATTRIBUTES: &[&str] = &[];
 const UNSUPPORTED: &[Field] = &[Field::Phone, Field::Metadata];
+
+/// ECE users: `user_name` required; email, one `full_name` (the display name or the
+/// person names, read back as the display name), password, roles and `enabled` stored.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::new()
+    .with_field(Field::Email, FieldSupport::Stored)
+    .with_field(Field::GivenName, FieldSupport::StoredIn(Field::DisplayName))
+    .with_field(
+        Field::FamilyName,
+        FieldSupport::StoredIn(Field::DisplayName),
+    )
+    .with_field(Field::DisplayName, FieldSupport::Stored)
+    .with_field(Field::Password, FieldSupport::Stored)
+    .with_field(Field::Roles, FieldSupport::Stored)
+    .with_field(Field::Enabled, FieldSupport::Stored);
 
 #[async_trait]
 impl UserProvisioner for EceClient {
@@ -26,17 +42,7 @@ impl UserProvisioner for EceClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            idempotent_create: false,
-            accepted_creates: false,
-            server_side_paging: false,
-            password: true,
-            person_names: true,
-            display_name: true,
-            phone: false,
-            roles: true,
-            metadata: false,
-        }
+        CAPABILITIES
     }
 
     async fn create_user_opts(
@@ -44,7 +50,7 @@ impl UserProvisioner for EceClient {
         user: &NewUser,
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::ECE, UNSUPPORTED)?;
+        check_new_user(user)?;
         user.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
         let mut request = CreateUser::new(user.username.clone(), roles(&user.roles));
         request.full_name = full_name(
@@ -191,6 +197,28 @@ impl UserProvisioner for EceClient {
         };
         Ok(UserPage::new(users, next))
     }
+}
+
+/// Every problem of `user`, before any request: the capabilities' check, then the user
+/// name's characters, the role rules, the one full name and an empty password.
+fn check_new_user(user: &NewUser) -> Result<()> {
+    let mut problems = Problems::of(&CAPABILITIES, Provider::ECE, user, ATTRIBUTES);
+    problems.check("username", || {
+        validate::new_user_name("username", &user.username)
+    });
+    problems.add(validate::roles("roles", &roles(&user.roles)));
+    problems.add(
+        full_name(
+            user.display_name.as_deref(),
+            user.given_name.as_deref(),
+            user.family_name.as_deref(),
+        )
+        .map(drop),
+    );
+    if user.password.as_ref().is_some_and(|p| p.is_empty()) {
+        problems.add(Err(Error::invalid_input("password", "must not be empty")));
+    }
+    problems.finish()
 }
 
 fn roles(names: &[String]) -> Vec<EceRole> {

@@ -41,7 +41,7 @@ const USERS: &str = "Users";
 #[derive(Debug, Clone)]
 pub struct JambonzClient {
     http: HttpCore,
-    password_policy: PasswordPolicy,
+    pub(crate) password_policy: PasswordPolicy,
 }
 
 impl JambonzClient {

@@ -80,7 +80,7 @@ mod builder;
 mod client;
 pub(crate) mod errors;
 pub mod models;
-mod portable;
+pub(crate) mod portable;
 mod validate;
 
 pub use builder::{JambonzBuilder, ENV_API_KEY, ENV_BASE_URL};

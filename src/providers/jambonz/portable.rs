@@ -4,10 +4,11 @@ use async_trait::async_trait;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::capabilities::{Capabilities, FieldSupport, Problems};
 use crate::error::{resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::provisioner::{Provider, UserProvisioner};
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
     UpdateOutcome, User, UserId, UserPage, UserUpdate,
@@ -15,6 +16,7 @@ use crate::user::{
 
 use super::client::JambonzClient;
 use super::models::{CreateUser, JambonzUser, UpdateUser, UserSummary};
+use super::validate;
 
 const ATTRIBUTES: &[&str] = &[
     "account_sid",
@@ -31,6 +33,12 @@ const UNSUPPORTED: &[Field] = &[
     Field::Metadata,
 ];
 
+/// jambonz users: `name`, `email` and `initial_password` required, `is_active` stored.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::new()
+    .with_field(Field::Email, FieldSupport::Required)
+    .with_field(Field::Password, FieldSupport::Required)
+    .with_field(Field::Enabled, FieldSupport::Stored);
+
 #[async_trait]
 impl UserProvisioner for JambonzClient {
     fn provider(&self) -> Provider {
@@ -38,17 +46,7 @@ impl UserProvisioner for JambonzClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            idempotent_create: false,
-            accepted_creates: false,
-            server_side_paging: false,
-            password: true,
-            person_names: false,
-            display_name: false,
-            phone: false,
-            roles: false,
-            metadata: false,
-        }
+        CAPABILITIES
     }
 
     async fn create_user_opts(
@@ -56,7 +54,7 @@ impl UserProvisioner for JambonzClient {
         user: &NewUser,
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::JAMBONZ, UNSUPPORTED)?;
+        self.check_new_user(user)?;
         let attributes = user
             .attributes
             .for_provider(Provider::JAMBONZ, ATTRIBUTES)?;
@@ -202,6 +200,31 @@ impl UserProvisioner for JambonzClient {
 }
 
 impl JambonzClient {
+    /// Every problem of `user`, before any request: the capabilities' check, then the
+    /// server's column sizes, the password policy and the attributes' types.
+    fn check_new_user(&self, user: &NewUser) -> Result<()> {
+        let mut problems = Problems::of(&CAPABILITIES, Provider::JAMBONZ, user, ATTRIBUTES);
+        problems.check("username", || validate::name("username", &user.username));
+        if let Some(email) = &user.email {
+            problems.check("email", || validate::email("email", email));
+        }
+        if let Some(password) = &user.password {
+            problems.check("password", || {
+                self.password_policy.check("password", password)
+            });
+        }
+        let known = Problems::known_attributes(&user.attributes, Provider::JAMBONZ, ATTRIBUTES);
+        if let Ok(attributes) = known.for_provider(Provider::JAMBONZ, ATTRIBUTES) {
+            for name in ["account_sid", "service_provider_sid"] {
+                problems.add(uuid_attribute(&attributes, name).map(drop));
+            }
+            for name in ["is_view_only", "force_change"] {
+                problems.add(attributes.bool(name).map(drop));
+            }
+        }
+        problems.finish()
+    }
+
     /// The user whose name or email (both unique) matches, after an uncertain create.
     pub(crate) async fn find_by_name_or_email(
         &self,

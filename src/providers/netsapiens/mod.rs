@@ -120,7 +120,7 @@ mod client;
 mod enums;
 pub(crate) mod errors;
 pub mod models;
-mod portable;
+pub(crate) mod portable;
 mod validate;
 mod wait;
 mod wire;

@@ -7,9 +7,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::capabilities::{Capabilities, FieldSupport, Problems};
 use crate::error::{found, resolve_unknown_create_with, CreateLookup, Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::provisioner::{Provider, UserProvisioner};
 use crate::user::{
     Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
     ProviderAttributes, UpdateOutcome, User, UserId, UserPage, UserUpdate,
@@ -43,6 +44,27 @@ const UNSUPPORTED: &[Field] = &[
 /// Users per page when the caller does not say.
 const DEFAULT_PAGE: u32 = 100;
 
+/// The field of the extension attribute, as errors name it.
+const EXTENSION_FIELD: &str = "attributes[\"netsapiens.extension\"]";
+
+/// NetSapiens users: `login-username`, first and last names and an email required, one
+/// `user-scope` (a role) stored; the extension attribute is required unless the client
+/// allocates extensions from a range.
+pub(crate) const fn capabilities(allocates_extensions: bool) -> Capabilities {
+    let capabilities = Capabilities::new()
+        .with_field(Field::Email, FieldSupport::Required)
+        .with_field(Field::GivenName, FieldSupport::Required)
+        .with_field(Field::FamilyName, FieldSupport::Required)
+        .with_field(Field::Roles, FieldSupport::Stored)
+        .with_accepted_creates(true)
+        .with_server_side_paging(true);
+    if allocates_extensions {
+        capabilities
+    } else {
+        capabilities.with_required_attributes(&["netsapiens.extension"])
+    }
+}
+
 #[async_trait]
 impl UserProvisioner for NetSapiensClient {
     fn provider(&self) -> Provider {
@@ -50,17 +72,7 @@ impl UserProvisioner for NetSapiensClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            idempotent_create: false,
-            accepted_creates: true,
-            server_side_paging: true,
-            password: false,
-            person_names: true,
-            display_name: false,
-            phone: false,
-            roles: true,
-            metadata: false,
-        }
+        capabilities(self.config.extension_range.is_some())
     }
 
     async fn create_user_opts(
@@ -68,7 +80,7 @@ impl UserProvisioner for NetSapiensClient {
         user: &NewUser,
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
-        user.check_unsupported(Provider::NETSAPIENS, UNSUPPORTED)?;
+        self.check_new_user(user)?;
         let attributes = user
             .attributes
             .for_provider(Provider::NETSAPIENS, ATTRIBUTES)?;
@@ -254,6 +266,47 @@ fn accepted(id: &str, ack: Acknowledgement) -> Accepted {
     accepted.request_id = ack.request_id.clone();
     accepted.raw = serde_json::to_value(&ack).ok();
     accepted
+}
+
+impl NetSapiensClient {
+    /// Every problem of `user`, before any request: the capabilities' check, then the
+    /// server's formats (extension, login name, email, scope, settings).
+    fn check_new_user(&self, user: &NewUser) -> Result<()> {
+        let mut problems =
+            Problems::of(&self.capabilities(), Provider::NETSAPIENS, user, ATTRIBUTES);
+        problems.explain(
+            EXTENSION_FIELD,
+            "NetSapiens users need an extension: set this attribute or configure \
+             NetSapiensBuilder::with_extension_range",
+        );
+        problems.check("username", || {
+            validate::login_username(&user.username).map_err(portable_field)
+        });
+        if let Some(email) = &user.email {
+            problems.check("email", || {
+                validate::email_list("email", std::slice::from_ref(email))
+            });
+        }
+        problems.add(scope_from_roles(&user.roles).map(drop));
+        let known = Problems::known_attributes(&user.attributes, Provider::NETSAPIENS, ATTRIBUTES);
+        if let Ok(attributes) = known.for_provider(Provider::NETSAPIENS, ATTRIBUTES) {
+            problems.check(EXTENSION_FIELD, || {
+                match extension_attribute(&attributes)? {
+                    Some(extension) => validate::extension(EXTENSION_FIELD, &extension),
+                    None => Ok(()),
+                }
+            });
+            problems.add(attributes.bool("synchronous").map(drop));
+            for name in ["department", "site", "time_zone"] {
+                problems.add(match attributes.text(name) {
+                    Ok(Some(text)) => validate::not_blank(&attribute_field(name), text),
+                    Ok(None) => Ok(()),
+                    Err(err) => Err(err),
+                });
+            }
+        }
+        problems.finish()
+    }
 }
 
 /// The portable form of a NetSapiens user; its id is the extension.

@@ -89,7 +89,7 @@ pub(crate) fn extension(field: &str, user: &str) -> Result<()> {
     Ok(())
 }
 
-fn not_blank(field: &str, text: &str) -> Result<()> {
+pub(crate) fn not_blank(field: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         return Err(Error::invalid_input(field, "must not be empty"));
     }
@@ -317,7 +317,7 @@ pub(crate) fn update(change: &UpdateUser) -> Result<()> {
     settings(&change.settings)
 }
 
-fn login_username(login: &str) -> Result<()> {
+pub(crate) fn login_username(login: &str) -> Result<()> {
     not_blank("login-username", login)?;
     if login.chars().any(char::is_whitespace) {
         return Err(Error::invalid_input(

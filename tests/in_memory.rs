@@ -1,0 +1,264 @@
+//! `InMemoryProvisioner` playing a provider: its identity and capabilities, `Accepted`
+//! writes readable later, failures for one operation, unsupported fields refused.
+#![cfg(all(feature = "testing", feature = "netsapiens", feature = "connect"))]
+
+use std::time::Duration;
+
+use user_provisioner::testing::{InMemoryProvisioner, Operation, Visibility};
+use user_provisioner::{
+    Capabilities, CreateOutcome, DeleteOutcome, Error, Field, FieldSupport, IdempotencyKey,
+    NewUser, Provider, ProviderInfo, RequestOptions, UpdateOutcome, UserKey, UserProvisioner,
+    UserUpdate, VisibilityWait,
+};
+
+fn netsapiens_person(n: u32) -> NewUser {
+    NewUser::new(format!("user{n}"))
+        .with_email(format!("user{n}@example.com"))
+        .with_names("User", format!("Number{n}"))
+        .with_attribute("netsapiens.extension", 1000 + n)
+}
+
+#[tokio::test]
+async fn playing_takes_the_providers_identity_and_capabilities() {
+    let netsapiens = InMemoryProvisioner::playing(Provider::NETSAPIENS);
+    assert_eq!(netsapiens.provider(), Provider::NETSAPIENS);
+    let caps = netsapiens.capabilities();
+    assert_eq!(caps.field(Field::GivenName), FieldSupport::Required);
+    assert_eq!(caps.field(Field::Password), FieldSupport::NotStored);
+    assert_eq!(caps.required_attributes(), ["netsapiens.extension"]);
+    assert!(caps.accepted_creates);
+
+    let connect = InMemoryProvisioner::playing(Provider::CONNECT);
+    assert_eq!(connect.provider(), Provider::CONNECT);
+    assert!(connect.capabilities().idempotent_create);
+    assert!(!connect.capabilities().accepted_creates);
+
+    // Errors carry the provider played.
+    connect.fail_next(1, 503);
+    let err = connect.list_all_users().await.unwrap_err();
+    assert_eq!(err.api_error().unwrap().provider, Provider::CONNECT);
+}
+
+#[tokio::test]
+async fn an_accepted_create_is_readable_after_the_configured_reads() {
+    let memory = InMemoryProvisioner::new().with_visibility(Visibility::AfterReads(2));
+    assert!(memory.capabilities().accepted_creates);
+    let CreateOutcome::Accepted(accepted) = memory
+        .create_user(&NewUser::new("ada").with_email("ada@example.com"))
+        .await
+        .unwrap()
+    else {
+        panic!("not accepted")
+    };
+    let id = accepted.id.clone().unwrap();
+    assert!(accepted.request_id.is_some());
+    assert!(memory.list_all_users().await.unwrap().is_empty());
+    assert!(memory.get_user(&id).await.unwrap_err().is_not_found());
+    assert!(memory.get_user(&id).await.unwrap_err().is_not_found());
+    assert_eq!(
+        memory.get_user(&id).await.unwrap().username.as_deref(),
+        Some("ada")
+    );
+    assert_eq!(memory.list_all_users().await.unwrap().len(), 1);
+    // A pending user still counts for uniqueness.
+    let again = memory.create_user(&NewUser::new("ada")).await.unwrap_err();
+    assert!(again.is_conflict());
+}
+
+#[tokio::test]
+async fn accepted_updates_and_deletes_show_after_a_delay() {
+    let memory = InMemoryProvisioner::new()
+        .with_visibility(Visibility::AfterDelay(Duration::from_millis(60)));
+    let CreateOutcome::Accepted(accepted) = memory.create_user(&NewUser::new("ada")).await.unwrap()
+    else {
+        panic!("not accepted")
+    };
+    let user = memory
+        .wait_until_visible_opts(
+            &accepted,
+            &VisibilityWait::new().with_deadline(Duration::from_secs(2)),
+            &RequestOptions::new(),
+        )
+        .await
+        .unwrap();
+
+    let update = UserUpdate::new().with_email("new@example.com");
+    let outcome = memory.update_user(&user.id, &update).await.unwrap();
+    assert!(matches!(outcome, UpdateOutcome::Accepted(_)), "{outcome:?}");
+    assert_eq!(memory.get_user(&user.id).await.unwrap().email, None);
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert_eq!(
+        memory.get_user(&user.id).await.unwrap().email.as_deref(),
+        Some("new@example.com")
+    );
+
+    let outcome = memory.delete_user(&user.id).await.unwrap();
+    assert!(matches!(outcome, DeleteOutcome::Accepted(_)), "{outcome:?}");
+    assert!(
+        memory.get_user(&user.id).await.is_ok(),
+        "still there at first"
+    );
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert!(memory.get_user(&user.id).await.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn playing_netsapiens_answers_accepted_and_the_portable_wait_reads_it() {
+    let netsapiens = InMemoryProvisioner::playing(Provider::NETSAPIENS);
+    let CreateOutcome::Accepted(accepted) =
+        netsapiens.create_user(&netsapiens_person(1)).await.unwrap()
+    else {
+        panic!("NetSapiens accepts first")
+    };
+    assert_eq!(accepted.provider, Provider::NETSAPIENS);
+    let before = netsapiens.calls_to(Operation::Get);
+    let user = netsapiens.wait_until_visible(&accepted).await.unwrap();
+    assert_eq!(user.given_name.as_deref(), Some("User"));
+    assert_eq!(
+        netsapiens.calls_to(Operation::Get) - before,
+        2,
+        "one not-yet read first"
+    );
+}
+
+#[tokio::test]
+async fn failures_for_one_operation_leave_the_others_alone() {
+    let memory = InMemoryProvisioner::new();
+    memory.fail_next_op(Operation::Create, 2, 503);
+    assert!(memory.list_all_users().await.is_ok());
+    for _ in 0..2 {
+        let err = memory.create_user(&NewUser::new("ada")).await.unwrap_err();
+        assert!(matches!(err, Error::Server(_)), "{err:?}");
+    }
+    let created = memory.create_user(&NewUser::new("ada")).await.unwrap();
+    let id = created.id().unwrap().clone();
+
+    memory.fail_next_op_with(Operation::Delete, 1, || {
+        Error::from_problems(
+            Provider::IN_MEMORY,
+            vec![user_provisioner::InputProblem::invalid("id", "injected")],
+        )
+        .unwrap()
+    });
+    assert!(memory.get_user(&id).await.is_ok());
+    assert!(matches!(
+        memory.delete_user(&id).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(memory.calls_to(Operation::Create), 3);
+    assert_eq!(memory.calls_to(Operation::Delete), 1);
+    assert!(memory.delete_user(&id).await.is_ok());
+
+    // The failures of any operation still work, and come after the operation's own.
+    memory.fail_next(1, 429);
+    memory.fail_next_op(Operation::Get, 1, 500);
+    assert!(matches!(memory.get_user(&id).await, Err(Error::Server(_))));
+    assert!(matches!(
+        memory.get_user(&id).await,
+        Err(Error::RateLimited(_))
+    ));
+    assert!(memory.get_user(&id).await.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn playing_connect_keeps_no_username_and_refuses_what_connect_cannot_store() {
+    let connect = InMemoryProvisioner::playing(Provider::CONNECT);
+    let person = NewUser::new("jdoe")
+        .with_email("jdoe@example.com")
+        .with_names("Jane", "Doe");
+    let CreateOutcome::Created(user) = connect.create_user(&person).await.unwrap() else {
+        panic!("Connect creates at once")
+    };
+    assert_eq!(user.username, None);
+    assert_eq!(user.given_name, None);
+    assert_eq!(user.display_name.as_deref(), Some("Jane Doe"));
+    let err = connect
+        .find_user(&UserKey::username("jdoe"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unsupported { ref field, .. } if field == "username"),
+        "{err:?}"
+    );
+    let found = connect
+        .find_user(&UserKey::email("JDOE@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(found.map(|u| u.id), Some(user.id.clone()));
+
+    let creates = connect.calls_to(Operation::Create);
+    let refused = NewUser::new("x")
+        .with_password("Str0ngP@ss!")
+        .with_role("admin")
+        .with_enabled(true);
+    let err = connect.create_user(&refused).await.unwrap_err();
+    let fields: Vec<String> = err.problems().into_iter().map(|p| p.field).collect();
+    assert_eq!(fields, ["password", "roles", "enabled"]);
+    assert_eq!(
+        connect.calls_to(Operation::Create),
+        creates,
+        "nothing reached the store"
+    );
+    // Leaving them out works, and they are not stored.
+    let CreateOutcome::Created(kept) = connect
+        .create_user(&refused.ignoring_unsupported_fields())
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(kept.roles.is_empty() && kept.enabled.is_none());
+
+    let err = connect
+        .update_user(&user.id, &UserUpdate::new().with_roles(["admin"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { ref field, .. } if field == "roles"));
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_refused_where_the_capabilities_have_none() {
+    let netsapiens = InMemoryProvisioner::playing(Provider::NETSAPIENS);
+    let options = RequestOptions::new().with_idempotency_key(IdempotencyKey::new("k1").unwrap());
+    let err = netsapiens
+        .create_user_opts(&netsapiens_person(2), &options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { ref field, .. } if field == "idempotency_key"));
+    let connect = InMemoryProvisioner::playing(Provider::CONNECT);
+    let person = NewUser::new("a");
+    let first = connect.create_user_opts(&person, &options).await.unwrap();
+    assert_eq!(
+        connect.create_user_opts(&person, &options).await.unwrap(),
+        first
+    );
+}
+
+#[tokio::test]
+async fn capabilities_and_provider_can_be_set_for_a_backend_of_ones_own() {
+    const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM service"));
+    const CAPS: Capabilities = Capabilities::new()
+        .with_field(Field::Email, FieldSupport::Required)
+        .with_required_attributes(&["scim.tenant"]);
+    let memory = InMemoryProvisioner::new()
+        .with_provider(SCIM)
+        .with_capabilities(CAPS);
+    assert_eq!(memory.capabilities(), CAPS);
+    let err = memory
+        .create_user(&NewUser::new("a").with_phone("+15551234567"))
+        .await
+        .unwrap_err();
+    let Error::Refused { provider, problems } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*provider, SCIM);
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["email", "phone", "attributes[\"scim.tenant\"]"]);
+    let ok = NewUser::new("a")
+        .with_email("a@example.com")
+        .with_attribute("scim.tenant", "t1");
+    let CreateOutcome::Created(user) = memory.create_user(&ok).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(user.provider, SCIM);
+}
