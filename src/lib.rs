@@ -110,6 +110,7 @@ mod options;
 mod patch;
 mod provisioner;
 mod secret;
+mod update;
 mod user;
 mod validate;
 mod visibility;
@@ -143,10 +144,11 @@ pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;
 pub use provisioner::{Capabilities, Provider, ProviderInfo, UserKey, UserProvisioner};
-pub use secret::Secret;
+pub use secret::{Exposed, Secret};
+pub use update::{PasswordChange, UserUpdate};
 pub use user::{
     Accepted, Attributes, CreateOutcome, DeleteOutcome, ListUsers, NewUser, PageCursor,
-    PasswordChange, UnsupportedFields, UpdateOutcome, User, UserId, UserPage, UserUpdate,
+    UnsupportedFields, UpdateOutcome, User, UserId, UserPage,
 };
 pub use visibility::VisibilityWait;
 

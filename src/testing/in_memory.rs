@@ -10,10 +10,13 @@ use serde_json::{json, Value};
 use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
+use crate::patch::Patch;
 use crate::provisioner::{Capabilities, Provider, UserProvisioner};
+use crate::update::UserUpdate;
+use crate::user::Field;
 use crate::user::{
     CreateOutcome, DeleteOutcome, ListUsers, NewUser, PageCursor, UpdateOutcome, User, UserId,
-    UserPage, UserUpdate,
+    UserPage,
 };
 use crate::validate;
 
@@ -261,13 +264,21 @@ impl UserProvisioner for InMemoryProvisioner {
         _options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
         update.check_unsupported(Provider::IN_MEMORY, &[])?;
-        if let Some(username) = &update.username {
+        // A user keeps its username: it is the unique key of a lookup.
+        update.check_clears(
+            Provider::IN_MEMORY,
+            &[
+                (Field::Username, "the username is the user's unique key"),
+                (Field::Password, "a password can be replaced, not cleared"),
+            ],
+        )?;
+        if let Patch::Set(username) = &update.username {
             validate::required_text("username", username)?;
         }
-        if let Some(email) = &update.email {
+        if let Patch::Set(email) = &update.email {
             validate::email("email", email)?;
         }
-        if let Some(phone) = &update.phone {
+        if let Patch::Set(phone) = &update.phone {
             validate::e164("phone", phone)?;
         }
         let mut state = self.begin()?;
@@ -277,31 +288,35 @@ impl UserProvisioner for InMemoryProvisioner {
         check_unique(
             &state,
             Some(number),
-            update.username.as_deref(),
-            update.email.as_deref(),
+            update.username.as_set().map(String::as_str),
+            update.email.as_set().map(String::as_str),
         )?;
         let Some(user) = state.users.get_mut(&number) else {
             return Err(not_found(id));
         };
-        let set = |field: &mut Option<String>, value: &Option<String>| {
-            if let Some(value) = value {
-                *field = Some(value.clone());
+        fn set<T: Clone>(field: &mut Option<T>, patch: &Patch<T>) {
+            match patch {
+                Patch::Keep => {}
+                Patch::Set(value) => *field = Some(value.clone()),
+                Patch::Clear => *field = None,
             }
-        };
+        }
         set(&mut user.username, &update.username);
         set(&mut user.email, &update.email);
         set(&mut user.given_name, &update.given_name);
         set(&mut user.family_name, &update.family_name);
         set(&mut user.display_name, &update.display_name);
         set(&mut user.phone, &update.phone);
-        if let Some(enabled) = update.enabled {
-            user.enabled = Some(enabled);
+        set(&mut user.enabled, &update.enabled);
+        match &update.roles {
+            Patch::Keep => {}
+            Patch::Set(roles) => user.roles = roles.clone(),
+            Patch::Clear => user.roles.clear(),
         }
-        if let Some(roles) = &update.roles {
-            user.roles = roles.clone();
-        }
-        if let Some(metadata) = &update.metadata {
-            user.raw = Value::Object(metadata.clone());
+        match &update.metadata {
+            Patch::Keep => {}
+            Patch::Set(metadata) => user.raw = Value::Object(metadata.clone()),
+            Patch::Clear => user.raw = Value::Null,
         }
         user.updated_at = Some(Utc::now());
         Ok(UpdateOutcome::Updated(user.clone()))
