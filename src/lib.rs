@@ -102,6 +102,7 @@
     allow(dead_code, unused_imports, unused_macros)
 )]
 
+mod env;
 mod error;
 mod http;
 mod idempotency;

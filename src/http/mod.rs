@@ -194,6 +194,8 @@ impl HttpCore {
         request: ApiRequest<'_>,
         call: &RequestOptions,
     ) -> Result<RawResponse> {
+        // A header the caller's options refused fails the call before any request.
+        call.check()?;
         let mut uncertain = false;
         let result = self.send_attempts(&request, call, &mut uncertain).await;
         match (result, request.idempotency) {
