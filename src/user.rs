@@ -717,7 +717,7 @@ mod tests {
     fn attributes_refuse_unknown_keys_of_their_own_provider_only() {
         let mut attributes = Attributes::new();
         attributes.insert("example.account_sid", "x");
-        attributes.insert("netsapiens.extension", "1001");
+        attributes.insert("other.extension", "1001");
         let found = attributes
             .for_provider(Provider::EXAMPLE, &["account_sid"])
             .unwrap();

@@ -17,7 +17,8 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, US
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
-#[cfg(all(feature = "testing", feature = "ece"))]
+// For the emulators that check basic auth.
+#[cfg(feature = "testing")]
 pub(crate) use auth::base64;
 pub(crate) use auth::Auth;
 pub(crate) use base_url::BaseUrl;
