@@ -25,8 +25,19 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 256;
 /// assert!(IdempotencyKey::new("x".repeat(257)).is_err());
 /// # Ok::<(), user_provisioner::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
+///
+/// Serialized as the bare string; deserializing checks it as [`IdempotencyKey::new`]
+/// does.
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct IdempotencyKey(String);
+
+impl<'de> serde::Deserialize<'de> for IdempotencyKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let key = <String as serde::Deserialize>::deserialize(deserializer)?;
+        IdempotencyKey::new(key).map_err(serde::de::Error::custom)
+    }
+}
 
 impl IdempotencyKey {
     /// Checks a caller-chosen key.

@@ -107,6 +107,7 @@
 )]
 
 mod capabilities;
+mod env;
 mod error;
 mod http;
 mod idempotency;
@@ -116,17 +117,13 @@ mod patch;
 mod provisioner;
 mod secret;
 mod trace;
+mod update;
 mod user;
 mod validate;
 mod visibility;
 
-#[cfg(all(
-    test,
-    feature = "jambonz",
-    feature = "netsapiens",
-    feature = "connect",
-    feature = "ece"
-))]
+/// Property-test support, shared by the adapters' own decoder properties.
+#[cfg(test)]
 mod proptests;
 
 pub mod hooks;
@@ -151,10 +148,11 @@ pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;
 pub use provisioner::{Provider, ProviderInfo, UserKey, UserProvisioner};
-pub use secret::Secret;
+pub use secret::{Exposed, Secret};
+pub use update::{PasswordChange, UserUpdate};
 pub use user::{
     Accepted, Attributes, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
-    PasswordChange, UnsupportedFields, UpdateOutcome, User, UserId, UserPage, UserUpdate,
+    UnsupportedFields, UpdateOutcome, User, UserId, UserPage,
 };
 pub use visibility::VisibilityWait;
 

@@ -15,9 +15,9 @@ use crate::idempotency::IdempotencyKey;
 /// use user_provisioner::RequestOptions;
 ///
 /// let options = RequestOptions::new()
-///     .with_timeout(Duration::from_secs(5))
-///     .with_header("x-tenant", "blue")?;
-/// # Ok::<(), user_provisioner::Error>(())
+///     .with_header("x-tenant", "blue")
+///     .with_timeout(Duration::from_secs(5));
+/// assert!(options.check().is_ok());
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
@@ -25,6 +25,9 @@ pub struct RequestOptions {
     pub(crate) idempotency_key: Option<IdempotencyKey>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) retry: Option<RetryPolicy>,
+    /// Why the first refused [`with_header`](Self::with_header) was refused; the call
+    /// fails with it before any request.
+    invalid_header: Option<String>,
 }
 
 /// Headers the crate owns: auth, idempotency and framing. A caller cannot override them
@@ -75,12 +78,45 @@ impl RequestOptions {
         self
     }
 
-    /// Adds a header to every request this call sends.
+    /// Adds a header to every request this call sends, and stays chainable.
+    ///
+    /// A header that cannot be sent (an invalid name or value, or one the crate sets
+    /// itself: auth, idempotency, framing) is not dropped: every call made with these
+    /// options fails with [`Error::InvalidInput`] naming `headers` and the header,
+    /// before any request (as `reqwest`'s builder defers its header errors to `send`).
+    /// Use [`try_with_header`](Self::try_with_header) to learn it at once, or
+    /// [`check`](Self::check).
+    pub fn with_header(self, name: &str, value: &str) -> Self {
+        let mut refused = self.clone();
+        match self.try_with_header(name, value) {
+            Ok(options) => options,
+            Err(err) => {
+                if refused.invalid_header.is_none() {
+                    refused.invalid_header = Some(err.to_string());
+                }
+                refused
+            }
+        }
+    }
+
+    /// Whether a call with these options can be sent: the error a refused
+    /// [`with_header`](Self::with_header) recorded, if any.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `headers` and the first refused header.
+    pub fn check(&self) -> Result<(), Error> {
+        match &self.invalid_header {
+            Some(reason) => Err(Error::invalid_input("headers", reason.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds a header to every request this call sends, or says at once why it cannot.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] naming `headers` for an invalid name or value, or for a
     /// header the crate sets itself (auth, idempotency, framing).
-    pub fn with_header(mut self, name: &str, value: &str) -> Result<Self, Error> {
+    pub fn try_with_header(mut self, name: &str, value: &str) -> Result<Self, Error> {
         let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
             Error::invalid_input("headers", format!("{name:?} is not a valid header name"))
         })?;
@@ -127,14 +163,35 @@ mod tests {
     #[test]
     fn refuses_auth_headers() {
         for name in ["Authorization", "X-API-Key", "x-idempotency-key"] {
-            let err = RequestOptions::new().with_header(name, "x").unwrap_err();
+            let err = RequestOptions::new()
+                .try_with_header(name, "x")
+                .unwrap_err();
             assert!(matches!(err, Error::InvalidInput { .. }), "{name}: {err}");
+            let deferred = RequestOptions::new().with_header(name, "x");
+            assert!(deferred.headers.is_empty());
+            let err = deferred.check().unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidInput { ref field, ref reason }
+                    if field == "headers" && reason.contains(name)),
+                "{name}: {err}"
+            );
         }
     }
 
     #[test]
-    fn keeps_custom_headers() {
-        let options = RequestOptions::new().with_header("x-trace", "abc").unwrap();
-        assert_eq!(options.headers.len(), 1);
+    fn keeps_custom_headers_and_the_first_refusal() {
+        let options = RequestOptions::new()
+            .with_header("x-trace", "abc")
+            .with_header("bad name", "x")
+            .with_header("x-other", "bad\nvalue")
+            .with_header("x-tenant", "blue");
+        assert_eq!(options.headers.len(), 2);
+        let err = options.check().unwrap_err();
+        assert!(err.to_string().contains("bad name"), "{err}");
+        assert!(RequestOptions::new()
+            .try_with_header("x-trace", "abc")
+            .unwrap()
+            .check()
+            .is_ok());
     }
 }

@@ -9,12 +9,19 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// `null`. That is the JSON Merge Patch (RFC 7396) meaning, and what jambonz reads for
 /// `account_sid: null`. Deserializing gives back the same three states.
 ///
+/// The portable [`UserUpdate`](crate::UserUpdate) and every native update model use it
+/// the same way. There is deliberately no `From<Option<T>>`: `None` could mean "keep"
+/// or "clear", so a conversion names its meaning ([`Patch::set_or_keep`],
+/// [`Patch::set_or_clear`]).
+///
 /// ```
 /// use user_provisioner::Patch;
 ///
 /// let email: Patch<String> = Patch::Set("new@example.com".into());
-/// assert!(!email.is_keep());
+/// assert!(email.is_set());
 /// assert_eq!(Patch::<String>::default(), Patch::Keep);
+/// assert_eq!(Patch::set_or_keep(None::<u32>), Patch::Keep);
+/// assert_eq!(Patch::set_or_clear(None::<u32>), Patch::Clear);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Patch<T> {
@@ -33,6 +40,16 @@ impl<T> Patch<T> {
         matches!(self, Patch::Keep)
     }
 
+    /// Whether the field is set to a value.
+    pub fn is_set(&self) -> bool {
+        matches!(self, Patch::Set(_))
+    }
+
+    /// Whether the field is cleared.
+    pub fn is_clear(&self) -> bool {
+        matches!(self, Patch::Clear)
+    }
+
     /// The value being set, if any.
     pub fn as_set(&self) -> Option<&T> {
         match self {
@@ -40,11 +57,32 @@ impl<T> Patch<T> {
             _ => None,
         }
     }
-}
 
-impl<T> From<Option<T>> for Patch<T> {
-    /// `Some(v)` sets, `None` clears.
-    fn from(value: Option<T>) -> Self {
+    /// The same patch, borrowing the value.
+    pub fn as_ref(&self) -> Patch<&T> {
+        match self {
+            Patch::Keep => Patch::Keep,
+            Patch::Set(value) => Patch::Set(value),
+            Patch::Clear => Patch::Clear,
+        }
+    }
+
+    /// The same patch with `f` applied to a set value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Keep => Patch::Keep,
+            Patch::Set(value) => Patch::Set(f(value)),
+            Patch::Clear => Patch::Clear,
+        }
+    }
+
+    /// `Some(v)` sets, `None` keeps (the meaning of `Option` in a builder).
+    pub fn set_or_keep(value: Option<T>) -> Self {
+        value.map_or(Patch::Keep, Patch::Set)
+    }
+
+    /// `Some(v)` sets, `None` clears (the meaning of a nullable JSON field).
+    pub fn set_or_clear(value: Option<T>) -> Self {
         value.map_or(Patch::Clear, Patch::Set)
     }
 }
@@ -60,7 +98,9 @@ impl<T: Serialize> Serialize for Patch<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Patch::from)
+        // Reached only for a field present in the input (absent is `#[serde(default)]`,
+        // `Keep`), so `null` here is an explicit clear.
+        Option::<T>::deserialize(deserializer).map(Patch::set_or_clear)
     }
 }
 

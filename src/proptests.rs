@@ -1,119 +1,104 @@
-//! Property tests of the crate-private decoders (issue 7, item 9): every response model
-//! decoded through the crate's decoding path, every provider error decoder and the
-//! core's classification of error answers, fed arbitrary bytes, arbitrary JSON and
-//! provider-shaped JSON that echoes the client's credential. None may panic, each
-//! result is `Ok` or a documented error, and no error shows the credential.
+//! Property-test support for the crate-private decoders, and the core's own
+//! provider-agnostic properties (issue 7, item 9; issue 12, item 12).
 //!
-//! The end-to-end properties through the public clients are in `tests/properties.rs`.
+//! Each adapter runs the same properties over its own response models, error decoder
+//! and credential shape in `src/providers/<name>/proptests.rs`, with the strategies
+//! below fed its own vocabulary; this module names no provider. The end-to-end
+//! properties through the public clients are in `tests/properties.rs`.
 
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::http::{Auth, ClientOptions, ErrorDecoder, HttpCore, RawResponse};
-use crate::providers::{connect, ece, jambonz, netsapiens};
+use crate::http::{Auth, ClientOptions, ErrorBody, ErrorDecoder, HttpCore, RawResponse};
 use crate::provisioner::Provider;
 use crate::secret::Secret;
 
-/// Names the decoders look for, so that arbitrary objects reach past the first field.
-const KEYS: &[&str] = &[
-    "user_sid",
+/// The words a provider's decoders give a meaning to, so that arbitrary JSON sometimes
+/// reaches past the first field and decodes.
+#[derive(Clone, Copy)]
+pub(crate) struct Vocabulary {
+    /// Object keys the decoders look for.
+    pub(crate) keys: &'static [&'static str],
+    /// String values the decoders read.
+    pub(crate) texts: &'static [&'static str],
+}
+
+/// Words of any JSON API; each adapter adds its own.
+const COMMON_KEYS: &[&str] = &[
+    "id",
     "name",
     "email",
-    "msg",
     "code",
     "message",
     "errors",
-    "fields",
-    "details",
-    "hint",
-    "property",
+    "type",
+    "metadata",
+    "created_at",
+    "enabled",
+    "password",
+    "roles",
     "items",
-    "pagination",
     "total",
     "limit",
     "offset",
-    "users",
-    "user_name",
-    "full_name",
-    "builtin",
-    "security",
-    "roles",
-    "permissions",
-    "enabled",
-    "password",
-    "elevated_permissions",
-    "expires_at",
-    "security_realm",
-    "type",
-    "id",
-    "metadata",
-    "created_at",
-    "last_login_at",
-    "is_active",
-    "force_change",
-    "is_view_only",
-    "account_sid",
-    "userId",
-    "customerIds",
-    "customers",
-    "customerId",
-    "createdAt",
     "user",
-    "domain",
-    "email-address",
-    "area-code",
-    "voicemail-login-pin",
-    "user-scope",
-    "privacy",
-    "account-status",
-    "email-send-alert-new-voicemail-cc-list-csv",
-    "directory-annouce-in-dial-by-name-enabled",
+    "users",
 ];
-
-/// Texts the decoders give a meaning to, so that arbitrary values sometimes decode.
-const TEXTS: &[&str] = &[
+const COMMON_TEXTS: &[&str] = &[
     "",
     " ",
     "0",
     "1",
+    "true",
     "yes",
     "no",
-    "true",
-    "Basic User",
-    "a3f1c9d2-4b7e-4f8a-9c3d-2e5f7b8a9c1d",
-    "2025-05-04T09:42:00Z",
-    "2023-11-07T06:31:56.123+01:00",
-    "ece_platform_admin",
-    "user.user_name.conflict",
-    "a@x.com; b@x.com",
-    "1001,1002",
-    "18446744073709551616",
     "-1",
+    "2025-05-04T09:42:00Z",
 ];
 
-fn text() -> impl Strategy<Value = String> {
+/// A vocabulary with no provider's words: the core's own properties.
+pub(crate) const COMMON: Vocabulary = Vocabulary {
+    keys: COMMON_KEYS,
+    texts: COMMON_TEXTS,
+};
+
+/// The configuration of every decoder property: failure seeds live beside the
+/// integration tests' own, not in a top-level folder.
+pub(crate) fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/lib.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
+fn text(words: Vocabulary) -> impl Strategy<Value = String> {
     prop_oneof![
         3 => any::<String>(),
-        2 => prop::sample::select(TEXTS).prop_map(str::to_owned),
+        1 => prop::sample::select(COMMON_TEXTS).prop_map(str::to_owned),
+        2 => prop::sample::select(words.texts).prop_map(str::to_owned),
     ]
 }
 
-fn key() -> impl Strategy<Value = String> {
+fn key(words: Vocabulary) -> impl Strategy<Value = String> {
     prop_oneof![
-        3 => prop::sample::select(KEYS).prop_map(str::to_owned),
+        1 => prop::sample::select(COMMON_KEYS).prop_map(str::to_owned),
+        3 => prop::sample::select(words.keys).prop_map(str::to_owned),
         1 => any::<String>(),
     ]
 }
 
 /// Any JSON value, at most four levels deep and about 64 nodes large.
-pub(crate) fn json_value() -> impl Strategy<Value = Value> {
+pub(crate) fn json_value(words: Vocabulary) -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
@@ -121,23 +106,23 @@ pub(crate) fn json_value() -> impl Strategy<Value = Value> {
         any::<u64>().prop_map(Value::from),
         any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
             .map(Value::Number)),
-        text().prop_map(Value::String),
+        text(words).prop_map(Value::String),
     ];
-    leaf.prop_recursive(4, 64, 6, |inner| {
+    leaf.prop_recursive(4, 64, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((key(), inner), 0..8)
+            prop::collection::vec((key(words), inner), 0..8)
                 .prop_map(|entries| Value::Object(entries.into_iter().collect::<Map<_, _>>())),
         ]
     })
 }
 
 /// A body: arbitrary bytes, arbitrary JSON, or JSON damaged at an arbitrary byte.
-fn body() -> impl Strategy<Value = Vec<u8>> {
+pub(crate) fn body(words: Vocabulary) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..128),
-        json_value().prop_map(|value| serde_json::to_vec(&value).unwrap()),
-        (json_value(), any::<prop::sample::Index>()).prop_map(|(value, at)| {
+        json_value(words).prop_map(|value| serde_json::to_vec(&value).unwrap()),
+        (json_value(words), any::<prop::sample::Index>()).prop_map(|(value, at)| {
             let mut bytes = serde_json::to_vec(&value).unwrap();
             let cut = at.index(bytes.len() + 1);
             bytes.truncate(cut);
@@ -147,7 +132,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// A credential: long enough to be scrubbed, with characters JSON may escape.
-fn credential() -> impl Strategy<Value = String> {
+pub(crate) fn credential() -> impl Strategy<Value = String> {
     const CHARS: &[char] = &[
         'a', 'Z', '0', '9', '-', '_', '.', '/', '+', '=', '"', '\\', '<', '&', '~',
     ];
@@ -158,7 +143,7 @@ fn credential() -> impl Strategy<Value = String> {
 
 /// How a server may write a string in JSON.
 #[derive(Debug, Clone, Copy)]
-enum Escape {
+pub(crate) enum Escape {
     /// As serde_json writes it.
     Plain,
     /// With `/` written `\/` (PHP's `json_encode` default).
@@ -167,7 +152,7 @@ enum Escape {
     Unicode,
 }
 
-fn json_string(text: &str, escape: Escape) -> String {
+pub(crate) fn json_string(text: &str, escape: Escape) -> String {
     match escape {
         Escape::Plain => serde_json::to_string(text).unwrap(),
         Escape::Solidus => serde_json::to_string(text).unwrap().replace('/', "\\/"),
@@ -182,20 +167,24 @@ fn json_string(text: &str, escape: Escape) -> String {
     }
 }
 
-/// A provider-shaped error body that echoes `secret` in its strings (and keys).
-fn echoing_body(secret: &str, template: usize, escape: Escape) -> Vec<u8> {
+/// Error bodies of no provider's shape that echo the credential; each adapter adds
+/// templates of its own shape. `{S}` is a JSON string holding the credential in a
+/// message, `{BARE}` the credential alone as a JSON string, `{SECRET}` it unquoted.
+pub(crate) const COMMON_ECHOES: &[&str] = &[
+    r#"{{BARE}:1,"message":"denied"}"#,
+    r#"{"code":401,"message":{S},"extra":[{BARE}]}"#,
+    "<html><body>{SECRET}</body></html>",
+];
+
+/// `template` with the credential filled in, written as `escape` says.
+pub(crate) fn echoing_body(template: &str, secret: &str, escape: Escape) -> Vec<u8> {
     let s = json_string(&format!("bad credential {secret}"), escape);
     let bare = json_string(secret, escape);
-    let body = match template % 7 {
-        0 => format!(r#"{{"msg":{s}}}"#),
-        1 => format!(r#"{{"code":{bare},"message":{s}}}"#),
-        2 => format!(r#"{{"errors":[{{"code":{bare},"message":{s},"fields":[{bare}]}}]}}"#),
-        3 => format!(r#"{{"message":{s},"details":[{{"property":{bare},"x":{s}}}],"hint":{s}}}"#),
-        4 => format!(r#"{{{bare}:1,"message":"denied"}}"#),
-        5 => format!(r#"{{"code":401,"message":{s},"extra":[{bare}]}}"#),
-        _ => format!("<html><body>{secret}</body></html>"),
-    };
-    body.into_bytes()
+    template
+        .replace("{S}", &s)
+        .replace("{BARE}", &bare)
+        .replace("{SECRET}", secret)
+        .into_bytes()
 }
 
 const HEADER_NAMES: &[&str] = &[
@@ -231,7 +220,7 @@ fn header_value(secret: String) -> impl Strategy<Value = String> {
     ]
 }
 
-fn headers(secret: String) -> impl Strategy<Value = HeaderMap> {
+pub(crate) fn headers(secret: String) -> impl Strategy<Value = HeaderMap> {
     prop::collection::vec(
         (prop::sample::select(HEADER_NAMES), header_value(secret)),
         0..5,
@@ -247,7 +236,12 @@ fn headers(secret: String) -> impl Strategy<Value = HeaderMap> {
     })
 }
 
-fn raw(provider: Provider, status: u16, headers: HeaderMap, body: Vec<u8>) -> RawResponse {
+pub(crate) fn raw(
+    provider: Provider,
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+) -> RawResponse {
     let request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
@@ -263,13 +257,13 @@ fn raw(provider: Provider, status: u16, headers: HeaderMap, body: Vec<u8>) -> Ra
 }
 
 /// Decodes `body` as `T` through the crate's path; only a `Decode` error may come back.
-fn decodes_or_decode_error<T: DeserializeOwned>(response: &RawResponse) {
+pub(crate) fn decodes_or_decode_error<T: DeserializeOwned>(response: &RawResponse) {
     match response.json::<T>() {
         Ok(_) | Err(Error::Decode { .. }) => {}
         Err(other) => panic!("{}: {other:?}", std::any::type_name::<T>()),
     }
-    // The two-step path of the adapters that keep the raw JSON (jambonz, Connect,
-    // NetSapiens): decode a `Value`, then the model from it.
+    // The two-step path of the adapters that keep the raw JSON: decode a `Value`, then
+    // the model from it.
     if let Ok(value) = response.json::<Value>() {
         match response.decode_value::<T>(&value) {
             Ok(_) | Err(Error::Decode { .. }) => {}
@@ -279,69 +273,8 @@ fn decodes_or_decode_error<T: DeserializeOwned>(response: &RawResponse) {
     let _ = response.json_lenient::<T>();
 }
 
-fn every_response_model(response: &RawResponse) {
-    decodes_or_decode_error::<jambonz::CreatedUser>(response);
-    decodes_or_decode_error::<jambonz::JambonzUser>(response);
-    decodes_or_decode_error::<Vec<jambonz::UserSummary>>(response);
-    decodes_or_decode_error::<netsapiens::NetSapiensUser>(response);
-    decodes_or_decode_error::<Vec<netsapiens::NetSapiensUser>>(response);
-    decodes_or_decode_error::<netsapiens::UserSettings>(response);
-    decodes_or_decode_error::<Vec<netsapiens::UserSettings>>(response);
-    decodes_or_decode_error::<netsapiens::Acknowledgement>(response);
-    decodes_or_decode_error::<netsapiens::UserCount>(response);
-    decodes_or_decode_error::<connect::ConnectUser>(response);
-    decodes_or_decode_error::<connect::UserList>(response);
-    decodes_or_decode_error::<ece::EceUser>(response);
-    decodes_or_decode_error::<ece::UserList>(response);
-    decodes_or_decode_error::<jambonz::JambonzErrorBody>(response);
-    decodes_or_decode_error::<connect::ConnectErrorBody>(response);
-    decodes_or_decode_error::<netsapiens::NetSapiensErrorBody>(response);
-    decodes_or_decode_error::<ece::EceErrorEntry>(response);
-}
-
-const PROVIDERS: [Provider; 4] = [
-    Provider::JAMBONZ,
-    Provider::NETSAPIENS,
-    Provider::CONNECT,
-    Provider::ECE,
-];
-
-fn decoder(provider: Provider) -> ErrorDecoder {
-    match provider {
-        Provider::JAMBONZ => jambonz::errors::decode,
-        Provider::NETSAPIENS => netsapiens::errors::decode,
-        Provider::CONNECT => connect::errors::decode,
-        Provider::ECE => ece::errors::decode,
-        _ => unreachable!("only the four HTTP adapters are tested here"),
-    }
-}
-
-/// A core for `provider` holding `secret` the way its builder does.
-fn core(provider: Provider, secret: &str, basic: bool) -> HttpCore {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    let client = CLIENT.get_or_init(reqwest::Client::new).clone();
-    let secret = Secret::new(secret);
-    let auth = match provider {
-        Provider::JAMBONZ | Provider::NETSAPIENS => Auth::bearer("api_key", &secret),
-        Provider::CONNECT => Auth::header("api_key", "x-api-key", &Secret::new("other-key-1"))
-            .and_then(|auth| auth.with_bearer("user_token", &secret)),
-        Provider::ECE if basic => Auth::basic("credentials", "admin", &secret),
-        Provider::ECE => Auth::api_key_authorization("api_key", &secret),
-        _ => unreachable!("only the four HTTP adapters are tested here"),
-    }
-    .unwrap();
-    HttpCore::new(
-        provider,
-        "http://127.0.0.1:9/api",
-        auth,
-        ClientOptions::new().with_reqwest_client(client),
-        decoder(provider),
-    )
-    .unwrap()
-}
-
 /// The kind the core gives a status (before any adapter's own translation).
-fn expected_kind(error: &Error, status: u16) -> bool {
+pub(crate) fn expected_kind(error: &Error, status: u16) -> bool {
     match status {
         401 => matches!(error, Error::Unauthenticated(_)),
         403 => matches!(error, Error::PermissionDenied(_)),
@@ -353,7 +286,7 @@ fn expected_kind(error: &Error, status: u16) -> bool {
     }
 }
 
-fn escape() -> impl Strategy<Value = Escape> {
+pub(crate) fn escape() -> impl Strategy<Value = Escape> {
     prop_oneof![
         Just(Escape::Plain),
         Just(Escape::Solidus),
@@ -361,122 +294,110 @@ fn escape() -> impl Strategy<Value = Escape> {
     ]
 }
 
-/// An error answer's body: arbitrary, or provider-shaped and echoing the credential.
-fn error_body(secret: String) -> impl Strategy<Value = Vec<u8>> {
+/// An error answer's body: arbitrary, or shaped by one of `echoes` (the adapter's and
+/// [`COMMON_ECHOES`]) and echoing the credential.
+pub(crate) fn error_body(
+    words: Vocabulary,
+    echoes: &'static [&'static str],
+    secret: String,
+) -> impl Strategy<Value = Vec<u8>> {
+    let templates: Vec<&'static str> = echoes.iter().chain(COMMON_ECHOES).copied().collect();
     prop_oneof![
-        body(),
-        (0usize..7, escape())
-            .prop_map(move |(template, escape)| echoing_body(&secret, template, escape)),
+        body(words),
+        (prop::sample::select(templates), escape())
+            .prop_map(move |(template, escape)| echoing_body(template, &secret, escape)),
     ]
 }
 
+/// A shared `reqwest` client: building one per case would dominate the run time.
+pub(crate) fn shared_client() -> reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new).clone()
+}
+
+/// A core for `provider` with `auth`, the way a builder makes one.
+pub(crate) fn core(provider: Provider, auth: Auth, decoder: ErrorDecoder) -> HttpCore {
+    HttpCore::new(
+        provider,
+        "http://127.0.0.1:9/api",
+        auth,
+        ClientOptions::new().with_reqwest_client(shared_client()),
+        decoder,
+    )
+    .unwrap()
+}
+
+/// The classification property for one error answer: the documented kind for the
+/// status, the status kept, a trimmed message, and no credential in `Display` or
+/// `Debug`, even when the server echoes it.
+pub(crate) fn check_classification(
+    core: &HttpCore,
+    response: RawResponse,
+    secret: &str,
+) -> Result<(), TestCaseError> {
+    let status = response.status;
+    let code = StatusCode::from_u16(status).unwrap();
+    let error = core.classify(code, response);
+    prop_assert!(expected_kind(&error, status), "{status}: {error:?}");
+    prop_assert_eq!(error.status(), Some(status));
+    let api = error.api_error().unwrap();
+    prop_assert_eq!(api.message.trim(), api.message.as_str());
+    let shown = error.to_string();
+    let debug = format!("{error:?}");
+    prop_assert!(
+        !shown.contains(secret),
+        "Display shows the credential: {}",
+        shown
+    );
+    prop_assert!(
+        !debug.contains(secret),
+        "Debug shows the credential: {}",
+        debug
+    );
+    Ok(())
+}
+
+/// An error decoder's property for one answer: no panic, and a message bounded by the
+/// body (an escaped body may grow, but never without limit).
+pub(crate) fn check_error_decoder(
+    decoder: ErrorDecoder,
+    response: &RawResponse,
+) -> Result<(), TestCaseError> {
+    let decoded = decoder(response);
+    if let Some(message) = decoded.message {
+        prop_assert!(message.len() <= response.body.len() * 6 + 64);
+    }
+    Ok(())
+}
+
+/// A decoder that reads nothing: what the core does on its own.
+fn no_decoder(_: &RawResponse) -> ErrorBody {
+    ErrorBody::default()
+}
+
 proptest! {
-    // Failure seeds live beside the integration tests' own, not in a top-level folder.
-    #![proptest_config(ProptestConfig {
-        cases: 256,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "tests/lib.proptest-regressions"
-        ))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config())]
 
-    /// Every response model, fed arbitrary bytes or JSON, decodes or gives a `Decode`
-    /// error whose status is the response's.
+    /// The core's classification of an error answer with no adapter's decoder: the
+    /// core's own fallbacks keep the status and scrub an echoed credential.
     #[test]
-    fn response_models_never_panic(
-        body in body(),
-        status in 200u16..600,
-        json_type in any::<bool>(),
-    ) {
-        let mut headers = HeaderMap::new();
-        if !json_type {
-            headers.insert("content-type", HeaderValue::from_static("text/html"));
-        }
-        for provider in PROVIDERS {
-            every_response_model(&raw(provider, status, headers.clone(), body.clone()));
-        }
-    }
-
-    /// Every provider's error decoder reads arbitrary bodies and headers without a panic.
-    #[test]
-    fn error_decoders_never_panic(
-        body in body(),
-        headers in headers("hdr-secret-1".into()),
-        status in 100u16..1000,
-    ) {
-        for provider in PROVIDERS {
-            let response = raw(provider, status, headers.clone(), body.clone());
-            let decoded = decoder(provider)(&response);
-            if let Some(message) = decoded.message {
-                prop_assert!(message.len() <= body.len() * 6 + 64);
-            }
-        }
-    }
-
-    /// The core's classification of an error answer: the documented kind for the
-    /// status, the status kept, and no credential in `Display` or `Debug`, even when the
-    /// server echoes it (in a field, a key, a header, JSON-escaped).
-    #[test]
-    fn classification_is_total_and_never_shows_the_credential(
+    fn the_core_classifies_any_answer_without_showing_the_credential(
         (secret, body, headers) in credential().prop_flat_map(|secret| {
-            (Just(secret.clone()), error_body(secret.clone()), headers(secret))
+            (Just(secret.clone()), error_body(COMMON, &[], secret.clone()), headers(secret))
         }),
         status in prop_oneof![400u16..=599, Just(449u16)],
-        provider in prop::sample::select(&PROVIDERS[..]),
-        basic in any::<bool>(),
     ) {
-        let core = core(provider, &secret, basic);
-        let code = StatusCode::from_u16(status).unwrap();
-        let error = core.classify(code, raw(provider, status, headers, body));
-        prop_assert!(expected_kind(&error, status), "{status}: {error:?}");
-        prop_assert_eq!(error.status(), Some(status));
-        let api = error.api_error().unwrap();
-        prop_assert_eq!(api.message.trim(), api.message.as_str());
-        let shown = error.to_string();
-        let debug = format!("{error:?}");
-        prop_assert!(!shown.contains(&secret), "Display shows the credential: {}", shown);
-        prop_assert!(!debug.contains(&secret), "Debug shows the credential: {}", debug);
+        let auth = Auth::bearer("api_key", &Secret::new(secret.as_str())).unwrap();
+        let core = core(Provider::EXAMPLE, auth, no_decoder);
+        check_classification(&core, raw(Provider::EXAMPLE, status, headers, body), &secret)?;
     }
-}
 
-/// What the classification property found: a credential the server echoes JSON-escaped
-/// (`\/` for `/`, as PHP writes it) passed the text scrub and came back in the message.
-#[test]
-fn an_escaped_echo_of_the_credential_is_scrubbed() {
-    let secret = "tok/abc+123456";
-    let core = core(Provider::NETSAPIENS, secret, false);
-    let body =
-        br#"{"code":401,"message":"bad token tok\/abc+123456","x":{"tok\u002fabc+123456":1}}"#;
-    let mut headers = HeaderMap::new();
-    headers.insert("x-request-id", HeaderValue::from_static("tok/abc+123456"));
-    let response = raw(Provider::NETSAPIENS, 401, headers, body.to_vec());
-    let error = core.classify(StatusCode::UNAUTHORIZED, response);
-    let shown = format!("{error} {error:?}");
-    assert!(!shown.contains(secret), "{shown}");
-    assert_eq!(error.api_error().unwrap().message, "bad token ***");
-}
-
-/// What the client property found: serde quotes the value it cannot read, so a success
-/// body echoing the credential in a mistyped field leaked it through `Error::Decode`.
-#[test]
-fn a_decode_error_never_quotes_the_credential() {
-    let secret = "tok/abc+123456";
-    let mut response = raw(
-        Provider::JAMBONZ,
-        200,
-        HeaderMap::new(),
-        br#"{"user_sid":"a3f1c9d2-4b7e-4f8a-9c3d-2e5f7b8a9c1d","name":"n","is_active":"tok/abc+123456"}"#
-            .to_vec(),
-    );
-    response.auth = Some(Auth::bearer("api_key", &Secret::new(secret)).unwrap());
-    for error in [
-        response.json::<jambonz::JambonzUser>().unwrap_err(),
-        response
-            .decode_value::<jambonz::JambonzUser>(&response.json::<Value>().unwrap())
-            .unwrap_err(),
-    ] {
-        let shown = format!("{error} {error:?}");
-        assert!(matches!(error, Error::Decode { .. }), "{shown}");
-        assert!(!shown.contains(secret), "{shown}");
+    /// A `Value` decodes from any body or gives a `Decode` error.
+    #[test]
+    fn any_body_decodes_as_json_or_gives_a_decode_error(
+        body in body(COMMON),
+        status in 200u16..600,
+    ) {
+        decodes_or_decode_error::<Value>(&raw(Provider::EXAMPLE, status, HeaderMap::new(), body));
     }
 }

@@ -1,19 +1,36 @@
 //! The portable user model: what every provider's user is mapped to and from.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt;
+use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::idempotency::IdempotencyKey;
 use crate::provisioner::Provider;
-use crate::secret::Secret;
+use crate::secret::{self, Secret};
 
 /// A provider's id for a user: a jambonz `user_sid`, a NetSapiens extension, a Connect
 /// `userId`, an ECE `user_name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Converts from and to `String` and `&str`, parses with `str::parse` (never fails),
+/// and serializes as the bare string.
+///
+/// ```
+/// use user_provisioner::UserId;
+///
+/// let id: UserId = "1001".parse().unwrap();
+/// assert_eq!(id, UserId::from("1001"));
+/// assert_eq!(id.as_ref(), "1001");
+/// let text: String = id.into();
+/// assert_eq!(text, "1001");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct UserId(String);
 
 impl UserId {
@@ -25,6 +42,32 @@ impl UserId {
     /// The id as the provider spells it.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The id as an owned string.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl AsRef<str> for UserId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for UserId {
+    type Err = Infallible;
+
+    /// Any text is an id; each provider checks its own form when the id is used.
+    fn from_str(id: &str) -> std::result::Result<Self, Infallible> {
+        Ok(Self(id.to_owned()))
+    }
+}
+
+impl From<UserId> for String {
+    fn from(id: UserId) -> Self {
+        id.0
     }
 }
 
@@ -53,7 +96,9 @@ impl From<&str> for UserId {
 /// Each adapter reads the keys its module documents under its own prefix and refuses
 /// any other key under that prefix, so a misspelt key is an error, not a silent no-op.
 /// Keys of other providers are left alone, so one request can carry settings for several.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Serialized as a JSON object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Attributes(BTreeMap<String, Value>);
 
 impl Attributes {
@@ -165,7 +210,8 @@ impl<'a> ProviderAttributes<'a> {
 }
 
 /// What an adapter does with a portable field its provider cannot store.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum UnsupportedFields {
     /// Refuse the request with [`Error::Unsupported`] naming the field (the default).
@@ -176,7 +222,7 @@ pub enum UnsupportedFields {
     Ignore,
 }
 
-/// A portable field of [`NewUser`] (and [`UserUpdate`]), by name: what
+/// A portable field of [`NewUser`] (and [`UserUpdate`](crate::UserUpdate)), by name: what
 /// [`Capabilities`](crate::Capabilities) describes and an [`InputProblem`](crate::InputProblem)
 /// names.
 ///
@@ -279,33 +325,51 @@ impl std::str::FromStr for Field {
 ///     .with_attribute("netsapiens.extension", "1001");
 /// assert_eq!(person.username, "jdoe");
 /// ```
-#[derive(Debug, Clone, Default)]
+///
+/// Serialized (serde), unset fields are left out and the password is written as
+/// [`Secret::REDACTED`]; serialize through [`Exposed`](crate::Exposed) to keep it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NewUser {
     /// The login name, unique per provider (jambonz `name`, NetSapiens
     /// `login-username`, ECE `user_name`).
     pub username: String,
     /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Given (first) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// Family (last) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// Name to display.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Initial password.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "secret::portable::option"
+    )]
     pub password: Option<Secret>,
     /// Phone number in E.164 form (`+15551234567`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Provider role names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
     /// Whether the account starts enabled (providers default to enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Free-form key/value data, where the provider stores it.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub metadata: Map<String, Value>,
     /// Provider-specific settings; see [`Attributes`].
+    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
     pub attributes: Attributes,
     /// What to do with fields the provider cannot store.
+    #[serde(default)]
     pub unsupported_fields: UnsupportedFields,
 }
 
@@ -355,6 +419,12 @@ impl NewUser {
         self
     }
 
+    /// Sets exactly these roles, replacing any added before.
+    pub fn with_roles(mut self, roles: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.roles = roles.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Sets whether the account starts enabled.
     pub fn with_enabled(mut self, enabled: bool) -> Self {
         self.enabled = Some(enabled);
@@ -364,6 +434,12 @@ impl NewUser {
     /// Adds a metadata entry.
     pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets exactly this metadata, replacing any entries added before.
+    pub fn with_metadata_map(mut self, metadata: Map<String, Value>) -> Self {
+        self.metadata = metadata;
         self
     }
 
@@ -411,190 +487,11 @@ impl NewUser {
     }
 }
 
-/// A password change. Some providers (jambonz) require the current password too.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct PasswordChange {
-    /// The new password.
-    pub new: Secret,
-    /// The current password, where the provider asks for it.
-    pub current: Option<Secret>,
-}
-
-impl PasswordChange {
-    /// A change to `new` without the current password.
-    pub fn new(new: impl Into<Secret>) -> Self {
-        Self {
-            new: new.into(),
-            current: None,
-        }
-    }
-
-    /// Adds the current password.
-    pub fn with_current(mut self, current: impl Into<Secret>) -> Self {
-        self.current = Some(current.into());
-        self
-    }
-}
-
-/// A change to a user in portable form; `None` leaves a field as it is.
-///
-/// ```
-/// use user_provisioner::UserUpdate;
-///
-/// let update = UserUpdate::new().with_email("new@example.com").with_enabled(true);
-/// assert!(!update.is_empty());
-/// ```
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct UserUpdate {
-    /// New login name.
-    pub username: Option<String>,
-    /// New email address.
-    pub email: Option<String>,
-    /// New given name.
-    pub given_name: Option<String>,
-    /// New family name.
-    pub family_name: Option<String>,
-    /// New display name.
-    pub display_name: Option<String>,
-    /// New phone number (E.164).
-    pub phone: Option<String>,
-    /// New password.
-    pub password: Option<PasswordChange>,
-    /// Enable or disable the account.
-    pub enabled: Option<bool>,
-    /// Replaces the roles.
-    pub roles: Option<Vec<String>>,
-    /// Replaces the metadata.
-    pub metadata: Option<Map<String, Value>>,
-    /// Provider-specific settings; see [`Attributes`].
-    pub attributes: Attributes,
-}
-
-impl UserUpdate {
-    /// A change that changes nothing yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets a new login name.
-    pub fn with_username(mut self, username: impl Into<String>) -> Self {
-        self.username = Some(username.into());
-        self
-    }
-
-    /// Sets a new email address.
-    pub fn with_email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
-        self
-    }
-
-    /// Sets new given and family names.
-    pub fn with_names(mut self, given: impl Into<String>, family: impl Into<String>) -> Self {
-        self.given_name = Some(given.into());
-        self.family_name = Some(family.into());
-        self
-    }
-
-    /// Sets a new display name.
-    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
-        self.display_name = Some(name.into());
-        self
-    }
-
-    /// Sets a new phone number.
-    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
-        self.phone = Some(phone.into());
-        self
-    }
-
-    /// Sets a new password.
-    pub fn with_password(mut self, change: PasswordChange) -> Self {
-        self.password = Some(change);
-        self
-    }
-
-    /// Enables or disables the account.
-    pub fn with_enabled(mut self, enabled: bool) -> Self {
-        self.enabled = Some(enabled);
-        self
-    }
-
-    /// Replaces the roles.
-    pub fn with_roles(mut self, roles: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.roles = Some(roles.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Replaces the metadata.
-    pub fn with_metadata(mut self, metadata: Map<String, Value>) -> Self {
-        self.metadata = Some(metadata);
-        self
-    }
-
-    /// Sets a provider-specific attribute.
-    pub fn with_attribute(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.attributes.insert(key, value);
-        self
-    }
-
-    /// Whether nothing would change.
-    pub fn is_empty(&self) -> bool {
-        self.username.is_none()
-            && self.email.is_none()
-            && self.given_name.is_none()
-            && self.family_name.is_none()
-            && self.display_name.is_none()
-            && self.phone.is_none()
-            && self.password.is_none()
-            && self.enabled.is_none()
-            && self.roles.is_none()
-            && self.metadata.is_none()
-            && self.attributes.is_empty()
-    }
-
-    fn is_set(&self, field: Field) -> bool {
-        match field {
-            Field::Username => self.username.is_some(),
-            Field::Email => self.email.is_some(),
-            Field::GivenName => self.given_name.is_some(),
-            Field::FamilyName => self.family_name.is_some(),
-            Field::DisplayName => self.display_name.is_some(),
-            Field::Password => self.password.is_some(),
-            Field::Phone => self.phone.is_some(),
-            Field::Roles => self.roles.is_some(),
-            Field::Enabled => self.enabled.is_some(),
-            Field::Metadata => self.metadata.is_some(),
-        }
-    }
-
-    /// Refuses an update that names no change (no provider call could report it done)
-    /// and the first set field in `unsupported`: an update never drops a change.
-    pub(crate) fn check_unsupported(
-        &self,
-        provider: Provider,
-        unsupported: &[Field],
-    ) -> Result<()> {
-        if self.is_empty() {
-            return Err(Error::invalid_input(
-                "update",
-                "names no change; set at least one field",
-            ));
-        }
-        match unsupported.iter().find(|field| self.is_set(**field)) {
-            Some(field) => Err(Error::unsupported(
-                provider,
-                field.name(),
-                "the provider has no such field",
-            )),
-            None => Ok(()),
-        }
-    }
-}
-
 /// A user as a provider reports it, in portable form.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialized (serde) with its provider as its key (`"provider": "jambonz"`). A user
+/// holds no secret: adapters drop any password a server echoes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct User {
     /// The provider that holds the user.
@@ -614,6 +511,7 @@ pub struct User {
     /// Phone number.
     pub phone: Option<String>,
     /// Role names.
+    #[serde(default)]
     pub roles: Vec<String>,
     /// Whether the account is enabled, where the provider says.
     pub enabled: Option<bool>,
@@ -623,6 +521,7 @@ pub struct User {
     pub updated_at: Option<DateTime<Utc>>,
     /// The provider's own representation (for a create that answers only an id: that
     /// answer).
+    #[serde(default)]
     pub raw: Value,
     /// The idempotency key of the create that returned this user, on providers that
     /// have them (Connect); `None` on reads. See [`CreateOutcome::idempotency_key`].
@@ -652,7 +551,7 @@ impl User {
 }
 
 /// Proof that a provider took a request whose effect may not be readable yet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Accepted {
     /// The provider that accepted it.
@@ -677,8 +576,9 @@ impl Accepted {
     }
 }
 
-/// The result of a create.
-#[derive(Debug, Clone, PartialEq)]
+/// The result of a create. Serialized as `{"created": user}` or `{"accepted": ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[must_use]
 #[non_exhaustive]
 pub enum CreateOutcome {
@@ -721,8 +621,10 @@ impl CreateOutcome {
     }
 }
 
-/// The result of an update.
-#[derive(Debug, Clone, PartialEq)]
+/// The result of an update. Serialized as `{"updated": user}`, `"applied"` or
+/// `{"accepted": ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[must_use]
 #[non_exhaustive]
 pub enum UpdateOutcome {
@@ -734,8 +636,9 @@ pub enum UpdateOutcome {
     Accepted(Accepted),
 }
 
-/// The result of a delete.
-#[derive(Debug, Clone, PartialEq)]
+/// The result of a delete. Serialized as `"deleted"` or `{"accepted": ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[must_use]
 #[non_exhaustive]
 pub enum DeleteOutcome {
@@ -746,7 +649,20 @@ pub enum DeleteOutcome {
 }
 
 /// An opaque position in a user list, from [`UserPage::next`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Store it as text ([`as_str`](Self::as_str), `Display`, serde as a bare string) and
+/// read it back with `str::parse`, `From<String>` or [`from_stored`](Self::from_stored);
+/// each provider checks the cursor when it is used.
+///
+/// ```
+/// use user_provisioner::PageCursor;
+///
+/// let cursor: PageCursor = "100".parse().unwrap();
+/// assert_eq!(cursor, PageCursor::from_stored("100"));
+/// assert_eq!(cursor.to_string(), "100");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct PageCursor(String);
 
 impl PageCursor {
@@ -765,8 +681,47 @@ impl PageCursor {
     }
 }
 
+impl fmt::Display for PageCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for PageCursor {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for PageCursor {
+    type Err = Infallible;
+
+    /// Any text; see [`PageCursor::from_stored`].
+    fn from_str(cursor: &str) -> std::result::Result<Self, Infallible> {
+        Ok(Self(cursor.to_owned()))
+    }
+}
+
+impl From<String> for PageCursor {
+    fn from(cursor: String) -> Self {
+        Self(cursor)
+    }
+}
+
+impl From<&str> for PageCursor {
+    fn from(cursor: &str) -> Self {
+        Self(cursor.to_owned())
+    }
+}
+
+impl From<PageCursor> for String {
+    fn from(cursor: PageCursor) -> Self {
+        cursor.0
+    }
+}
+
 /// Which page of users to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListUsers {
     /// The most users to return on this page; `None` lets the provider choose.
@@ -795,7 +750,7 @@ impl ListUsers {
 }
 
 /// One page of users.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserPage {
     /// The users on this page.
@@ -814,12 +769,13 @@ impl UserPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::update::{PasswordChange, UserUpdate};
 
     #[test]
     fn attributes_refuse_unknown_keys_of_their_own_provider_only() {
         let mut attributes = Attributes::new();
         attributes.insert("example.account_sid", "x");
-        attributes.insert("netsapiens.extension", "1001");
+        attributes.insert("other.extension", "1001");
         let found = attributes
             .for_provider(Provider::EXAMPLE, &["account_sid"])
             .unwrap();

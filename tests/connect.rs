@@ -910,7 +910,7 @@ async fn update_sends_a_merge_patch_and_returns_the_user() {
         .with_names("Jane", "Roe")
         .with_email("jane@example.com")
         .with_phone("+46701234567")
-        .with_metadata(metadata)
+        .with_metadata_map(metadata)
         .with_attribute("connect.identity", serde_json::Value::Null);
     let outcome = client
         .update_user_opts(&UserId::new(UID), &update, &options())

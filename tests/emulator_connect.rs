@@ -189,7 +189,7 @@ async fn portable_create_get_update_list_delete() {
 
     let update = UserUpdate::new()
         .with_email("new@example.com")
-        .with_metadata(json!({ "tier": "gold" }).as_object().unwrap().clone());
+        .with_metadata("tier", "gold");
     let UpdateOutcome::Updated(updated) = client
         .update_user_opts(&user.id, &update, &options())
         .await

@@ -369,7 +369,7 @@ async fn a_login_is_unique_across_the_whole_system() {
 
     // An update to a taken login: 409.
     let mut change = UpdateUser::new();
-    change.login_username = Some("shared@login".into());
+    change.login_username = user_provisioner::Patch::Set("shared@login".into());
     let err = client
         .update("1002", &change, &options())
         .await

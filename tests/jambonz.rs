@@ -1065,10 +1065,28 @@ async fn per_call_headers_are_sent() {
         .expect(1)
         .mount(&server)
         .await;
-    let call = RequestOptions::new()
-        .with_header("x-tenant", "blue")
-        .unwrap();
+    let call = RequestOptions::new().with_header("x-tenant", "blue");
     client.list(&call).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_header_fails_the_call_before_any_request() {
+    let (server, client) = setup().await;
+    let call = RequestOptions::new()
+        .with_header("authorization", "Bearer other")
+        .with_timeout(std::time::Duration::from_secs(5));
+    let err = client.list(&call).await.unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, ref reason }
+            if field == "headers" && reason.contains("authorization")),
+        "{err:?}"
+    );
+    let err = client
+        .list_users_opts(&ListUsers::new(), &call)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 #[test]
@@ -1172,8 +1190,7 @@ async fn no_debug_or_display_carries_the_key_or_a_password() {
         .unwrap_err();
     let call_options = RequestOptions::new()
         .with_idempotency_key(IdempotencyKey::random())
-        .with_header("x-tenant", "blue")
-        .unwrap();
+        .with_header("x-tenant", "blue");
     let shown = [
         format!("{native_update:?}"),
         format!("{call_options:?}"),

@@ -1051,7 +1051,7 @@ async fn update_reads_the_user_and_puts_a_full_replacement() {
         .with_roles(["site manager"])
         .with_attribute("netsapiens.site", "Branch");
     let mut update = update;
-    update.given_name = Some("Janet".into());
+    update.given_name = user_provisioner::Patch::Set("Janet".into());
     let outcome = client
         .update_user_opts(&UserId::new("1001"), &update, &options())
         .await

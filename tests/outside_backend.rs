@@ -15,8 +15,9 @@ use support::JambonzTarget;
 use user_provisioner::testing::InMemoryProvisioner;
 use user_provisioner::{
     async_trait, Accepted, ApiError, Capabilities, CreateOutcome, DeleteOutcome, Error, Field,
-    FieldSupport, ListUsers, NewUser, PageCursor, Provider, ProviderInfo, RequestOptions, Result,
-    UpdateOutcome, User, UserId, UserKey, UserPage, UserProvisioner, UserUpdate, VisibilityWait,
+    FieldSupport, ListUsers, NewUser, PageCursor, Patch, Provider, ProviderInfo, RequestOptions,
+    Result, UpdateOutcome, User, UserId, UserKey, UserPage, UserProvisioner, UserUpdate,
+    VisibilityWait,
 };
 
 conformance_suite!(audited_in_memory, crate::audited_in_memory);
@@ -352,18 +353,26 @@ impl UserProvisioner for ToyDirectory {
                 reason: "names no change".into(),
             });
         }
-        if update.phone.is_some() || update.roles.is_some() || update.display_name.is_some() {
+        let named = |patch_is_keep: bool| !patch_is_keep;
+        let unsupported = [
+            ("roles", named(update.roles.is_keep())),
+            ("phone", named(update.phone.is_keep())),
+            ("display_name", named(update.display_name.is_keep())),
+            ("password", named(update.password.is_keep())),
+            ("metadata", named(update.metadata.is_keep())),
+        ];
+        if let Some((field, _)) = unsupported.iter().find(|(_, named)| *named) {
             return Err(Error::Unsupported {
                 provider: TOY,
-                field: if update.roles.is_some() {
-                    "roles"
-                } else if update.phone.is_some() {
-                    "phone"
-                } else {
-                    "display_name"
-                }
-                .into(),
+                field: (*field).into(),
                 reason: "the toy directory has no such field".into(),
+            });
+        }
+        if update.username.is_clear() {
+            return Err(Error::Unsupported {
+                provider: TOY,
+                field: "username".into(),
+                reason: "cannot be cleared: it is the user's unique key".into(),
             });
         }
         if let Some(key) = update.attributes.iter().map(|(key, _)| key).next() {
@@ -372,29 +381,31 @@ impl UserProvisioner for ToyDirectory {
                 reason: "the toy directory has no attributes".into(),
             });
         }
-        if let Some(email) = &update.email {
+        if let Patch::Set(email) = &update.email {
             Self::check_email(email)?;
         }
         self.called("PUT");
-        if self.taken(
-            Some(id),
-            update.username.as_deref(),
-            update.email.as_deref(),
-        ) {
+        let new_username = update.username.as_set().map(String::as_str);
+        let new_email = update.email.as_set().map(String::as_str);
+        if self.taken(Some(id), new_username, new_email) {
             return Err(Self::refuse(409, "username or email taken"));
         }
         let mut users = self.users.lock().unwrap();
         let user = users
             .get_mut(&id)
             .ok_or_else(|| Self::refuse(404, "no such user"))?;
-        if let Some(username) = &update.username {
-            user.username = Some(username.clone());
+        if let Some(username) = new_username {
+            user.username = Some(username.to_owned());
         }
-        if let Some(email) = &update.email {
-            user.email = Some(email.clone());
+        match &update.email {
+            Patch::Set(email) => user.email = Some(email.clone()),
+            Patch::Clear => user.email = None,
+            _ => {}
         }
-        if let Some(enabled) = update.enabled {
-            user.enabled = Some(enabled);
+        match update.enabled {
+            Patch::Set(enabled) => user.enabled = Some(enabled),
+            Patch::Clear => user.enabled = None,
+            _ => {}
         }
         Ok(UpdateOutcome::Updated(user.clone()))
     }

@@ -301,7 +301,7 @@ async fn call(h: &Harness, adapter: usize, op: usize) -> Result<(), Error> {
         (_, 2) => portable.delete_user_opts(&id, &o).await.map(drop),
         (_, 3) => {
             let mut change = UserUpdate::new();
-            change.display_name = Some("Jane Roe".into());
+            change.display_name = user_provisioner::Patch::Set("Jane Roe".into());
             portable.update_user_opts(&id, &change, &o).await.map(drop)
         }
         (0, 4) => h.jambonz.get(&sid, &o).await.map(drop),
@@ -621,7 +621,8 @@ proptest! {
         settings in ns_settings(),
     ) {
         let mut change = netsapiens::UpdateUser::new();
-        (change.first_name, change.last_name, change.login_username) = names;
+        (change.first_name, change.last_name) = (names.0, names.1);
+        change.login_username = user_provisioner::Patch::set_or_keep(names.2);
         change.email = email;
         change.user_scope = scope;
         change.settings = settings;

@@ -52,9 +52,10 @@ use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::provisioner::{Provider, UserKey, UserProvisioner};
+use crate::update::UserUpdate;
 use crate::user::{
     Accepted, CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId,
-    UserPage, UserUpdate,
+    UserPage,
 };
 use crate::visibility::VisibilityWait;
 

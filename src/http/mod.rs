@@ -195,6 +195,8 @@ impl HttpCore {
         request: ApiRequest<'_>,
         call: &RequestOptions,
     ) -> Result<RawResponse> {
+        // A header the caller's options refused fails the call before any request.
+        call.check()?;
         let mut uncertain = false;
         let attempts = self.send_attempts(&request, call, &mut uncertain);
         #[cfg(feature = "tracing")]

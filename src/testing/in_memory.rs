@@ -12,10 +12,12 @@ use crate::capabilities::{Capabilities, FieldSupport};
 use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
+use crate::patch::Patch;
 use crate::provisioner::{Provider, UserKey, UserProvisioner};
+use crate::update::UserUpdate;
 use crate::user::{
     Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome,
-    User, UserId, UserPage, UserUpdate,
+    User, UserId, UserPage,
 };
 use crate::validate;
 
@@ -629,13 +631,21 @@ impl UserProvisioner for InMemoryProvisioner {
             .filter(|field| *field != Field::Username)
             .collect();
         update.check_unsupported(provider, &not_stored)?;
-        if let Some(username) = &update.username {
+        // A user keeps its username: it is the unique key of a lookup.
+        update.check_clears(
+            provider,
+            &[
+                (Field::Username, "the username is the user's unique key"),
+                (Field::Password, "a password can be replaced, not cleared"),
+            ],
+        )?;
+        if let Patch::Set(username) = &update.username {
             validate::required_text("username", username)?;
         }
-        if let Some(email) = &update.email {
+        if let Patch::Set(email) = &update.email {
             validate::email("email", email)?;
         }
-        if let Some(phone) = &update.phone {
+        if let Patch::Set(phone) = &update.phone {
             validate::e164("phone", phone)?;
         }
         let mut state = self.begin(Operation::Update)?;
@@ -645,16 +655,25 @@ impl UserProvisioner for InMemoryProvisioner {
         check_unique(
             &state,
             Some(number),
-            kept(&caps, Field::Username, update.username.as_deref()).as_deref(),
-            update.email.as_deref(),
+            kept(
+                &caps,
+                Field::Username,
+                update.username.as_set().map(String::as_str),
+            )
+            .as_deref(),
+            update.email.as_set().map(String::as_str),
         )?;
         let Some(mut user) = state.latest(number).cloned() else {
             return Err(not_found(provider, id));
         };
-        let set = |field: &mut Option<String>, which: Field, value: &Option<String>| {
-            if let Some(value) = kept(&caps, which, value.as_deref()) {
-                *field = Some(value);
+        let set = |field: &mut Option<String>, which: Field, patch: &Patch<String>| match patch {
+            Patch::Keep => {}
+            Patch::Set(value) => {
+                if let Some(value) = kept(&caps, which, Some(value)) {
+                    *field = Some(value);
+                }
             }
+            Patch::Clear => *field = None,
         };
         set(&mut user.username, Field::Username, &update.username);
         set(&mut user.email, Field::Email, &update.email);
@@ -665,28 +684,37 @@ impl UserProvisioner for InMemoryProvisioner {
             &update.family_name,
         );
         set(&mut user.phone, Field::Phone, &update.phone);
-        let names_given = update.display_name.is_some()
-            || update.given_name.is_some()
-            || update.family_name.is_some();
+        if update.display_name.is_clear() {
+            user.display_name = None;
+        }
+        let names_given = update.display_name.is_set()
+            || update.given_name.is_set()
+            || update.family_name.is_set();
         if names_given {
             if let Some(name) = display_name(
                 &caps,
-                update.display_name.as_deref(),
-                update.given_name.as_deref(),
-                update.family_name.as_deref(),
+                update.display_name.as_set().map(String::as_str),
+                update.given_name.as_set().map(String::as_str),
+                update.family_name.as_set().map(String::as_str),
                 None,
             ) {
                 user.display_name = Some(name);
             }
         }
-        if let Some(enabled) = update.enabled {
-            user.enabled = Some(enabled);
+        match update.enabled {
+            Patch::Keep => {}
+            Patch::Set(enabled) => user.enabled = Some(enabled),
+            Patch::Clear => user.enabled = None,
         }
-        if let Some(roles) = &update.roles {
-            user.roles = roles.clone();
+        match &update.roles {
+            Patch::Keep => {}
+            Patch::Set(roles) => user.roles = roles.clone(),
+            Patch::Clear => user.roles.clear(),
         }
-        if let Some(metadata) = &update.metadata {
-            user.raw = Value::Object(metadata.clone());
+        match &update.metadata {
+            Patch::Keep => {}
+            Patch::Set(metadata) => user.raw = Value::Object(metadata.clone()),
+            Patch::Clear => user.raw = Value::Null,
         }
         user.updated_at = Some(Utc::now());
         // A change still pending is overtaken by this one.

@@ -66,16 +66,12 @@ impl ConnectBuilder {
         Self::default()
     }
 
-    /// A builder filled from `CONNECT_BASE_URL` and `CONNECT_API_KEY`. Missing variables
-    /// are reported by [`build`](ConnectBuilder::build).
+    /// A builder filled from `CONNECT_BASE_URL` and `CONNECT_API_KEY`. Missing (or empty)
+    /// variables are reported by [`build`](ConnectBuilder::build).
     pub fn from_env() -> Self {
         let mut builder = Self::new();
-        if let Ok(url) = std::env::var(ENV_BASE_URL) {
-            builder.base_url = Some(url);
-        }
-        if let Ok(key) = std::env::var(ENV_API_KEY) {
-            builder.api_key = Some(Secret::new(key));
-        }
+        builder.base_url = crate::env::var(ENV_BASE_URL);
+        builder.api_key = crate::env::var(ENV_API_KEY).map(Secret::new);
         builder
     }
 

@@ -86,6 +86,8 @@ mod client;
 pub(crate) mod errors;
 pub mod models;
 pub(crate) mod portable;
+#[cfg(test)]
+mod proptests;
 mod validate;
 
 pub use builder::{ConnectBuilder, IdempotencyKeyGenerator, ENV_API_KEY, ENV_BASE_URL};

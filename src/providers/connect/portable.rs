@@ -8,9 +8,10 @@ use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
+use crate::update::UserUpdate;
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
-    UpdateOutcome, User, UserId, UserPage, UserUpdate,
+    UpdateOutcome, User, UserId, UserPage,
 };
 
 use super::client::ConnectClient;
@@ -19,6 +20,16 @@ use super::validate;
 
 const ATTRIBUTES: &[&str] = &["identity"];
 const UNSUPPORTED: &[Field] = &[Field::Password, Field::Roles, Field::Enabled];
+/// Connect's one required `name` is made of these: it can be replaced, not cleared. The
+/// email, phone (`msisdn`) and metadata are cleared with `null`.
+const NOT_CLEARABLE: &[(Field, &str)] = &[
+    (Field::DisplayName, CONNECT_NAME),
+    (Field::GivenName, CONNECT_NAME),
+    (Field::FamilyName, CONNECT_NAME),
+    (Field::Username, CONNECT_NAME),
+];
+const CONNECT_NAME: &str =
+    "Connect keeps one required name, made from the display, person and user names; set a new one instead";
 
 /// Connect users: one `name` (the display name, else the person names, else the
 /// username; read back as the display name), email, `msisdn` and metadata stored.
@@ -96,35 +107,30 @@ impl UserProvisioner for ConnectClient {
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
         update.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
+        update.check_clears(Provider::CONNECT, NOT_CLEARABLE)?;
         let attributes = update
             .attributes
             .for_provider(Provider::CONNECT, ATTRIBUTES)?;
         let mut change = UpdateUser::new();
         change.name = connect_name(
-            update.display_name.as_deref(),
-            update.given_name.as_deref(),
-            update.family_name.as_deref(),
-            update.username.as_deref(),
+            set(&update.display_name),
+            set(&update.given_name),
+            set(&update.family_name),
+            set(&update.username),
         );
-        let name_given = update.display_name.is_some()
-            || update.given_name.is_some()
-            || update.family_name.is_some()
-            || update.username.is_some();
+        let name_given = update.display_name.is_set()
+            || update.given_name.is_set()
+            || update.family_name.is_set()
+            || update.username.is_set();
         if name_given && change.name.is_none() {
             return Err(Error::invalid_input(
                 "name",
                 "the display name, given/family name and username are all blank",
             ));
         }
-        if let Some(email) = &update.email {
-            change.email = Patch::Set(email.clone());
-        }
-        if let Some(phone) = &update.phone {
-            change.msisdn = Patch::Set(phone.clone());
-        }
-        if let Some(metadata) = &update.metadata {
-            change.metadata = Patch::Set(metadata.clone());
-        }
+        change.email = update.email.clone();
+        change.msisdn = update.phone.clone();
+        change.metadata = update.metadata.clone();
         change.identity = identity_attribute(&attributes)?;
         if change.is_empty() {
             return Err(Error::invalid_input(
@@ -279,6 +285,11 @@ fn connect_name(
 }
 
 /// The `connect.identity` attribute: a string sets it, `null` clears it (on update).
+/// The text a patch sets, if it sets one.
+fn set(patch: &Patch<String>) -> Option<&str> {
+    patch.as_set().map(String::as_str)
+}
+
 fn identity_attribute(attributes: &ProviderAttributes<'_>) -> Result<Patch<String>> {
     match attributes.get("identity") {
         None => Ok(Patch::Keep),

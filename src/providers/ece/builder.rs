@@ -70,7 +70,7 @@ impl EceBuilder {
     /// invalid certificates is a choice made in code, through
     /// [`with_client_options`](Self::with_client_options).
     pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let var = crate::env::var;
         let mut builder = Self::new();
         builder.base_url = var(ENV_BASE_URL);
         if let Some(key) = var(ENV_API_KEY) {

@@ -101,6 +101,8 @@ mod client;
 pub(crate) mod errors;
 pub mod models;
 pub(crate) mod portable;
+#[cfg(test)]
+mod proptests;
 mod validate;
 
 pub use builder::{EceBuilder, ENV_API_KEY, ENV_BASE_URL, ENV_PASSWORD, ENV_USERNAME};

@@ -8,9 +8,10 @@ use crate::error::{found, resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
+use crate::update::UserUpdate;
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
-    UserId, UserPage, UserUpdate,
+    UserId, UserPage,
 };
 
 use super::client::{self, EceClient};
@@ -20,6 +21,15 @@ use super::validate;
 /// ECE has no provider-specific portable attributes: any `ece.*` key is refused.
 const ATTRIBUTES: &[&str] = &[];
 const UNSUPPORTED: &[Field] = &[Field::Phone, Field::Metadata];
+/// What a merge patch cannot clear. The email, the full name (display name, or given and
+/// family names together), the roles and the enabled flag are cleared with `null`.
+const NOT_CLEARABLE: &[(Field, &str)] = &[
+    (Field::Username, "an ECE user name is the user's id"),
+    (
+        Field::Password,
+        "an ECE password can be replaced, not cleared",
+    ),
+];
 
 /// ECE users: `user_name` required; email, one `full_name` (the display name or the
 /// person names, read back as the display name), password, roles and `enabled` stored.
@@ -91,10 +101,11 @@ impl UserProvisioner for EceClient {
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
         update.check_unsupported(Provider::ECE, UNSUPPORTED)?;
+        update.check_clears(Provider::ECE, NOT_CLEARABLE)?;
         update.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
         if update
             .username
-            .as_deref()
+            .as_set()
             .is_some_and(|name| name != id.as_str())
         {
             return Err(Error::unsupported(
@@ -104,26 +115,14 @@ impl UserProvisioner for EceClient {
             ));
         }
         let mut change = UpdateUser::new();
-        if let Some(name) = full_name(
-            update.display_name.as_deref(),
-            update.given_name.as_deref(),
-            update.family_name.as_deref(),
-        )? {
-            change.full_name = Patch::Set(name);
-        }
-        if let Some(email) = &update.email {
-            change.email = Patch::Set(email.clone());
-        }
-        if let Some(password) = &update.password {
+        change.full_name = full_name_patch(update)?;
+        change.email = update.email.clone();
+        if let Patch::Set(password) = &update.password {
             // ECE does not ask for the current password; a given one is not sent.
             change.security.password = Some(password.new.clone());
         }
-        if let Some(enabled) = update.enabled {
-            change.security.enabled = Patch::Set(enabled);
-        }
-        if let Some(names) = &update.roles {
-            change.security.roles = Patch::Set(roles(names));
-        }
+        change.security.enabled = update.enabled.clone();
+        change.security.roles = update.roles.as_ref().map(|names| roles(names));
         client::check_update(&change)?;
         if id.as_str().is_empty() {
             return Err(Error::invalid_input("id", "must not be empty"));
@@ -251,6 +250,33 @@ fn full_name(
         (Some(display), _) => Ok(Some(display.to_owned())),
         (None, joined) => Ok(joined),
     }
+}
+
+/// The `full_name` of an update: set from the names that are set (as on create),
+/// cleared by clearing the display name or both person names. One person name cleared
+/// alone is refused: ECE keeps one `full_name`, and clearing it would drop the other.
+fn full_name_patch(update: &UserUpdate) -> Result<Patch<String>> {
+    let set = full_name(
+        update.display_name.as_set().map(String::as_str),
+        update.given_name.as_set().map(String::as_str),
+        update.family_name.as_set().map(String::as_str),
+    )?;
+    if let Some(name) = set {
+        return Ok(Patch::Set(name));
+    }
+    let (given, family) = (update.given_name.is_clear(), update.family_name.is_clear());
+    if update.display_name.is_clear() || (given && family) {
+        return Ok(Patch::Clear);
+    }
+    if given || family {
+        return Err(Error::unsupported(
+            Provider::ECE,
+            if given { "given_name" } else { "family_name" },
+            "cannot be cleared alone: ECE keeps one full_name; clear display_name, or both \
+             given and family names, to clear it",
+        ));
+    }
+    Ok(Patch::Keep)
 }
 
 fn to_portable(user: EceUser, mut raw: Value) -> User {

@@ -42,15 +42,11 @@ impl JambonzBuilder {
     }
 
     /// A builder filled from `JAMBONZ_BASE_URL` and `JAMBONZ_API_KEY`. Missing
-    /// variables are reported by [`build`](JambonzBuilder::build).
+    /// variables, and empty ones, are reported by [`build`](JambonzBuilder::build).
     pub fn from_env() -> Self {
         let mut builder = Self::new();
-        if let Ok(url) = std::env::var(ENV_BASE_URL) {
-            builder.base_url = Some(url);
-        }
-        if let Ok(key) = std::env::var(ENV_API_KEY) {
-            builder.api_key = Some(Secret::new(key));
-        }
+        builder.base_url = crate::env::var(ENV_BASE_URL);
+        builder.api_key = crate::env::var(ENV_API_KEY).map(Secret::new);
         builder
     }
 

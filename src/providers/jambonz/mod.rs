@@ -81,6 +81,8 @@ mod client;
 pub(crate) mod errors;
 pub mod models;
 pub(crate) mod portable;
+#[cfg(test)]
+mod proptests;
 mod validate;
 
 pub use builder::{JambonzBuilder, ENV_API_KEY, ENV_BASE_URL};

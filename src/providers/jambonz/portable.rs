@@ -9,9 +9,10 @@ use crate::error::{resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{Provider, UserProvisioner};
+use crate::update::UserUpdate;
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
-    UpdateOutcome, User, UserId, UserPage, UserUpdate,
+    UpdateOutcome, User, UserId, UserPage,
 };
 
 use super::client::JambonzClient;
@@ -31,6 +32,22 @@ const UNSUPPORTED: &[Field] = &[
     Field::Phone,
     Field::Roles,
     Field::Metadata,
+];
+/// jambonz can clear none of the portable fields it stores.
+const NOT_CLEARABLE: &[(Field, &str)] = &[
+    (Field::Username, "jambonz requires a name"),
+    (
+        Field::Email,
+        "jambonz requires an email address (the server answers 500 for a null one)",
+    ),
+    (
+        Field::Password,
+        "a jambonz password can be replaced, not cleared",
+    ),
+    (
+        Field::Enabled,
+        "jambonz's is_active is a flag: set it to true or false",
+    ),
 ];
 
 /// jambonz users: `name`, `email` and `initial_password` required, `is_active` stored.
@@ -111,6 +128,7 @@ impl UserProvisioner for JambonzClient {
     ) -> Result<UpdateOutcome> {
         let sid = parse_sid("id", id.as_str())?;
         update.check_unsupported(Provider::JAMBONZ, UNSUPPORTED)?;
+        update.check_clears(Provider::JAMBONZ, NOT_CLEARABLE)?;
         let attributes = update
             .attributes
             .for_provider(Provider::JAMBONZ, ATTRIBUTES)?;
@@ -119,9 +137,9 @@ impl UserProvisioner for JambonzClient {
         let account_sid = uuid_attribute(&attributes, "account_sid")?;
         let service_provider_sid = uuid_attribute(&attributes, "service_provider_sid")?;
         let mut change = UpdateUser::new(view_only.unwrap_or(false));
-        change.name = update.username.clone();
-        change.email = update.email.clone();
-        change.is_active = update.enabled;
+        change.name = update.username.as_set().cloned();
+        change.email = update.email.as_set().cloned();
+        change.is_active = update.enabled.as_set().copied();
         change.force_change = force_change;
         if let Some(account) = account_sid {
             change.account_sid = Patch::Set(account);
@@ -129,14 +147,14 @@ impl UserProvisioner for JambonzClient {
         if let Some(provider) = service_provider_sid {
             change.service_provider_sid = Patch::Set(provider);
         }
-        if let Some(password) = &update.password {
+        if let Patch::Set(password) = &update.password {
             let current = password.current.clone().ok_or_else(|| {
                 Error::invalid_input(
                     "password.current",
                     "jambonz needs the current password to set a new one",
                 )
             })?;
-            if update.username.is_some() {
+            if update.username.is_set() {
                 return Err(Error::invalid_input(
                     "username",
                     "jambonz cannot change name and password in one update; send two",

@@ -71,17 +71,13 @@ impl NetSapiensBuilder {
     }
 
     /// A builder filled from `NETSAPIENS_BASE_URL`, `NETSAPIENS_TOKEN` and (optionally)
-    /// `NETSAPIENS_DOMAIN`. Missing required variables are reported by
+    /// `NETSAPIENS_DOMAIN`. Missing (or empty) required variables are reported by
     /// [`build`](NetSapiensBuilder::build).
     pub fn from_env() -> Self {
         let mut builder = Self::new();
-        if let Ok(url) = std::env::var(ENV_BASE_URL) {
-            builder.base_url = Some(url);
-        }
-        if let Ok(token) = std::env::var(ENV_TOKEN) {
-            builder.token = Some(Secret::new(token));
-        }
-        if let Ok(domain) = std::env::var(ENV_DOMAIN) {
+        builder.base_url = crate::env::var(ENV_BASE_URL);
+        builder.token = crate::env::var(ENV_TOKEN).map(Secret::new);
+        if let Some(domain) = crate::env::var(ENV_DOMAIN) {
             if !domain.trim().is_empty() {
                 builder.domain = Some(domain.trim().to_owned());
             }

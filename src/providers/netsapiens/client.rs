@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::error::{found, read_back_created, Error, Result};
 use crate::http::{ApiRequest, HttpCore, RawResponse};
 use crate::options::RequestOptions;
+use crate::patch::Patch;
 use crate::provisioner::Provider;
 
 use super::builder::NetSapiensBuilder;
@@ -344,10 +345,13 @@ fn replacement(current: &NetSapiensUser, change: &UpdateUser) -> Result<UpdateUs
             .last_name
             .clone()
             .or_else(|| current.last_name.clone()),
-        login_username: change
-            .login_username
-            .clone()
-            .or_else(|| current.login_username.clone()),
+        // A clear is the field left out of the replacement (the server's default).
+        // A clear leaves the field out of the replacement: the server's default applies.
+        login_username: match &change.login_username {
+            Patch::Keep => Patch::set_or_keep(current.login_username.clone()),
+            Patch::Set(login) => Patch::Set(login.clone()),
+            Patch::Clear => Patch::Keep,
+        },
         email: change
             .email
             .clone()

@@ -121,6 +121,8 @@ mod enums;
 pub(crate) mod errors;
 pub mod models;
 pub(crate) mod portable;
+#[cfg(test)]
+mod proptests;
 mod validate;
 mod wait;
 mod wire;

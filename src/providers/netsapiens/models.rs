@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::patch::Patch;
 use crate::secret::Secret;
 
 use super::enums::{
@@ -436,13 +437,14 @@ pub struct UpdateUser {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_name: Option<String>,
-    /// `login-username` (unique across the system).
+    /// `login-username` (unique across the system). [`Patch::Clear`] sends the
+    /// replacing PUT without it, so the server resets it to its default `user@domain`.
     #[serde(
         rename = "login-username",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Patch::is_keep"
     )]
-    pub login_username: Option<String>,
+    pub login_username: Patch<String>,
     /// `email-address`, sent `;`-separated.
     #[serde(
         rename = "email-address",

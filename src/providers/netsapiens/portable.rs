@@ -11,9 +11,10 @@ use crate::capabilities::{Capabilities, FieldSupport, Problems};
 use crate::error::{found, resolve_unknown_create_with, CreateLookup, Error, Result};
 use crate::options::RequestOptions;
 use crate::provisioner::{Provider, UserProvisioner};
+use crate::update::UserUpdate;
 use crate::user::{
     Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
-    ProviderAttributes, UpdateOutcome, User, UserId, UserPage, UserUpdate,
+    ProviderAttributes, UpdateOutcome, User, UserId, UserPage,
 };
 
 use super::client::{CreateReply, NetSapiensClient};
@@ -40,6 +41,26 @@ const UNSUPPORTED: &[Field] = &[
     Field::Phone,
     Field::Enabled,
     Field::Metadata,
+];
+/// A NetSapiens PUT replaces the user and must carry these; the login name is cleared by
+/// leaving it out (the server resets it to `user@domain`).
+const NOT_CLEARABLE: &[(Field, &str)] = &[
+    (
+        Field::GivenName,
+        "a NetSapiens PUT replaces the user and must carry name-first-name",
+    ),
+    (
+        Field::FamilyName,
+        "a NetSapiens PUT replaces the user and must carry name-last-name",
+    ),
+    (
+        Field::Email,
+        "a NetSapiens PUT replaces the user and must carry an email address",
+    ),
+    (
+        Field::Roles,
+        "a NetSapiens PUT replaces the user and must carry its user-scope (one role)",
+    ),
 ];
 /// Users per page when the caller does not say.
 const DEFAULT_PAGE: u32 = 100;
@@ -164,6 +185,7 @@ impl UserProvisioner for NetSapiensClient {
     ) -> Result<UpdateOutcome> {
         validate::path_user("id", id.as_str())?;
         update.check_unsupported(Provider::NETSAPIENS, UNSUPPORTED)?;
+        update.check_clears(Provider::NETSAPIENS, NOT_CLEARABLE)?;
         let attributes = update
             .attributes
             .for_provider(Provider::NETSAPIENS, ATTRIBUTES)?;
@@ -176,10 +198,10 @@ impl UserProvisioner for NetSapiensClient {
         }
         let mut change = UpdateUser::new();
         change.login_username = update.username.clone();
-        change.first_name = update.given_name.clone();
-        change.last_name = update.family_name.clone();
-        change.email = update.email.clone().map(|email| vec![email]);
-        if let Some(roles) = &update.roles {
+        change.first_name = update.given_name.as_set().cloned();
+        change.last_name = update.family_name.as_set().cloned();
+        change.email = update.email.as_set().map(|email| vec![email.clone()]);
+        if let Some(roles) = update.roles.as_set() {
             change.user_scope = Some(scope_from_roles(roles)?.ok_or_else(|| {
                 Error::invalid_input("roles", "NetSapiens needs exactly one user-scope")
             })?);

@@ -305,7 +305,7 @@ pub(crate) fn update(change: &UpdateUser) -> Result<()> {
     if let Some(last) = &change.last_name {
         not_blank("name-last-name", last)?;
     }
-    if let Some(login) = &change.login_username {
+    if let Some(login) = change.login_username.as_set() {
         login_username(login)?;
     }
     if let Some(emails) = &change.email {
