@@ -73,6 +73,7 @@
 //! | `ece` | yes | [`providers::ece`] |
 //! | `rustls` | yes | TLS through rustls |
 //! | `native-tls` | no | TLS through the platform's library (use with `default-features = false`) |
+//! | `orchestration` | yes | [`orchestration`]: `ensure_user`, fan-out with rollback, bulk at the rate limit (adds `futures`) |
 //! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
 //!
 //! # Public dependencies
@@ -123,6 +124,9 @@ mod visibility;
 ))]
 mod proptests;
 
+#[cfg(feature = "orchestration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "orchestration")))]
+pub mod orchestration;
 pub mod providers;
 
 #[cfg(feature = "testing")]
@@ -136,6 +140,10 @@ pub use async_trait::async_trait;
 // exactly the versions the crate was built with (a `reqwest::Client` of another reqwest
 // release is a different type): see "Public dependencies" on the front page.
 pub use {chrono, reqwest, serde_json, url, uuid};
+/// Re-exported with the `orchestration` feature, whose [`orchestration::Bulk`] hands out
+/// a `futures` stream.
+#[cfg(feature = "orchestration")]
+pub use futures;
 
 pub use error::{ApiError, CreateLookup, Error, ErrorDetail, Resend, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};

@@ -25,6 +25,9 @@ pub struct RequestOptions {
     pub(crate) idempotency_key: Option<IdempotencyKey>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) retry: Option<RetryPolicy>,
+    /// Whether a 429 is returned at once instead of waited out (see
+    /// [`RequestOptions::with_rate_limit_retries`]).
+    pub(crate) return_rate_limits: bool,
 }
 
 /// Headers the crate owns: auth, idempotency and framing. A caller cannot override them
@@ -61,6 +64,16 @@ impl RequestOptions {
     /// once it may have reached the server).
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// Whether the client waits out a 429 and tries again (`true`, the default, as its
+    /// retry policy allows) or returns [`Error::RateLimited`] at once (`false`), with the
+    /// advised delay in [`Error::retry_after`]. A scheduler that pauses a whole queue of
+    /// requests on the first 429, such as the `orchestration` module's bulk, turns this
+    /// off so that it hears of the limit before the other requests run into it too.
+    pub fn with_rate_limit_retries(mut self, retry: bool) -> Self {
+        self.return_rate_limits = !retry;
         self
     }
 
@@ -112,6 +125,12 @@ impl RequestOptions {
     /// The per-call deadline, if set.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// Whether a 429 is waited out and retried (see
+    /// [`with_rate_limit_retries`](Self::with_rate_limit_retries)).
+    pub fn rate_limit_retries(&self) -> bool {
+        !self.return_rate_limits
     }
 
     /// The caller's idempotency key, if set.
