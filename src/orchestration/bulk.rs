@@ -246,7 +246,7 @@ impl Bulk {
 
     /// Ensures every user of `users` on every backend; one [`BulkResult`] per user and
     /// backend, in completion order.
-    pub fn create<S>(&self, users: S) -> impl Stream<Item = BulkResult> + Send + 'static
+    pub fn create<S>(&self, users: S) -> impl Stream<Item = BulkResult> + Send + Unpin + 'static
     where
         S: Stream<Item = NewUser> + Send + 'static,
     {
@@ -311,7 +311,7 @@ impl Bulk {
             // Dropping the senders here ends each lane once its queue is drained.
         };
         lanes.push(stream::once(feed).map(|()| None).boxed());
-        stream::select_all(lanes).filter_map(|item| async move { item })
+        stream::select_all(lanes).filter_map(std::future::ready)
     }
 }
 
