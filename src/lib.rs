@@ -139,11 +139,11 @@ pub use async_trait::async_trait;
 // The crates whose types appear in this crate's API, re-exported so that a caller uses
 // exactly the versions the crate was built with (a `reqwest::Client` of another reqwest
 // release is a different type): see "Public dependencies" on the front page.
-pub use {chrono, reqwest, serde_json, url, uuid};
 /// Re-exported with the `orchestration` feature, whose [`orchestration::Bulk`] hands out
 /// a `futures` stream.
 #[cfg(feature = "orchestration")]
 pub use futures;
+pub use {chrono, reqwest, serde_json, url, uuid};
 
 pub use error::{ApiError, CreateLookup, Error, ErrorDetail, Resend, Result};
 pub use http::{ClientOptions, RetryPolicy, Sleeper};

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use user_provisioner::futures::{stream, StreamExt};
 use user_provisioner::orchestration::{
-    ensure_user, ensure_user_opts, Bulk, EnsureOptions, Ensured, FanOut, FoundBy, Identity,
-    Limits, LookFirst, RollbackAction, Targeted,
+    ensure_user, ensure_user_opts, Bulk, EnsureOptions, Ensured, FanOut, FoundBy, Identity, Limits,
+    LookFirst, RollbackAction, Targeted,
 };
 use user_provisioner::testing::{
     ConnectEmulator, EceEmulator, Fault, FaultRule, InMemoryProvisioner, JambonzEmulator,
@@ -60,7 +60,8 @@ async fn ensure_on_jambonz_reports_an_existing_user_and_what_differs() {
         Ensured::Created(_)
     ));
     let other_email = ada.clone().with_email("ada@elsewhere.example");
-    let Ensured::AlreadyExisted(existing) = ensure_user(&client, &other_email).await.unwrap() else {
+    let Ensured::AlreadyExisted(existing) = ensure_user(&client, &other_email).await.unwrap()
+    else {
         panic!("ada exists");
     };
     assert_eq!(existing.found, FoundBy::Conflict);
@@ -175,7 +176,10 @@ async fn fan_out_rolls_back_what_it_created_and_leaves_what_existed() {
     assert_eq!(report.failures().count(), 1);
     assert_eq!(report.rollback.len(), 1, "{:?}", report.rollback);
     assert_eq!(report.rollback[0].provider, Provider::JAMBONZ);
-    assert!(matches!(report.rollback[0].action, RollbackAction::Delete(_)));
+    assert!(matches!(
+        report.rollback[0].action,
+        RollbackAction::Delete(_)
+    ));
     assert!(report.rolled_back());
     assert_eq!(jambonz.user_count(), 1); // only the seeded admin
     assert_eq!(ece.user_count(), 1); // ada's earlier login stays
@@ -186,9 +190,11 @@ async fn a_rollback_that_fails_is_reported() {
     let jambonz = JambonzEmulator::start().await.unwrap();
     let failing = InMemoryProvisioner::new();
     failing.fail_next(1, 503);
-    jambonz
-        .server()
-        .inject(FaultRule::new(Fault::status(500)).on("DELETE", "/v1/Users").times(20));
+    jambonz.server().inject(
+        FaultRule::new(Fault::status(500))
+            .on("DELETE", "/v1/Users")
+            .times(20),
+    );
     let fan_out = FanOut::new([
         Arc::new(jambonz.client().unwrap()) as Arc<dyn UserProvisioner>,
         Arc::new(failing),
@@ -229,14 +235,18 @@ async fn offboarding_disables_everywhere_and_a_failure_enables_again() {
     assert_eq!(a.get_user(&id).await.unwrap().enabled, Some(false));
 
     // Enabled again on a; b fails: a is enabled back, b was never changed.
-    let _ = a.update_user(&id, &UserUpdate::new().with_enabled(true))
+    let _ = a
+        .update_user(&id, &UserUpdate::new().with_enabled(true))
         .await
         .unwrap();
     b.fail_next(1, 503);
     let report = fan_out.disable(&who).await;
     assert!(!report.is_success());
     assert_eq!(report.rollback.len(), 1);
-    assert!(matches!(report.rollback[0].action, RollbackAction::Enable(_)));
+    assert!(matches!(
+        report.rollback[0].action,
+        RollbackAction::Enable(_)
+    ));
     assert!(report.rolled_back());
     assert_eq!(a.get_user(&id).await.unwrap().enabled, Some(true));
 
@@ -257,7 +267,9 @@ struct Faulty {
 
 fn fault_of(username: &str) -> Option<u32> {
     let n: u32 = username.trim_start_matches("user").parse().ok()?;
-    [97, 101, 103].into_iter().find(|m| n % m == 0 && n > 0)
+    [97, 101, 103]
+        .into_iter()
+        .find(|m| n.is_multiple_of(*m) && n > 0)
 }
 
 #[async_trait]
@@ -268,7 +280,11 @@ impl UserProvisioner for Faulty {
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
-    async fn create_user_opts(&self, user: &NewUser, o: &RequestOptions) -> Result<CreateOutcome, Error> {
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        o: &RequestOptions,
+    ) -> Result<CreateOutcome, Error> {
         let injected = |status| ApiError::new(Provider::IN_MEMORY, status, "injected");
         match fault_of(&user.username) {
             // Acts, then the answer is lost: the outcome is unknown.
@@ -277,8 +293,16 @@ impl UserProvisioner for Faulty {
                 Err(injected(503).into_error())
             }
             // Refused once with a 429, without acting.
-            Some(101) if self.rate_limited_once.lock().unwrap().insert(user.username.clone()) => {
-                Err(injected(429).with_retry_after(Duration::from_millis(5)).into_error())
+            Some(101)
+                if self
+                    .rate_limited_once
+                    .lock()
+                    .unwrap()
+                    .insert(user.username.clone()) =>
+            {
+                Err(injected(429)
+                    .with_retry_after(Duration::from_millis(5))
+                    .into_error())
             }
             // Refused for good, without acting.
             Some(103) => Err(injected(400).into_error()),
@@ -288,10 +312,19 @@ impl UserProvisioner for Faulty {
     async fn get_user_opts(&self, id: &UserId, o: &RequestOptions) -> Result<User, Error> {
         self.inner.get_user_opts(id, o).await
     }
-    async fn update_user_opts(&self, id: &UserId, u: &UserUpdate, o: &RequestOptions) -> Result<UpdateOutcome, Error> {
+    async fn update_user_opts(
+        &self,
+        id: &UserId,
+        u: &UserUpdate,
+        o: &RequestOptions,
+    ) -> Result<UpdateOutcome, Error> {
         self.inner.update_user_opts(id, u, o).await
     }
-    async fn delete_user_opts(&self, id: &UserId, o: &RequestOptions) -> Result<DeleteOutcome, Error> {
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        o: &RequestOptions,
+    ) -> Result<DeleteOutcome, Error> {
         self.inner.delete_user_opts(id, o).await
     }
     async fn list_users_opts(&self, r: &ListUsers, o: &RequestOptions) -> Result<UserPage, Error> {
@@ -337,12 +370,31 @@ async fn bulk_of_ten_thousand_gives_every_input_one_result_and_creates_nobody_tw
         }
     }
     let elapsed = started.elapsed();
-    assert!(indexes.iter().all(|count| *count == 1), "one result per input");
-    let faults = |m| (1..USERS).filter(|n| n % m == 0).count();
+    assert!(
+        indexes.iter().all(|count| *count == 1),
+        "one result per input"
+    );
+    let faults = |m: usize| (1..USERS).filter(|n| n.is_multiple_of(m)).count();
     assert_eq!(existed, faults(97));
-    assert_eq!(failed, faults(103) - (1..USERS).filter(|n| n % 103 == 0 && n % 97 == 0).count());
-    assert_eq!(waits as usize, faults(101) - (1..USERS).filter(|n| n % 101 == 0 && n % 97 == 0).count());
-    assert_eq!(store.len(), created + existed, "every stored user came from one result");
+    assert_eq!(
+        failed,
+        faults(103)
+            - (1..USERS)
+                .filter(|n| n.is_multiple_of(103) && n.is_multiple_of(97))
+                .count()
+    );
+    assert_eq!(
+        waits as usize,
+        faults(101)
+            - (1..USERS)
+                .filter(|n| n.is_multiple_of(101) && n.is_multiple_of(97))
+                .count()
+    );
+    assert_eq!(
+        store.len(),
+        created + existed,
+        "every stored user came from one result"
+    );
     assert!(max_in_flight.load(Ordering::Relaxed) <= 32);
     eprintln!("bulk of {USERS} in memory at concurrency 32: {elapsed:?}");
 }
@@ -352,9 +404,21 @@ async fn bulk_against_the_jambonz_emulator_with_faults_creates_nobody_twice() {
     const USERS: usize = 300;
     let jambonz = JambonzEmulator::start().await.unwrap();
     let server = jambonz.server();
-    server.inject(FaultRule::new(Fault::ActThenDrop).on("POST", "/v1/Users").times(5));
-    server.inject(FaultRule::new(Fault::status(503)).on("POST", "/v1/Users").times(5));
-    server.inject(FaultRule::new(Fault::rate_limited(0)).on("POST", "/v1/Users").times(5));
+    server.inject(
+        FaultRule::new(Fault::ActThenDrop)
+            .on("POST", "/v1/Users")
+            .times(5),
+    );
+    server.inject(
+        FaultRule::new(Fault::status(503))
+            .on("POST", "/v1/Users")
+            .times(5),
+    );
+    server.inject(
+        FaultRule::new(Fault::rate_limited(0))
+            .on("POST", "/v1/Users")
+            .times(5),
+    );
     let bulk = Bulk::new().with_backend(
         Arc::new(jambonz.client().unwrap()),
         Limits::new().with_concurrency(32),
@@ -371,14 +435,19 @@ async fn bulk_against_the_jambonz_emulator_with_faults_creates_nobody_twice() {
         .iter()
         .filter(|r| matches!(r.result, Ok(Ensured::AlreadyExisted(_))))
         .count();
-    let failed: Vec<_> = results.iter().filter_map(|r| r.result.as_ref().err()).collect();
+    let failed: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.result.as_ref().err())
+        .collect();
     assert_eq!(existed, 5, "the five dropped answers are found by lookup");
     // A 503 on a create jambonz cannot deduplicate: the lookup finds nobody, so the
     // outcome stays unknown and the user is reported, never re-sent.
     assert_eq!(failed.len(), 5, "{failed:?}");
     assert!(failed.iter().all(|e| e.is_outcome_unknown()));
     assert_eq!(jambonz.user_count(), 1 + ok);
-    assert!(results.iter().all(|r| !matches!(r.result, Err(Error::RateLimited(_)))));
+    assert!(results
+        .iter()
+        .all(|r| !matches!(r.result, Err(Error::RateLimited(_)))));
     // Every POST is one user's create, or one re-sent after a 429.
     assert_eq!(server.count("POST", "/v1/Users"), USERS + 5);
 }
@@ -452,7 +521,10 @@ async fn a_bulk_against_the_jambonz_rate_limit_finishes_with_no_429_failures() {
         .collect();
     let results: Vec<_> = bulk.create(stream::iter(people)).collect().await;
     assert_eq!(results.len(), USERS);
-    let failures: Vec<_> = results.iter().filter_map(|r| r.result.as_ref().err()).collect();
+    let failures: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.result.as_ref().err())
+        .collect();
     assert!(failures.is_empty(), "{failures:?}");
     assert!(limited.load(Ordering::Relaxed) > 0, "the limit was reached");
     assert_eq!(jambonz.user_count(), 1 + USERS);
@@ -473,7 +545,10 @@ async fn a_bulk_on_several_backends_reports_each_and_paces_requests() {
         .create(stream::iter((0..20).map(|n| NewUser::new(format!("u{n}")))))
         .collect()
         .await;
-    assert!(started.elapsed() >= Duration::from_millis(180), "100 per second");
+    assert!(
+        started.elapsed() >= Duration::from_millis(180),
+        "100 per second"
+    );
     assert_eq!(results.len(), 40);
     assert_eq!(results.iter().filter(|r| r.backend == 1).count(), 20);
     assert_eq!((a.len(), b.len()), (20, 20));
@@ -507,7 +582,11 @@ mod real_server {
                 .env("JAMBONZ_SERVER_RATE_WINDOW_MINS", window_mins);
         }
         let started = start.output().expect("start.sh");
-        assert!(started.status.success(), "start.sh: {}", String::from_utf8_lossy(&started.stderr));
+        assert!(
+            started.status.success(),
+            "start.sh: {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
     }
 
     /// Puts the server back to its usual limit, also when the test fails.
@@ -542,12 +621,16 @@ mod real_server {
             })
             .collect();
         let client: Arc<dyn UserProvisioner> = Arc::new(client);
-        let bulk = Bulk::new().with_backend(Arc::clone(&client), Limits::new().with_concurrency(16));
+        let bulk =
+            Bulk::new().with_backend(Arc::clone(&client), Limits::new().with_concurrency(16));
         let started = Instant::now();
         let results: Vec<_> = bulk.create(stream::iter(people)).collect().await;
         let elapsed = started.elapsed();
         let waits: u32 = results.iter().map(|r| r.rate_limit_waits).sum();
-        let failures: Vec<_> = results.iter().filter_map(|r| r.result.as_ref().err()).collect();
+        let failures: Vec<_> = results
+            .iter()
+            .filter_map(|r| r.result.as_ref().err())
+            .collect();
         eprintln!(
             "real jambonz: limit {LIMIT}/6 s, {USERS} users, {elapsed:?}, {waits} 429s, {} failures",
             failures.len()

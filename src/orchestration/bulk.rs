@@ -337,12 +337,10 @@ impl Lane {
                 {
                     waits += 1;
                     self.gate.pause(error.retry_after().map(at_least_a_moment));
-                    self.progress
-                        .update(self.position, |p| p.rate_limited += 1);
+                    self.progress.update(self.position, |p| p.rate_limited += 1);
                 }
                 Err(error @ Error::RateLimited(_)) => {
-                    self.progress
-                        .update(self.position, |p| p.rate_limited += 1);
+                    self.progress.update(self.position, |p| p.rate_limited += 1);
                     break Err(error);
                 }
                 other => break other,

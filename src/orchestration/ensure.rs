@@ -303,14 +303,18 @@ async fn find_waiting(
     }
     let provider = backend.provider();
     let name = UserId::new(identity.username.as_str());
-    let found = crate::visibility::poll(provider, &name, &options.visibility, read, |call| {
-        async move {
+    let found = crate::visibility::poll(
+        provider,
+        &name,
+        &options.visibility,
+        read,
+        |call| async move {
             match identity.find(backend, &call).await? {
                 Some(user) => Ok(user),
                 None => Err(ApiError::new(provider, 404, "not visible yet").into_error()),
             }
-        }
-    })
+        },
+    )
     .await;
     match found {
         Ok(user) => Ok(Some(user)),

@@ -57,7 +57,10 @@ impl Gate {
             let wait = {
                 let mut state = self.lock();
                 let now = Instant::now();
-                match (state.paused_until.filter(|until| *until > now), self.interval) {
+                match (
+                    state.paused_until.filter(|until| *until > now),
+                    self.interval,
+                ) {
                     (Some(until), _) => Wait::Paused(until),
                     (None, None) => return,
                     (None, Some(interval)) => {
@@ -101,7 +104,9 @@ impl Gate {
             }
         };
         let until = Instant::now() + delay;
-        let until = state.paused_until.map_or(until, |earlier| earlier.max(until));
+        let until = state
+            .paused_until
+            .map_or(until, |earlier| earlier.max(until));
         state.paused_until = Some(until);
         state.next_slot = state.next_slot.max(until);
         delay

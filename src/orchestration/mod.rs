@@ -27,8 +27,7 @@ mod identity;
 
 pub use bulk::{BackendProgress, Bulk, BulkProgress, BulkResult, Limits};
 pub use ensure::{
-    ensure_user, ensure_user_opts, Difference, EnsureOptions, Ensured, Existing, FoundBy,
-    LookFirst,
+    ensure_user, ensure_user_opts, Difference, EnsureOptions, Ensured, Existing, FoundBy, LookFirst,
 };
 pub use fan_out::{BackendResult, FanOut, FanOutReport, RollbackAction, RollbackStep, Targeted};
 pub use identity::Identity;
