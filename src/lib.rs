@@ -77,6 +77,7 @@
 //! | `ece` | yes | [`providers::ece`] |
 //! | `rustls` | yes | TLS through rustls |
 //! | `native-tls` | no | TLS through the platform's library (use with `default-features = false`) |
+//! | `orchestration` | yes | [`orchestration`]: `ensure_user`, fan-out with rollback, bulk at the rate limit (adds `futures`) |
 //! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
 //!
 //! # Public dependencies
@@ -127,6 +128,9 @@ mod visibility;
 mod proptests;
 
 pub mod hooks;
+#[cfg(feature = "orchestration")]
+#[cfg_attr(docsrs, doc(cfg(feature = "orchestration")))]
+pub mod orchestration;
 pub mod providers;
 
 #[cfg(feature = "testing")]
@@ -139,6 +143,10 @@ pub use async_trait::async_trait;
 // The crates whose types appear in this crate's API, re-exported so that a caller uses
 // exactly the versions the crate was built with (a `reqwest::Client` of another reqwest
 // release is a different type): see "Public dependencies" on the front page.
+/// Re-exported with the `orchestration` feature, whose [`orchestration::Bulk`] hands out
+/// a `futures` stream.
+#[cfg(feature = "orchestration")]
+pub use futures;
 pub use {chrono, reqwest, serde_json, url, uuid};
 
 pub use capabilities::{Capabilities, FieldSupport, InputProblem, ProblemKind};

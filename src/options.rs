@@ -28,6 +28,9 @@ pub struct RequestOptions {
     /// Why the first refused [`with_header`](Self::with_header) was refused; the call
     /// fails with it before any request.
     invalid_header: Option<String>,
+    /// Whether a 429 is returned at once instead of waited out (see
+    /// [`RequestOptions::with_rate_limit_retries`]).
+    pub(crate) return_rate_limits: bool,
 }
 
 /// Headers the crate owns: auth, idempotency and framing. A caller cannot override them
@@ -64,6 +67,16 @@ impl RequestOptions {
     /// once it may have reached the server).
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// Whether the client waits out a 429 and tries again (`true`, the default, as its
+    /// retry policy allows) or returns [`Error::RateLimited`] at once (`false`), with the
+    /// advised delay in [`Error::retry_after`]. A scheduler that pauses a whole queue of
+    /// requests on the first 429, such as the `orchestration` module's bulk, turns this
+    /// off so that it hears of the limit before the other requests run into it too.
+    pub fn with_rate_limit_retries(mut self, retry: bool) -> Self {
+        self.return_rate_limits = !retry;
         self
     }
 
@@ -138,6 +151,14 @@ impl RequestOptions {
 
     /// The same options without the deadline, for a follow-up request (such as the
     /// lookup after an uncertain create) that must not inherit a spent budget.
+    /// These options without the idempotency key, for the reads around a create.
+    pub(crate) fn without_idempotency_key(&self) -> Self {
+        Self {
+            idempotency_key: None,
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn without_timeout(&self) -> Self {
         Self {
             timeout: None,
@@ -148,6 +169,12 @@ impl RequestOptions {
     /// The per-call deadline, if set.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// Whether a 429 is waited out and retried (see
+    /// [`with_rate_limit_retries`](Self::with_rate_limit_retries)).
+    pub fn rate_limit_retries(&self) -> bool {
+        !self.return_rate_limits
     }
 
     /// The caller's idempotency key, if set.

@@ -270,7 +270,12 @@ impl HttpCore {
                 return Ok(RawResponse::settled(self.provider));
             }
             *uncertain |= error.is_outcome_unknown();
-            if attempt >= policy.max_attempts() || !retry::is_retryable(&error, request.replay) {
+            let rate_limit_to_caller =
+                call.return_rate_limits && matches!(error, Error::RateLimited(_));
+            if attempt >= policy.max_attempts()
+                || rate_limit_to_caller
+                || !retry::is_retryable(&error, request.replay)
+            {
                 return Err(error);
             }
             let delay = error

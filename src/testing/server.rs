@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,6 +30,9 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// When the whole request had arrived (before any fault or answer), on the
+    /// monotonic clock: for tests of pacing, such as a rate-limit pause.
+    pub received_at: Instant,
 }
 
 impl RecordedRequest {
@@ -86,6 +89,7 @@ impl fmt::Debug for RecordedRequest {
             .field("query", &self.query)
             .field("headers", &headers)
             .field("body", &redacted_body(&self.body))
+            .field("received_at", &self.received_at)
             .finish()
     }
 }
@@ -602,5 +606,6 @@ async fn read_request(
         query,
         headers,
         body,
+        received_at: Instant::now(),
     }))
 }
