@@ -1,5 +1,5 @@
 //! What the crate reports through `tracing` (the `tracing` feature): spans per request
-//! and per attempt, events for retries and unknown create outcomes. Only values that
+//! and per attempt (each adapter's portable calls open the operation span around them), events for retries and unknown create outcomes. Only values that
 //! are never secret are recorded: provider keys, methods, paths, statuses, request ids,
 //! idempotency keys, attempt numbers, delays and error kinds. Without the feature every
 //! function here is empty and compiles away.

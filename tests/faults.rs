@@ -221,8 +221,8 @@ impl Subject {
                     (Emulator::Ece(e), Box::new(c), "/api/v1/users", "PATCH")
                 }
             };
-        // Through a hook layer, so the matrix also covers `Hooked` and its operation
-        // spans: the layer must change no outcome.
+        // Through a hook layer, so the matrix also covers `Hooked`: the layer must change
+        // no outcome.
         let client = Box::new(Hooked::new(Arc::from(client)));
         Self {
             adapter,

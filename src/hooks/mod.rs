@@ -5,10 +5,6 @@
 //! latency); [`Hooked`] wraps any `Arc<dyn UserProvisioner>` with a list of hooks and is
 //! itself a `UserProvisioner`.
 //!
-//! With the `tracing` feature, `Hooked` also opens a span per operation
-//! (`user_provisioner.operation`: provider, operation, user key, idempotency key), the
-//! parent of the request and attempt spans the HTTP core reports.
-//!
 //! ```
 //! # #[cfg(feature = "testing")]
 //! # #[tokio::main(flavor = "current_thread")]
@@ -186,19 +182,8 @@ impl Hooked {
         for hook in &self.hooks {
             hook.before(&call, &mut options);
         }
-        #[cfg(feature = "tracing")]
-        let span = tracing::debug_span!(
-            "user_provisioner.operation",
-            provider = call.provider.key(),
-            operation = operation.name(),
-            user = call.user,
-            idempotency_key = options.idempotency_key().map(|key| key.as_str()),
-        );
         let started = Instant::now();
-        let running = run(options);
-        #[cfg(feature = "tracing")]
-        let running = tracing::Instrument::instrument(running, span);
-        let result = running.await;
+        let result = run(options).await;
         let took = started.elapsed();
         for hook in self.hooks.iter().rev() {
             hook.after(&call, result.as_ref().map(|_| ()), took);

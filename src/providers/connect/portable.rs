@@ -57,6 +57,10 @@ impl UserProvisioner for ConnectClient {
         CAPABILITIES
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "connect", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
+    )]
     async fn create_user_opts(
         &self,
         user: &NewUser,
@@ -95,11 +99,19 @@ impl UserProvisioner for ConnectClient {
         Ok(CreateOutcome::Created(portable))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "connect", operation = "get", user = %id))
+    )]
     async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         let (user, raw) = self.fetch(id.as_str(), options).await?;
         Ok(to_portable(user, raw))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "connect", operation = "update", user = %id))
+    )]
     async fn update_user_opts(
         &self,
         id: &UserId,
@@ -144,6 +156,10 @@ impl UserProvisioner for ConnectClient {
         }
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "connect", operation = "delete", user = %id))
+    )]
     async fn delete_user_opts(
         &self,
         id: &UserId,
@@ -168,6 +184,14 @@ impl UserProvisioner for ConnectClient {
         }
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(
+            name = "user_provisioner.operation",
+            skip_all,
+            fields(provider = "connect", operation = "list")
+        )
+    )]
     async fn list_users_opts(
         &self,
         request: &ListUsers,

@@ -55,6 +55,10 @@ impl UserProvisioner for EceClient {
         CAPABILITIES
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "ece", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
+    )]
     async fn create_user_opts(
         &self,
         user: &NewUser,
@@ -89,11 +93,19 @@ impl UserProvisioner for EceClient {
         }
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "ece", operation = "get", user = %id))
+    )]
     async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         let (user, raw) = self.get_raw(id.as_str(), options).await?;
         Ok(to_portable(user, raw))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "ece", operation = "update", user = %id))
+    )]
     async fn update_user_opts(
         &self,
         id: &UserId,
@@ -137,6 +149,10 @@ impl UserProvisioner for EceClient {
         Ok(UpdateOutcome::Updated(to_portable(user, raw)))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "ece", operation = "delete", user = %id))
+    )]
     async fn delete_user_opts(
         &self,
         id: &UserId,
@@ -162,6 +178,14 @@ impl UserProvisioner for EceClient {
         }
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(
+            name = "user_provisioner.operation",
+            skip_all,
+            fields(provider = "ece", operation = "list")
+        )
+    )]
     async fn list_users_opts(
         &self,
         request: &ListUsers,

@@ -66,6 +66,10 @@ impl UserProvisioner for JambonzClient {
         CAPABILITIES
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "jambonz", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
+    )]
     async fn create_user_opts(
         &self,
         user: &NewUser,
@@ -114,12 +118,20 @@ impl UserProvisioner for JambonzClient {
         Ok(CreateOutcome::Created(portable))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "jambonz", operation = "get", user = %id))
+    )]
     async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         let sid = parse_sid("id", id.as_str())?;
         let (row, raw) = self.fetch_user(&sid, options).await?;
         Ok(from_row(row, raw))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "jambonz", operation = "update", user = %id))
+    )]
     async fn update_user_opts(
         &self,
         id: &UserId,
@@ -176,6 +188,10 @@ impl UserProvisioner for JambonzClient {
         Ok(UpdateOutcome::Applied)
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "jambonz", operation = "delete", user = %id))
+    )]
     async fn delete_user_opts(
         &self,
         id: &UserId,
@@ -186,6 +202,14 @@ impl UserProvisioner for JambonzClient {
         Ok(DeleteOutcome::Deleted)
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(
+            name = "user_provisioner.operation",
+            skip_all,
+            fields(provider = "jambonz", operation = "list")
+        )
+    )]
     async fn list_users_opts(
         &self,
         request: &ListUsers,

@@ -96,6 +96,10 @@ impl UserProvisioner for NetSapiensClient {
         capabilities(self.config.extension_range.is_some())
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "netsapiens", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
+    )]
     async fn create_user_opts(
         &self,
         user: &NewUser,
@@ -171,12 +175,20 @@ impl UserProvisioner for NetSapiensClient {
         Ok(outcome(extension, reply))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "netsapiens", operation = "get", user = %id))
+    )]
     async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         validate::path_user("id", id.as_str())?;
         let (user, raw) = self.fetch_user(id.as_str(), options).await?;
         Ok(to_portable(&user, raw))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "netsapiens", operation = "update", user = %id))
+    )]
     async fn update_user_opts(
         &self,
         id: &UserId,
@@ -214,6 +226,10 @@ impl UserProvisioner for NetSapiensClient {
         Ok(UpdateOutcome::Accepted(accepted(id.as_str(), ack)))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "netsapiens", operation = "delete", user = %id))
+    )]
     async fn delete_user_opts(
         &self,
         id: &UserId,
@@ -224,6 +240,14 @@ impl UserProvisioner for NetSapiensClient {
         Ok(DeleteOutcome::Accepted(accepted(id.as_str(), ack)))
     }
 
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(
+            name = "user_provisioner.operation",
+            skip_all,
+            fields(provider = "netsapiens", operation = "list")
+        )
+    )]
     async fn list_users_opts(
         &self,
         request: &ListUsers,
