@@ -401,3 +401,64 @@ proptest! {
         decodes_or_decode_error::<Value>(&raw(Provider::EXAMPLE, status, HeaderMap::new(), body));
     }
 }
+
+/// The three decoder properties every adapter runs, from its own module: its `WORDS`
+/// and `ECHOES`, `every_response_model(&RawResponse)`, `auth(secret, variant) -> Auth`
+/// (`variant` picks a second auth scheme where the provider has one) and error decoder.
+macro_rules! decoder_properties {
+    ($provider:expr, $decode:path) => {
+        proptest! {
+            #![proptest_config($crate::proptests::config())]
+
+            /// Every response model, fed arbitrary bytes or JSON, decodes or gives a
+            /// `Decode` error.
+            #[test]
+            fn response_models_never_panic(
+                body in $crate::proptests::body(WORDS),
+                status in 200u16..600,
+                json_type in any::<bool>(),
+            ) {
+                let mut headers = reqwest::header::HeaderMap::new();
+                if !json_type {
+                    headers.insert(
+                        "content-type",
+                        reqwest::header::HeaderValue::from_static("text/html"),
+                    );
+                }
+                every_response_model(&$crate::proptests::raw($provider, status, headers, body));
+            }
+
+            /// The error decoder reads arbitrary bodies and headers without a panic.
+            #[test]
+            fn the_error_decoder_never_panics(
+                body in $crate::proptests::body(WORDS),
+                headers in $crate::proptests::headers("hdr-secret-1".into()),
+                status in 100u16..1000,
+            ) {
+                let response = $crate::proptests::raw($provider, status, headers, body);
+                $crate::proptests::check_error_decoder($decode, &response)?;
+            }
+
+            /// The core's classification of this provider's error answers: the documented
+            /// kind, the status kept, and no credential shown, even when the server
+            /// echoes it.
+            #[test]
+            fn classification_is_total_and_never_shows_the_credential(
+                (secret, body, headers) in $crate::proptests::credential().prop_flat_map(|secret| {
+                    (
+                        Just(secret.clone()),
+                        $crate::proptests::error_body(WORDS, ECHOES, secret.clone()),
+                        $crate::proptests::headers(secret),
+                    )
+                }),
+                status in prop_oneof![400u16..=599, Just(449u16)],
+                variant in any::<bool>(),
+            ) {
+                let core = $crate::proptests::core($provider, auth(&secret, variant), $decode);
+                let response = $crate::proptests::raw($provider, status, headers, body);
+                $crate::proptests::check_classification(&core, response, &secret)?;
+            }
+        }
+    };
+}
+pub(crate) use decoder_properties;

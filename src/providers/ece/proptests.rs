@@ -5,7 +5,6 @@
 //! adapter's.
 
 use proptest::prelude::*;
-use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::http::Auth;
 use crate::proptests::{self as support, Vocabulary};
@@ -47,51 +46,4 @@ fn auth(secret: &str, basic: bool) -> Auth {
     }
 }
 
-proptest! {
-    #![proptest_config(support::config())]
-
-    /// Every response model, fed arbitrary bytes or JSON, decodes or gives a `Decode`
-    /// error.
-    #[test]
-    fn response_models_never_panic(
-        body in support::body(WORDS),
-        status in 200u16..600,
-        json_type in any::<bool>(),
-    ) {
-        let mut headers = HeaderMap::new();
-        if !json_type {
-            headers.insert("content-type", HeaderValue::from_static("text/html"));
-        }
-        every_response_model(&support::raw(Provider::ECE, status, headers, body));
-    }
-
-    /// The error decoder reads arbitrary bodies and headers without a panic.
-    #[test]
-    fn the_error_decoder_never_panics(
-        body in support::body(WORDS),
-        headers in support::headers("hdr-secret-1".into()),
-        status in 100u16..1000,
-    ) {
-        let response = support::raw(Provider::ECE, status, headers, body);
-        support::check_error_decoder(super::errors::decode, &response)?;
-    }
-
-    /// The core's classification of this provider's error answers: the documented
-    /// kind, the status kept, and no credential shown, even when the server echoes it.
-    #[test]
-    fn classification_is_total_and_never_shows_the_credential(
-        (secret, body, headers) in support::credential().prop_flat_map(|secret| {
-            (
-                Just(secret.clone()),
-                support::error_body(WORDS, ECHOES, secret.clone()),
-                support::headers(secret),
-            )
-        }),
-        status in prop_oneof![400u16..=599, Just(449u16)],
-        basic in any::<bool>(),
-    ) {
-        let core = support::core(Provider::ECE, auth(&secret, basic), super::errors::decode);
-        let response = support::raw(Provider::ECE, status, headers, body);
-        support::check_classification(&core, response, &secret)?;
-    }
-}
+support::decoder_properties!(Provider::ECE, super::errors::decode);

@@ -49,57 +49,11 @@ fn every_response_model(response: &crate::http::RawResponse) {
     support::decodes_or_decode_error::<super::NetSapiensErrorBody>(response);
 }
 
-fn auth(secret: &str) -> Auth {
+fn auth(secret: &str, _variant: bool) -> Auth {
     Auth::bearer("api_key", &Secret::new(secret)).unwrap()
 }
 
-proptest! {
-    #![proptest_config(support::config())]
-
-    /// Every response model, fed arbitrary bytes or JSON, decodes or gives a `Decode`
-    /// error.
-    #[test]
-    fn response_models_never_panic(
-        body in support::body(WORDS),
-        status in 200u16..600,
-        json_type in any::<bool>(),
-    ) {
-        let mut headers = HeaderMap::new();
-        if !json_type {
-            headers.insert("content-type", HeaderValue::from_static("text/html"));
-        }
-        every_response_model(&support::raw(Provider::NETSAPIENS, status, headers, body));
-    }
-
-    /// The error decoder reads arbitrary bodies and headers without a panic.
-    #[test]
-    fn the_error_decoder_never_panics(
-        body in support::body(WORDS),
-        headers in support::headers("hdr-secret-1".into()),
-        status in 100u16..1000,
-    ) {
-        let response = support::raw(Provider::NETSAPIENS, status, headers, body);
-        support::check_error_decoder(super::errors::decode, &response)?;
-    }
-
-    /// The core's classification of this provider's error answers: the documented
-    /// kind, the status kept, and no credential shown, even when the server echoes it.
-    #[test]
-    fn classification_is_total_and_never_shows_the_credential(
-        (secret, body, headers) in support::credential().prop_flat_map(|secret| {
-            (
-                Just(secret.clone()),
-                support::error_body(WORDS, ECHOES, secret.clone()),
-                support::headers(secret),
-            )
-        }),
-        status in prop_oneof![400u16..=599, Just(449u16)],
-    ) {
-        let core = support::core(Provider::NETSAPIENS, auth(&secret), super::errors::decode);
-        let response = support::raw(Provider::NETSAPIENS, status, headers, body);
-        support::check_classification(&core, response, &secret)?;
-    }
-}
+support::decoder_properties!(Provider::NETSAPIENS, super::errors::decode);
 
 /// What the classification property found: a credential the server echoes JSON-escaped
 /// (`\/` for `/`, as PHP writes it) passed the text scrub and came back in the message.
@@ -108,7 +62,11 @@ fn an_escaped_echo_of_the_credential_is_scrubbed() {
     use reqwest::StatusCode;
 
     let secret = "tok/abc+123456";
-    let core = support::core(Provider::NETSAPIENS, auth(secret), super::errors::decode);
+    let core = support::core(
+        Provider::NETSAPIENS,
+        auth(secret, false),
+        super::errors::decode,
+    );
     let body =
         br#"{"code":401,"message":"bad token tok\/abc+123456","x":{"tok\u002fabc+123456":1}}"#;
     let mut headers = HeaderMap::new();
