@@ -262,3 +262,18 @@ async fn capabilities_and_provider_can_be_set_for_a_backend_of_ones_own() {
     };
     assert_eq!(user.provider, SCIM);
 }
+
+#[tokio::test]
+async fn a_refused_header_fails_the_call_as_on_the_wire() {
+    let memory = user_provisioner::testing::InMemoryProvisioner::new();
+    let options = user_provisioner::RequestOptions::new().with_header("authorization", "x");
+    let person = user_provisioner::NewUser::new("ada").with_email("ada@example.com");
+    let err = user_provisioner::UserProvisioner::create_user_opts(&memory, &person, &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, user_provisioner::Error::InvalidInput { ref field, .. } if field == "headers"),
+        "{err:?}"
+    );
+    assert_eq!(memory.len(), 0);
+}

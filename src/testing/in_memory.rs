@@ -533,6 +533,8 @@ impl UserProvisioner for InMemoryProvisioner {
         user: &NewUser,
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
+        // A refused header fails the call before anything happens, as on the wire.
+        options.check()?;
         let (provider, caps) = {
             let state = self.lock();
             (state.provider, state.capabilities())
@@ -601,7 +603,8 @@ impl UserProvisioner for InMemoryProvisioner {
         Ok(outcome)
     }
 
-    async fn get_user_opts(&self, id: &UserId, _options: &RequestOptions) -> Result<User> {
+    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
+        options.check()?;
         let mut state = self.begin(Operation::Get)?;
         let provider = state.provider;
         let number = parse_id(id).ok_or_else(|| not_found(provider, id))?;
@@ -620,8 +623,9 @@ impl UserProvisioner for InMemoryProvisioner {
         &self,
         id: &UserId,
         update: &UserUpdate,
-        _options: &RequestOptions,
+        options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
+        options.check()?;
         let (provider, caps) = {
             let state = self.lock();
             (state.provider, state.capabilities())
@@ -728,8 +732,9 @@ impl UserProvisioner for InMemoryProvisioner {
     async fn delete_user_opts(
         &self,
         id: &UserId,
-        _options: &RequestOptions,
+        options: &RequestOptions,
     ) -> Result<DeleteOutcome> {
+        options.check()?;
         let mut state = self.begin(Operation::Delete)?;
         let provider = state.provider;
         let number = parse_id(id)
@@ -745,8 +750,9 @@ impl UserProvisioner for InMemoryProvisioner {
     async fn list_users_opts(
         &self,
         request: &ListUsers,
-        _options: &RequestOptions,
+        options: &RequestOptions,
     ) -> Result<UserPage> {
+        options.check()?;
         let after = match &request.cursor {
             None => 0,
             Some(cursor) => cursor
@@ -776,6 +782,7 @@ impl UserProvisioner for InMemoryProvisioner {
         key: &UserKey,
         options: &RequestOptions,
     ) -> Result<Option<User>> {
+        options.check()?;
         key.check()?;
         let (provider, caps) = {
             let state = self.lock();
