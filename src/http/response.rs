@@ -175,6 +175,11 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
             reason: "the body is empty; JSON was expected".into(),
         });
     }
+    // Straight from the bytes first; only a failure is decoded again with path tracking,
+    // so the error still names the field without every success paying for it.
+    if let Ok(value) = serde_json::from_slice::<T>(body) {
+        return Ok(value);
+    }
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
