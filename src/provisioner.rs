@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::update::UserUpdate;
 use crate::user::{
-    Accepted, CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId,
+    Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, UpdateOutcome, User, UserId,
     UserPage,
 };
 use crate::visibility::VisibilityWait;
@@ -376,9 +376,7 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
         key: &UserKey,
         options: &RequestOptions,
     ) -> Result<Option<User>> {
-        key.check()?;
-        let users = self.list_all_users_opts(options).await?;
-        Ok(users.into_iter().find(|user| key.matches(user)))
+        find_by_listing(self, key, options).await
     }
 
     /// Reads the user of an [`Accepted`] create (or update) until it is readable, for
@@ -452,13 +450,24 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
     }
 }
 
-/// [`UserProvisioner::find_user_opts`]'s default: every page, compared with `key`.
+/// [`UserProvisioner::find_user_opts`]'s default: every page, compared with `key`. A key
+/// whose field the backend does not read back as such (Connect's username, kept only
+/// inside its name) cannot be found, and is refused before any request.
 pub(crate) async fn find_by_listing<P: UserProvisioner + ?Sized>(
     backend: &P,
     key: &UserKey,
     options: &RequestOptions,
 ) -> Result<Option<User>> {
     key.check()?;
+    let field = key.field();
+    if !backend.capabilities().field(field).is_stored() {
+        let provider = backend.provider();
+        return Err(Error::unsupported(
+            provider,
+            field.name(),
+            format!("{provider} stores no {field}; find the user by another key"),
+        ));
+    }
     let users = backend.list_all_users_opts(options).await?;
     Ok(users.into_iter().find(|user| key.matches(user)))
 }
@@ -482,6 +491,14 @@ impl UserKey {
     /// An email key.
     pub fn email(email: impl Into<String>) -> Self {
         UserKey::Email(email.into())
+    }
+
+    /// The portable field the key is.
+    pub(crate) fn field(&self) -> Field {
+        match self {
+            UserKey::Username(_) => Field::Username,
+            UserKey::Email(_) => Field::Email,
+        }
     }
 
     /// Refuses an empty key before any request.

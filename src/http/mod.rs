@@ -281,12 +281,10 @@ impl HttpCore {
             let delay = error
                 .retry_after()
                 .unwrap_or_else(|| policy.backoff(attempt));
-            if Instant::now() + delay < deadline {
-                crate::trace::retrying(self.provider, attempt, delay, &error);
-            }
             if Instant::now() + delay >= deadline {
                 return Err(error);
             }
+            crate::trace::retrying(self.provider, attempt, delay, &error);
             policy.sleep(delay).await;
         }
     }

@@ -13,7 +13,7 @@ use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{Provider, UserKey, UserProvisioner};
+use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
 use crate::update::UserUpdate;
 use crate::user::{
     Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome,
@@ -783,24 +783,7 @@ impl UserProvisioner for InMemoryProvisioner {
         options: &RequestOptions,
     ) -> Result<Option<User>> {
         options.check()?;
-        key.check()?;
-        let (provider, caps) = {
-            let state = self.lock();
-            (state.provider, state.capabilities())
-        };
-        let field = match key {
-            UserKey::Username(_) => Field::Username,
-            _ => Field::Email,
-        };
-        if !caps.field(field).is_stored() {
-            return Err(Error::unsupported(
-                provider,
-                field.name(),
-                format!("{provider} stores no {field}; find the user by another key"),
-            ));
-        }
-        let users = self.list_all_users_opts(options).await?;
-        Ok(users.into_iter().find(|user| key.matches(user)))
+        find_by_listing(self, key, options).await
     }
 }
 

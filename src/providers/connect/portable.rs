@@ -7,7 +7,7 @@ use crate::capabilities::{Capabilities, FieldSupport, Problems};
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
-use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
+use crate::provisioner::{Provider, UserProvisioner};
 use crate::update::UserUpdate;
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
@@ -167,21 +167,6 @@ impl UserProvisioner for ConnectClient {
     ) -> Result<DeleteOutcome> {
         ConnectClient::delete(self, id.as_str(), options).await?;
         Ok(DeleteOutcome::Deleted)
-    }
-
-    async fn find_user_opts(
-        &self,
-        key: &UserKey,
-        options: &RequestOptions,
-    ) -> Result<Option<User>> {
-        match key {
-            UserKey::Username(_) => Err(Error::unsupported(
-                Provider::CONNECT,
-                "username",
-                "Connect stores no username; find the user by email",
-            )),
-            _ => find_by_listing(self, key, options).await,
-        }
     }
 
     #[cfg_attr(
