@@ -553,7 +553,7 @@ fn expected(adapter: Adapter, op: Op, case: Case) -> (&'static str, usize, i64) 
 
 async fn matrix(adapter: Adapter) {
     #[cfg(feature = "tracing")]
-    let traced = captured::start();
+    captured::start();
     let mut subject = Subject::start(adapter).await;
     // The host a redirect points to: it must never see a request.
     let elsewhere = JambonzEmulator::start().await.unwrap();
@@ -586,7 +586,7 @@ async fn matrix(adapter: Adapter) {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     #[cfg(feature = "tracing")]
-    captured::assert_clean(traced, &subject.secrets());
+    captured::assert_clean(&subject.secrets());
 }
 
 impl Subject {
@@ -659,19 +659,18 @@ mod captured {
         }
     }
 
-    /// Installs the capture for the whole test binary (once); the length captured so far.
-    pub fn start() -> usize {
+    /// Installs the capture for the whole test binary (once).
+    pub fn start() {
         static INSTALL: Once = Once::new();
         INSTALL.call_once(|| {
             let subscriber = tracing_subscriber::registry().with(Capture);
             tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
         });
-        TEXT.lock().unwrap().len()
     }
 
     /// Everything captured (by every test running meanwhile too) holds none of
     /// `secrets`, and the crate did report what the matrix provoked.
-    pub fn assert_clean(_since: usize, secrets: &[String]) {
+    pub fn assert_clean(secrets: &[String]) {
         let text = TEXT.lock().unwrap();
         if let Ok(path) = std::env::var("FAULTS_TRACE_OUT") {
             std::fs::write(path, text.as_bytes()).unwrap();

@@ -298,7 +298,7 @@ impl UserProvisioner for ToyDirectory {
     }
 
     fn capabilities(&self) -> Capabilities {
-        toy_capabilities()
+        TOY_CAPABILITIES
     }
 
     async fn create_user_opts(&self, user: &NewUser, _: &RequestOptions) -> Result<CreateOutcome> {
@@ -353,13 +353,12 @@ impl UserProvisioner for ToyDirectory {
                 reason: "names no change".into(),
             });
         }
-        let named = |patch_is_keep: bool| !patch_is_keep;
         let unsupported = [
-            ("roles", named(update.roles.is_keep())),
-            ("phone", named(update.phone.is_keep())),
-            ("display_name", named(update.display_name.is_keep())),
-            ("password", named(update.password.is_keep())),
-            ("metadata", named(update.metadata.is_keep())),
+            ("roles", !update.roles.is_keep()),
+            ("phone", !update.phone.is_keep()),
+            ("display_name", !update.display_name.is_keep()),
+            ("password", !update.password.is_keep()),
+            ("metadata", !update.metadata.is_keep()),
         ];
         if let Some((field, _)) = unsupported.iter().find(|(_, named)| *named) {
             return Err(Error::Unsupported {
@@ -501,10 +500,6 @@ const TOY_CAPABILITIES: Capabilities = Capabilities::new()
     .with_field(Field::FamilyName, FieldSupport::Stored)
     .with_field(Field::Enabled, FieldSupport::Stored)
     .with_server_side_paging(true);
-
-fn toy_capabilities() -> Capabilities {
-    TOY_CAPABILITIES
-}
 
 #[tokio::test]
 async fn the_toy_backend_reports_every_problem_at_once_through_the_public_check() {
