@@ -31,6 +31,9 @@ pub struct RequestOptions {
     /// Whether a 429 is returned at once instead of waited out (see
     /// [`RequestOptions::with_rate_limit_retries`]).
     pub(crate) return_rate_limits: bool,
+    /// Whether answers are also kept as JSON in [`User::raw`](crate::User::raw) and
+    /// [`Accepted::raw`](crate::Accepted::raw).
+    pub(crate) keep_raw_json: bool,
 }
 
 /// Headers the crate owns: auth, idempotency and framing. A caller cannot override them
@@ -77,6 +80,26 @@ impl RequestOptions {
     /// off so that it hears of the limit before the other requests run into it too.
     pub fn with_rate_limit_retries(mut self, retry: bool) -> Self {
         self.return_rate_limits = !retry;
+        self
+    }
+
+    /// Whether the users and acceptances this call returns also carry the provider's
+    /// own JSON in [`User::raw`](crate::User::raw) and
+    /// [`Accepted::raw`](crate::Accepted::raw) (default: off, they are `null` and
+    /// `None`).
+    ///
+    /// Off, an answer is decoded once, straight into the typed model; on, it is also
+    /// parsed into a [`serde_json::Value`], which costs about as much again. Fields the
+    /// crate does not model are kept either way in each native model's `other` map.
+    ///
+    /// ```
+    /// use user_provisioner::RequestOptions;
+    ///
+    /// let options = RequestOptions::new().with_raw_json(true);
+    /// assert!(options.keeps_raw_json());
+    /// ```
+    pub fn with_raw_json(mut self, keep: bool) -> Self {
+        self.keep_raw_json = keep;
         self
     }
 
@@ -175,6 +198,19 @@ impl RequestOptions {
     /// [`with_rate_limit_retries`](Self::with_rate_limit_retries)).
     pub fn rate_limit_retries(&self) -> bool {
         !self.return_rate_limits
+    }
+
+    /// Whether answers are kept as JSON too (see [`with_raw_json`](Self::with_raw_json)).
+    pub fn keeps_raw_json(&self) -> bool {
+        self.keep_raw_json
+    }
+
+    /// `value` as JSON for a `raw` field when this call keeps raw JSON, else `null`.
+    pub(crate) fn raw_of<T: serde::Serialize>(&self, value: &T) -> serde_json::Value {
+        if !self.keep_raw_json {
+            return serde_json::Value::Null;
+        }
+        serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
     }
 
     /// The caller's idempotency key, if set.

@@ -262,14 +262,6 @@ pub(crate) fn decodes_or_decode_error<T: DeserializeOwned>(response: &RawRespons
         Ok(_) | Err(Error::Decode { .. }) => {}
         Err(other) => panic!("{}: {other:?}", std::any::type_name::<T>()),
     }
-    // The two-step path of the adapters that keep the raw JSON: decode a `Value`, then
-    // the model from it.
-    if let Ok(value) = response.json::<Value>() {
-        match response.decode_value::<T>(&value) {
-            Ok(_) | Err(Error::Decode { .. }) => {}
-            Err(other) => panic!("{}: {other:?}", std::any::type_name::<T>()),
-        }
-    }
     let _ = response.json_lenient::<T>();
 }
 

@@ -176,7 +176,10 @@ async fn portable_create_get_update_list_delete() {
         .with_email("john.doe@example.com")
         .with_phone("+15551234567")
         .with_metadata("crm", "4711");
-    let CreateOutcome::Created(user) = client.create_user_opts(&person, &options()).await.unwrap()
+    let CreateOutcome::Created(user) = client
+        .create_user_opts(&person, &options().with_raw_json(true))
+        .await
+        .unwrap()
     else {
         panic!("Connect answers a created user")
     };
@@ -191,7 +194,7 @@ async fn portable_create_get_update_list_delete() {
         .with_email("new@example.com")
         .with_metadata("tier", "gold");
     let UpdateOutcome::Updated(updated) = client
-        .update_user_opts(&user.id, &update, &options())
+        .update_user_opts(&user.id, &update, &options().with_raw_json(true))
         .await
         .unwrap()
     else {

@@ -88,7 +88,7 @@ async fn raw(ece: &EceEmulator, method: &str, path: &str, body: Option<Value>) -
 async fn create_get_update_list_delete_through_the_portable_api() {
     let (ece, client) = setup().await;
     let outcome = client
-        .create_user_opts(&person("jdoe"), &options())
+        .create_user_opts(&person("jdoe"), &options().with_raw_json(true))
         .await
         .unwrap();
     let CreateOutcome::Created(created) = outcome else {

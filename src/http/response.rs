@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 
 use super::Auth;
 use crate::error::{Error, ErrorDetail, Result};
+use crate::options::RequestOptions;
 use crate::provisioner::Provider;
 
 /// Headers that carry a request id, most specific first.
@@ -99,16 +100,47 @@ impl RawResponse {
             .map_err(|err| self.scrub(err))
     }
 
-    /// Decodes a JSON value already read from this response, naming the failing path.
-    pub(crate) fn decode_value<T: DeserializeOwned>(&self, value: &serde_json::Value) -> Result<T> {
-        serde_path_to_error::deserialize(value).map_err(|err| {
-            self.scrub(Error::Decode {
-                provider: self.provider,
-                status: self.status,
-                path: err.path().to_string(),
-                reason: err.inner().to_string(),
-            })
-        })
+    /// Decodes the body as `T` like [`json`](Self::json); a body that does not decode is
+    /// first decoded as `Shape` with path tracking, for models whose flattened part
+    /// loses the field path (serde names no path inside a `#[serde(flatten)]` struct).
+    /// The shape costs nothing on success.
+    pub(crate) fn json_explained<T: DeserializeOwned, Shape: DeserializeOwned>(&self) -> Result<T> {
+        if let Ok(value) = serde_json::from_slice::<T>(&self.body) {
+            return Ok(value);
+        }
+        self.json::<Shape>()?;
+        self.json()
+    }
+
+    /// The body as JSON for a `raw` field, parsed only when the call asked for it
+    /// ([`RequestOptions::with_raw_json`]); `null` otherwise, and for a body that is not
+    /// JSON.
+    pub(crate) fn raw_json(&self, call: &RequestOptions) -> serde_json::Value {
+        if !call.keep_raw_json {
+            return serde_json::Value::Null;
+        }
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The items of the JSON array at `pointer` (`""` for the body itself) for the `raw`
+    /// fields of a list, then `null` without end, so that zipping them with the decoded
+    /// users keeps every user; all `null` unless the call keeps raw JSON.
+    pub(crate) fn raw_items(
+        &self,
+        call: &RequestOptions,
+        pointer: &str,
+    ) -> impl Iterator<Item = serde_json::Value> {
+        let items = match self
+            .raw_json(call)
+            .pointer_mut(pointer)
+            .map(serde_json::Value::take)
+        {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        items
+            .into_iter()
+            .chain(std::iter::repeat_with(|| serde_json::Value::Null))
     }
 
     /// Removes the client's credentials from a decode error's path and reason.

@@ -588,11 +588,14 @@ impl UserProvisioner for InMemoryProvisioner {
         }
         stored.created_at = Some(now);
         stored.updated_at = Some(now);
-        if caps.field(Field::Metadata).is_stored() {
-            stored.raw = Value::Object(user.metadata.clone());
-        }
+        // The stand-in for the provider's own JSON: the metadata, where it is stored.
+        stored.raw = Value::Object(if caps.field(Field::Metadata).is_stored() {
+            user.metadata.clone()
+        } else {
+            serde_json::Map::new()
+        });
         let outcome = match state.write(number, Some(stored.clone())) {
-            None => CreateOutcome::Created(stored),
+            None => CreateOutcome::Created(answered(stored, options)),
             Some(accepted) => CreateOutcome::Accepted(accepted),
         };
         if let Some(key) = options.idempotency_key() {
@@ -615,7 +618,7 @@ impl UserProvisioner for InMemoryProvisioner {
         state
             .users
             .get(&number)
-            .cloned()
+            .map(|user| answered(user.clone(), options))
             .ok_or_else(|| not_found(provider, id))
     }
 
@@ -718,13 +721,13 @@ impl UserProvisioner for InMemoryProvisioner {
         match &update.metadata {
             Patch::Keep => {}
             Patch::Set(metadata) => user.raw = Value::Object(metadata.clone()),
-            Patch::Clear => user.raw = Value::Null,
+            Patch::Clear => user.raw = Value::Object(serde_json::Map::new()),
         }
         user.updated_at = Some(Utc::now());
         // A change still pending is overtaken by this one.
         state.settle(Instant::now(), Some(number));
         Ok(match state.write(number, Some(user.clone())) {
-            None => UpdateOutcome::Updated(user),
+            None => UpdateOutcome::Updated(answered(user, options)),
             Some(accepted) => UpdateOutcome::Accepted(accepted),
         })
     }
@@ -766,7 +769,7 @@ impl UserProvisioner for InMemoryProvisioner {
         let users: Vec<User> = remaining
             .by_ref()
             .take(size)
-            .map(|(_, u)| u.clone())
+            .map(|(_, u)| answered(u.clone(), options))
             .collect();
         let next = match (remaining.next(), users.last()) {
             (Some(_), Some(last)) => parse_id(&last.id).map(|n| PageCursor::new(n.to_string())),
@@ -793,4 +796,13 @@ impl Provider {
         "in-memory",
         "in-memory provisioner",
     ));
+}
+
+/// A stored user as a call sees it: `raw` only when the call keeps raw JSON, as on the
+/// wire adapters.
+fn answered(mut user: User, options: &RequestOptions) -> User {
+    if !options.keeps_raw_json() {
+        user.raw = Value::Null;
+    }
+    user
 }

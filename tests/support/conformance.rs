@@ -40,7 +40,8 @@ macro_rules! conformance_suite {
             an_unknown_user_is_not_found_everywhere,
             bad_input_is_refused_before_any_request,
             find_user_by_username_and_email,
-            an_accepted_write_is_waited_for);
+            an_accepted_write_is_waited_for,
+            raw_json_is_kept_only_when_asked);
         }
     };
     (@cases [$attr:meta], $subject:path, $($case:ident),*) => {
@@ -528,4 +529,28 @@ pub async fn an_accepted_write_is_waited_for(subject: &Subject) {
         "{}: {err:?}",
         subject.name
     );
+}
+
+/// A read returns the provider's own JSON in `User::raw` only when the call asks for it
+/// (`RequestOptions::with_raw_json`), so that every other read decodes once.
+pub async fn raw_json_is_kept_only_when_asked(subject: &Subject) {
+    let created = create_readable(subject, &subject.person(7)).await;
+    let p = &subject.provisioner;
+    let plain = p
+        .get_user(&created.id)
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+    assert!(plain.raw.is_null(), "{}: {}", subject.name, plain.raw);
+    let with_raw = p
+        .get_user_opts(&created.id, &options().with_raw_json(true))
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
+    assert!(
+        with_raw.raw.is_object(),
+        "{}: {}",
+        subject.name,
+        with_raw.raw
+    );
+    assert_eq!(with_raw.id, plain.id, "{}", subject.name);
+    assert_eq!(with_raw.email, plain.email, "{}", subject.name);
 }

@@ -14,7 +14,9 @@ use crate::provisioner::Provider;
 
 use super::builder::{ConnectBuilder, IdempotencyKeyGenerator};
 use super::errors::is_idempotency_conflict;
-use super::models::{ConnectUser, CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserList};
+use super::models::{
+    ConnectUser, CreateUser, CreatedUser, ListUsersQuery, Pagination, UpdateUser, UserList,
+};
 use super::validate;
 
 const USERS: &str = "users";
@@ -144,7 +146,7 @@ impl ConnectClient {
         Ok(self.fetch(user_id, options).await?.0)
     }
 
-    /// The user and the JSON it came from.
+    /// The user, and the JSON it came from when `options` keeps raw JSON.
     pub(crate) async fn fetch(
         &self,
         user_id: &str,
@@ -155,7 +157,7 @@ impl ConnectClient {
             .http
             .send(ApiRequest::new(Method::GET, &[USERS, user_id]), options)
             .await?;
-        decode_with_raw(&response)
+        decode_with_raw(&response, options)
     }
 
     /// `PATCH /users/{userId}` with a merge patch (modelled on `PATCH /customers/{id}`;
@@ -191,7 +193,7 @@ impl ConnectClient {
         if response.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        decode_with_raw(&response).map(Some)
+        decode_with_raw(&response, options).map(Some)
     }
 
     /// `DELETE /users/{userId}` (modelled on the customers resource; UNCONFIRMED for
@@ -217,17 +219,27 @@ impl ConnectClient {
             call = call.query("offset", offset);
         }
         let response = self.http.send(call, options).await?;
-        match response.json::<Value>()? {
-            Value::Array(items) => response.decode_value(&serde_json::json!({ "items": items })),
-            page => response.decode_value(&page),
+        let bare_array = response
+            .body
+            .iter()
+            .find(|byte| !byte.is_ascii_whitespace())
+            == Some(&b'[');
+        if bare_array {
+            return Ok(UserList {
+                items: response.json()?,
+                pagination: Pagination::default(),
+                other: serde_json::Map::new(),
+            });
         }
+        response.json()
     }
 }
 
-fn decode_with_raw(response: &RawResponse) -> Result<(ConnectUser, Value)> {
-    let raw: Value = response.json()?;
-    let user = response.decode_value(&raw)?;
-    Ok((user, raw))
+fn decode_with_raw(
+    response: &RawResponse,
+    options: &RequestOptions,
+) -> Result<(ConnectUser, Value)> {
+    Ok((response.json()?, response.raw_json(options)))
 }
 
 fn check_create(request: &CreateUser) -> Result<()> {

@@ -93,7 +93,7 @@ impl UserProvisioner for ConnectClient {
             request.metadata = Some(user.metadata.clone());
         }
         let created = ConnectClient::create(self, &request, options).await?;
-        let raw = serde_json::to_value(&created.user).unwrap_or(Value::Null);
+        let raw = options.raw_of(&created.user);
         let mut portable = to_portable(created.user, raw);
         portable.idempotency_key = Some(created.idempotency_key);
         Ok(CreateOutcome::Created(portable))
@@ -219,7 +219,7 @@ impl UserProvisioner for ConnectClient {
             .items
             .into_iter()
             .map(|user| {
-                let raw = serde_json::to_value(&user).unwrap_or(Value::Null);
+                let raw = options.raw_of(&user);
                 to_portable(user, raw)
             })
             .collect();

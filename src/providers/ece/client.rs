@@ -100,7 +100,7 @@ impl EceClient {
             .send_once()
             .map_error(map_error);
         let answer = match self.http.send(call, options).await {
-            Ok(response) => decode_user(response),
+            Ok(response) => decode_user(response, options),
             Err(err) => Err(err),
         };
         match answer {
@@ -136,7 +136,7 @@ impl EceClient {
     ) -> Result<(EceUser, Value)> {
         validate::existing_user_name("user_name", user_name)?;
         let call = ApiRequest::new(Method::GET, &[USERS, user_name]).map_error(map_error);
-        decode_user(self.http.send(call, options).await?)
+        decode_user(self.http.send(call, options).await?, options)
     }
 
     /// `GET /users?include_disabled=...`: every user, in the server's order. Disabled
@@ -165,11 +165,7 @@ impl EceClient {
             .map_error(map_error);
         let response = self.http.send(call, options).await?;
         let list: UserList = response.json()?;
-        let mut raw = response.json_lenient::<Value>().unwrap_or_default();
-        let raws = match raw.get_mut("users").map(Value::take) {
-            Some(Value::Array(users)) => users,
-            _ => Vec::new(),
-        };
+        let raws = response.raw_items(options, "/users");
         Ok(list.users.into_iter().zip(raws).collect())
     }
 
@@ -204,7 +200,7 @@ impl EceClient {
             .json(Provider::ECE, change)?
             .scrub_also(change.security.password.as_ref())
             .map_error(map_error);
-        decode_user(self.http.send(call, options).await?)
+        decode_user(self.http.send(call, options).await?, options)
     }
 
     /// `DELETE /users/{user_name}` → 200 `{}`.
@@ -240,9 +236,11 @@ pub(crate) fn check_update(change: &UpdateUser) -> Result<()> {
     Ok(())
 }
 
-/// The typed user (decode errors name the field path) and the JSON it came from.
-fn decode_user(response: crate::http::RawResponse) -> Result<(EceUser, Value)> {
-    let user = response.json()?;
-    let raw = response.json_lenient::<Value>().unwrap_or_default();
-    Ok((user, raw))
+/// The typed user (decode errors name the field path), and the JSON it came from when
+/// `options` keeps raw JSON.
+fn decode_user(
+    response: crate::http::RawResponse,
+    options: &RequestOptions,
+) -> Result<(EceUser, Value)> {
+    Ok((response.json()?, response.raw_json(options)))
 }

@@ -127,7 +127,7 @@ impl JambonzClient {
         Ok(self.fetch_user(user_sid, options).await?.0)
     }
 
-    /// The user row and the JSON it came from.
+    /// The user row, and the JSON it came from when `options` keeps raw JSON.
     pub(crate) async fn fetch_user(
         &self,
         user_sid: &Uuid,
@@ -137,9 +137,7 @@ impl JambonzClient {
         let call = ApiRequest::new(Method::GET, &[USERS, &sid])
             .map_error(|err| err.reclassify(is_unknown_user, Error::NotFound));
         let response = self.http.send(call, options).await?;
-        let raw: Value = response.json()?;
-        let user = response.decode_value(&raw)?;
-        Ok((user, raw))
+        Ok((response.json()?, response.raw_json(options)))
     }
 
     /// `PUT /Users/{user_sid}` (204). The server applies every field the body names:

@@ -104,7 +104,7 @@ impl UserProvisioner for JambonzClient {
                     let found = self
                         .find_by_name_or_email(&request.name, &request.email, options)
                         .await?;
-                    Ok(found.map(from_summary))
+                    Ok(found.map(|row| from_summary(row, options)))
                 };
                 let look = self.create_recovery();
                 return Err(resolve_unknown_create(Provider::JAMBONZ, look, err, lookup).await);
@@ -114,7 +114,7 @@ impl UserProvisioner for JambonzClient {
         portable.username = Some(request.name);
         portable.email = Some(request.email);
         portable.enabled = Some(request.is_active);
-        portable.raw = serde_json::to_value(&created).unwrap_or(Value::Null);
+        portable.raw = options.raw_of(&created);
         Ok(CreateOutcome::Created(portable))
     }
 
@@ -231,7 +231,11 @@ impl UserProvisioner for JambonzClient {
             .page_size
             .map_or(remaining.len(), |size| size.max(1) as usize);
         let more = remaining.len() > size;
-        let users: Vec<User> = remaining.into_iter().take(size).map(from_summary).collect();
+        let users: Vec<User> = remaining
+            .into_iter()
+            .take(size)
+            .map(|row| from_summary(row, options))
+            .collect();
         let next = if more {
             users.last().map(|user| PageCursor::new(user.id.as_str()))
         } else {
@@ -308,8 +312,8 @@ fn from_row(row: JambonzUser, raw: Value) -> User {
     user
 }
 
-fn from_summary(row: UserSummary) -> User {
-    let raw = serde_json::to_value(&row).unwrap_or(Value::Null);
+fn from_summary(row: UserSummary, options: &RequestOptions) -> User {
+    let raw = options.raw_of(&row);
     let mut user = User::new(Provider::JAMBONZ, row.user_sid.to_string());
     user.username = Some(row.name);
     user.email = row.email;

@@ -60,12 +60,8 @@ fn a_decode_error_never_quotes_the_credential() {
             .to_vec(),
     );
     response.auth = Some(auth(secret, false));
-    for error in [
-        response.json::<super::JambonzUser>().unwrap_err(),
-        response
-            .decode_value::<super::JambonzUser>(&response.json::<Value>().unwrap())
-            .unwrap_err(),
-    ] {
+    {
+        let error = response.json::<super::JambonzUser>().unwrap_err();
         let shown = format!("{error} {error:?}");
         assert!(matches!(error, Error::Decode { .. }), "{shown}");
         assert!(!shown.contains(secret), "{shown}");

@@ -143,7 +143,7 @@ impl NetSapiensClient {
             .scrub_also(request.settings.voicemail_login_pin.as_ref())
             .send_once();
         let err = match self.http.send(call, options).await {
-            Ok(response) => match created_reply(&response) {
+            Ok(response) => match created_reply(&response, options) {
                 Ok(reply) => return Ok(reply),
                 Err(err) => err,
             },
@@ -163,7 +163,7 @@ impl NetSapiensClient {
             let found = found(self.fetch_user(extension, &options.without_timeout()).await)?;
             Ok(found.map(|(user, raw)| CreateReply {
                 result: CreateResult::Created(Box::new(user)),
-                raw: Some(raw),
+                raw: options.keeps_raw_json().then_some(raw),
                 request_id: None,
             }))
         };
@@ -181,7 +181,7 @@ impl NetSapiensClient {
         Ok(self.fetch_user(user, options).await?.0)
     }
 
-    /// The user and the JSON it came from.
+    /// The user, and the JSON it came from when `options` keeps raw JSON.
     pub(crate) async fn fetch_user(
         &self,
         user: &str,
@@ -190,9 +190,8 @@ impl NetSapiensClient {
         validate::path_user("user", user)?;
         let call = ApiRequest::new(Method::GET, &self.users_path(&[user]));
         let response = self.http.send(call, options).await?;
-        let raw: Value = response.json()?;
-        let decoded = decode_users(&response, &raw)?;
-        Ok((decoded, raw))
+        let user = response.json_explained::<NetSapiensUser, UserSettings>()?;
+        Ok((user, response.raw_json(options)))
     }
 
     /// `GET /domains/{domain}/users?start=&limit=`: one page of users. Walk all pages
@@ -223,13 +222,11 @@ impl NetSapiensClient {
             .query("start", query.start)
             .query("limit", query.limit);
         let response = self.http.send(call, options).await?;
-        let raw: Value = response.json()?;
-        let users: Vec<NetSapiensUser> = decode_users(&response, &raw)?;
-        let raws = match raw {
-            Value::Array(items) => items,
-            _ => Vec::new(),
-        };
-        Ok(users.into_iter().zip(raws).collect())
+        let users = response.json_explained::<Vec<NetSapiensUser>, Vec<UserSettings>>()?;
+        Ok(users
+            .into_iter()
+            .zip(response.raw_items(options, ""))
+            .collect())
     }
 
     /// `GET /domains/{domain}/users/count`: how many users the domain has, as the
@@ -290,47 +287,26 @@ impl NetSapiensClient {
 }
 
 /// A create's 200 (the user) or 202 (an acknowledgement) answer.
-fn created_reply(response: &RawResponse) -> Result<CreateReply> {
+fn created_reply(response: &RawResponse, options: &RequestOptions) -> Result<CreateReply> {
     let request_id = response.request_id.clone();
+    let raw = if options.keeps_raw_json() {
+        response.json_lenient::<Value>()
+    } else {
+        None
+    };
     if response.status == 202 {
-        let ack = acknowledgement(response);
-        let raw = response.json_lenient::<Value>();
         return Ok(CreateReply {
-            result: CreateResult::Accepted(ack),
+            result: CreateResult::Accepted(acknowledgement(response)),
             raw,
             request_id,
         });
     }
-    let raw: Value = response.json()?;
-    let user: NetSapiensUser = decode_users(response, &raw)?;
+    let user = response.json_explained::<NetSapiensUser, UserSettings>()?;
     Ok(CreateReply {
         result: CreateResult::Created(Box::new(user)),
-        raw: Some(raw),
+        raw,
         request_id,
     })
-}
-
-/// Decodes one user (`T` = [`NetSapiensUser`]) or a list of them.
-///
-/// The settings are flattened into the user, and serde loses the field path inside a
-/// flattened struct; so they are decoded on their own first, which names the failing
-/// field (`area-code`, `[1].voicemail-enabled`) if they are malformed.
-fn decode_users<T: DecodeUsers>(response: &RawResponse, raw: &Value) -> Result<T> {
-    response.decode_value::<T::Settings>(raw)?;
-    response.decode_value(raw)
-}
-
-/// A user or a list of users, with the settings shape of the same nesting.
-trait DecodeUsers: serde::de::DeserializeOwned {
-    type Settings: serde::de::DeserializeOwned;
-}
-
-impl DecodeUsers for NetSapiensUser {
-    type Settings = UserSettings;
-}
-
-impl DecodeUsers for Vec<NetSapiensUser> {
-    type Settings = Vec<UserSettings>;
 }
 
 /// The body of a replacing PUT: every writable field of `current`, with `change`

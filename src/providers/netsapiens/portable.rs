@@ -223,7 +223,7 @@ impl UserProvisioner for NetSapiensClient {
         change.settings.time_zone = attributes.text("time_zone")?.map(str::to_owned);
         validate::update(&change).map_err(portable_field)?;
         let ack = NetSapiensClient::update(self, id.as_str(), &change, options).await?;
-        Ok(UpdateOutcome::Accepted(accepted(id.as_str(), ack)))
+        Ok(UpdateOutcome::Accepted(accepted(id.as_str(), ack, options)))
     }
 
     #[cfg_attr(
@@ -237,7 +237,7 @@ impl UserProvisioner for NetSapiensClient {
     ) -> Result<DeleteOutcome> {
         validate::path_user("id", id.as_str())?;
         let ack = NetSapiensClient::delete(self, id.as_str(), options).await?;
-        Ok(DeleteOutcome::Accepted(accepted(id.as_str(), ack)))
+        Ok(DeleteOutcome::Accepted(accepted(id.as_str(), ack, options)))
     }
 
     #[cfg_attr(
@@ -306,11 +306,11 @@ fn outcome(extension: String, reply: CreateReply) -> CreateOutcome {
     }
 }
 
-fn accepted(id: &str, ack: Acknowledgement) -> Accepted {
+fn accepted(id: &str, ack: Acknowledgement, options: &RequestOptions) -> Accepted {
     let mut accepted = Accepted::new(Provider::NETSAPIENS);
     accepted.id = Some(UserId::new(id));
     accepted.request_id = ack.request_id.clone();
-    accepted.raw = serde_json::to_value(&ack).ok();
+    accepted.raw = Some(options.raw_of(&ack)).filter(|raw| !raw.is_null());
     accepted
 }
 
@@ -391,7 +391,7 @@ impl NetSapiensClient {
             let wait = window.with_deadline(window.deadline().min(left));
             match self.wait_until_visible(extension, &wait, &own).await {
                 Ok(user) => {
-                    let raw = serde_json::to_value(&user).unwrap_or(Value::Null);
+                    let raw = options.raw_of(&user);
                     CreateLookup::Found(Box::new(to_portable(&user, raw)))
                 }
                 Err(Error::NotYetVisible { .. }) if wait == window => CreateLookup::NotFound,
