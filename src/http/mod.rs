@@ -11,6 +11,7 @@ mod retry;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
@@ -45,7 +46,8 @@ pub(crate) struct HttpCore {
     provider: Provider,
     client: reqwest::Client,
     base: BaseUrl,
-    auth: Auth,
+    /// Shared with every successful answer, which scrubs it from decode errors.
+    auth: Arc<Auth>,
     options: ClientOptions,
     decode_error: ErrorDecoder,
 }
@@ -66,7 +68,8 @@ pub(crate) struct ApiRequest<'a> {
     method: Method,
     segments: Vec<&'a str>,
     query: Vec<(&'static str, String)>,
-    body: Option<Vec<u8>>,
+    /// Shared by every attempt, never copied.
+    body: Option<bytes::Bytes>,
     replay: Replay,
     idempotency: Option<(&'static str, &'a IdempotencyKey)>,
     map_error: fn(Error) -> Error,
@@ -106,7 +109,7 @@ impl<'a> ApiRequest<'a> {
                 format!("cannot be encoded for {provider}: {}", err.inner()),
             )
         })?;
-        self.body = Some(bytes);
+        self.body = Some(bytes.into());
         Ok(self)
     }
 
@@ -163,7 +166,7 @@ impl HttpCore {
             provider,
             client,
             base,
-            auth,
+            auth: Arc::new(auth),
             options,
             decode_error,
         })
@@ -297,9 +300,9 @@ impl HttpCore {
         timeout: Duration,
     ) -> Result<RawResponse> {
         let scrubber = if request.secrets.is_empty() {
-            Cow::Borrowed(&self.auth)
+            Arc::clone(&self.auth)
         } else {
-            Cow::Owned(self.auth.scrubbing_also(&request.secrets))
+            Arc::new(self.auth.scrubbing_also(&request.secrets))
         };
         let mut builder = self
             .client
@@ -319,7 +322,7 @@ impl HttpCore {
         if let Some(body) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body.clone());
+                .body(reqwest::Body::from(body.clone()));
         }
 
         let response = builder
@@ -359,7 +362,7 @@ impl HttpCore {
             })?;
         if status.is_success() {
             return Ok(RawResponse {
-                auth: Some(scrubber.into_owned()),
+                auth: Some(scrubber),
                 ..raw
             });
         }

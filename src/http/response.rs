@@ -30,7 +30,7 @@ pub(crate) struct RawResponse {
     pub(crate) request_id: Option<String>,
     /// The client's credentials, scrubbed from decode errors: serde quotes the value it
     /// could not read, and a server may echo a credential in any field.
-    pub(crate) auth: Option<Auth>,
+    pub(crate) auth: Option<std::sync::Arc<Auth>>,
 }
 
 /// What a provider's error body says, as its adapter reads it.

@@ -59,7 +59,7 @@ fn a_decode_error_never_quotes_the_credential() {
         br#"{"user_sid":"a3f1c9d2-4b7e-4f8a-9c3d-2e5f7b8a9c1d","name":"n","is_active":"tok/abc+123456"}"#
             .to_vec(),
     );
-    response.auth = Some(auth(secret, false));
+    response.auth = Some(std::sync::Arc::new(auth(secret, false)));
     {
         let error = response.json::<super::JambonzUser>().unwrap_err();
         let shown = format!("{error} {error:?}");
