@@ -21,10 +21,13 @@
 //! idempotency key differs per request, so only its presence is compared), and unless
 //! each crate call sent exactly one request.
 //!
-//! Timed: one request at a time, and 64 in flight, both on a current-thread runtime;
-//! rounds interleave the sides (in a rotating order) so that drift hits all of them;
-//! the figures are medians of the rounds. Ratios are crate time ÷ hand-written time
-//! (above 1 is slower).
+//! Timed: one request at a time, and 64 in flight, both on a current-thread runtime.
+//! Each round is cut into slices and every slice runs all sides back to back (the order
+//! rotating), so that drift and bursts of load from elsewhere hit all of them alike.
+//! The hand-written figure is the median of the rounds; a ratio is the median, over
+//! all slices, of crate time ÷ hand-written time of the same slice (above 1 is slower);
+//! the spread column says how far the rounds strayed (large when the machine was busy
+//! with something else, such as a build).
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
@@ -786,19 +789,68 @@ fn median(mut samples: Vec<f64>) -> f64 {
     }
 }
 
-/// Medians of one case, in µs per request, per side.
-struct Figures {
-    case: String,
-    sides: Vec<(Side, f64)>,
+/// What the rounds of one case measured.
+struct Measured {
+    sides: Vec<Side>,
+    /// Per side, µs per request of each round.
+    rounds: Vec<Vec<f64>>,
+    /// Per side, the time of each slice, in the same order for every side.
+    slices: Vec<Vec<f64>>,
+    /// Requests per side and round.
+    requests: usize,
 }
 
-impl Figures {
-    fn of(&self, side: Side) -> Option<f64> {
-        self.sides.iter().find(|(s, _)| *s == side).map(|(_, v)| *v)
+impl Measured {
+    fn index(&self, side: Side) -> Option<usize> {
+        self.sides.iter().position(|s| *s == side)
+    }
+
+    /// The median µs per request of `side` over the rounds.
+    fn per_request(&self, side: Side) -> Option<f64> {
+        Some(median(self.rounds[self.index(side)?].clone()))
+    }
+
+    /// `side`'s time over `base`'s: the median of the ratios of the same slice, each
+    /// pair run back to back, so a burst of load elsewhere falls on both of a pair.
+    fn ratio(&self, side: Side, base: Side) -> f64 {
+        let (Some(side), Some(base)) = (self.index(side), self.index(base)) else {
+            return f64::NAN;
+        };
+        median(
+            self.slices[side]
+                .iter()
+                .zip(&self.slices[base])
+                .map(|(a, b)| a / b)
+                .collect(),
+        )
+    }
+
+    /// The baseline of the portable call: its own hand-written request where that
+    /// differs from the native one's.
+    fn portable_base(&self) -> Side {
+        if self.index(Side::HandPortable).is_some() {
+            Side::HandPortable
+        } else {
+            Side::Hand
+        }
+    }
+
+    /// The widest distance of a round from its side's median, relative to that median:
+    /// how busy the machine was with something else.
+    fn spread(&self) -> f64 {
+        self.rounds
+            .iter()
+            .flat_map(|rounds| {
+                let mid = median(rounds.clone());
+                rounds.iter().map(move |r| (r - mid).abs() / mid)
+            })
+            .fold(0.0, f64::max)
     }
 }
 
-/// Times every side of one case, `rounds` times, rotating which side goes first.
+/// Times every side of one case, `rounds` times. Each round is cut into slices, and
+/// every slice runs each side in turn (the order rotating), so that drift and bursts
+/// of load from elsewhere on the machine land on all sides alike.
 async fn measure(
     target: &Target,
     hand: &Hand,
@@ -807,34 +859,44 @@ async fn measure(
     rounds: usize,
     requests: usize,
     in_flight: bool,
-) -> Vec<(Side, f64)> {
-    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
+) -> Measured {
+    let slices = if in_flight { 5 } else { 10 }.min(requests);
+    let per_slice = requests / slices;
+    let mut measured = Measured {
+        sides: sides.to_vec(),
+        rounds: vec![Vec::new(); sides.len()],
+        slices: vec![Vec::new(); sides.len()],
+        requests: per_slice * slices,
+    };
     for round in 0..rounds {
-        for step in 0..sides.len() {
-            let index = (round + step) % sides.len();
-            let side = sides[index];
-            let call = || target.run(hand, op, side);
-            let elapsed = if in_flight {
-                concurrent(requests, call).await
-            } else {
-                sequential(requests, call).await
-            };
-            samples[index].push(elapsed.as_secs_f64() * 1e6 / requests as f64);
+        let mut total = vec![Duration::ZERO; sides.len()];
+        for slice in 0..slices {
+            for step in 0..sides.len() {
+                let index = (round + slice + step) % sides.len();
+                let side = sides[index];
+                let call = || target.run(hand, op, side);
+                let elapsed = if in_flight {
+                    concurrent(per_slice, call).await
+                } else {
+                    sequential(per_slice, call).await
+                };
+                total[index] += elapsed;
+                measured.slices[index].push(elapsed.as_secs_f64());
+            }
+        }
+        for (index, total) in total.into_iter().enumerate() {
+            measured.rounds[index].push(total.as_secs_f64() * 1e6 / measured.requests as f64);
         }
     }
-    sides
-        .iter()
-        .zip(samples)
-        .map(|(side, samples)| (*side, median(samples)))
-        .collect()
+    measured
 }
 
-fn print_table(title: &str, figures: &[Figures], per_second: bool) {
+fn print_table(title: &str, cases: &[(String, Measured)], per_second: bool) -> Vec<f64> {
     println!();
     println!("{title}");
     println!(
-        "{:<18} {:>16} {:>8} {:>10}   notes",
-        "case", "hand-written", "native", "portable"
+        "{:<18} {:>16} {:>8} {:>10} {:>8}   notes",
+        "case", "hand-written", "native", "portable", "spread"
     );
     let format_hand = |us: f64| {
         if per_second {
@@ -843,15 +905,15 @@ fn print_table(title: &str, figures: &[Figures], per_second: bool) {
             format!("{us:.1} µs/req")
         }
     };
-    for figure in figures {
-        let Some(hand) = figure.of(Side::Hand) else {
+    let mut ratios = Vec::new();
+    for (case, measured) in cases {
+        let Some(hand) = measured.per_request(Side::Hand) else {
             continue;
         };
-        let native = figure.of(Side::Native).unwrap_or(f64::NAN) / hand;
-        let portable_base = figure.of(Side::HandPortable);
-        let portable =
-            figure.of(Side::Portable).unwrap_or(f64::NAN) / portable_base.unwrap_or(hand);
-        let note = match portable_base {
+        let native = measured.ratio(Side::Native, Side::Hand);
+        let portable = measured.ratio(Side::Portable, measured.portable_base());
+        ratios.extend([native, portable]);
+        let note = match measured.per_request(Side::HandPortable) {
             Some(base) => format!(
                 "portable ratio against its own hand-written request: {}",
                 format_hand(base)
@@ -859,14 +921,21 @@ fn print_table(title: &str, figures: &[Figures], per_second: bool) {
             None => String::new(),
         };
         println!(
-            "{:<18} {:>16} {:>7.2}x {:>9.2}x   {}",
-            figure.case,
+            "{:<18} {:>16} {:>7.2}x {:>9.2}x {:>7.0}%   {}",
+            case,
             format_hand(hand),
             native,
             portable,
+            measured.spread() * 100.0,
             note
         );
     }
+    println!(
+        "(hand-written: median of the rounds; ratios: median over the slices of crate time \
+         / hand-written time, each pair run back to back; spread: the farthest any round \
+         strayed from its side's median, large when the machine was busy elsewhere)"
+    );
+    ratios
 }
 
 fn main() {
@@ -916,14 +985,21 @@ fn main() {
             fail(&format!("no case matches {:?}", settings.filters));
         }
         let before = server.requests();
+        let mut timed = 0usize;
         let mut sequential_figures = Vec::new();
         let mut concurrent_figures = Vec::new();
         for (case, target, op, sides) in &cases {
             // Warm-up: connections opened (64 of them for the concurrent rounds), code
             // and allocator paths hot.
-            measure(target, &hand, *op, sides, 1, 300, false).await;
-            measure(target, &hand, *op, sides, 1, 2000, true).await;
-            let sides_sequential = measure(
+            timed += measure(target, &hand, *op, sides, 1, 300, false)
+                .await
+                .requests
+                * sides.len();
+            timed += measure(target, &hand, *op, sides, 1, 2000, true)
+                .await
+                .requests
+                * sides.len();
+            let sequential_run = measure(
                 target,
                 &hand,
                 *op,
@@ -933,11 +1009,9 @@ fn main() {
                 false,
             )
             .await;
-            sequential_figures.push(Figures {
-                case: case.clone(),
-                sides: sides_sequential,
-            });
-            let sides_concurrent = measure(
+            timed += sequential_run.requests * sides.len() * settings.rounds;
+            sequential_figures.push((case.clone(), sequential_run));
+            let concurrent_run = measure(
                 target,
                 &hand,
                 *op,
@@ -947,21 +1021,12 @@ fn main() {
                 true,
             )
             .await;
-            concurrent_figures.push(Figures {
-                case: case.clone(),
-                sides: sides_concurrent,
-            });
+            timed += concurrent_run.requests * sides.len() * settings.rounds;
+            concurrent_figures.push((case.clone(), concurrent_run));
             eprintln!("{case}: done after {:.1?}", started.elapsed());
         }
         let sent = server.requests() - before;
-        let expected: u64 = cases
-            .iter()
-            .map(|(_, _, _, sides)| {
-                (sides.len()
-                    * (300 + 2000 + settings.rounds * (settings.sequential + settings.concurrent)))
-                    as u64
-            })
-            .sum();
+        let expected = timed as u64;
         if sent != expected {
             fail(&format!(
                 "the server answered {sent} requests while {expected} were timed: some call \
@@ -971,34 +1036,27 @@ fn main() {
         (sequential_figures, concurrent_figures)
     });
 
-    print_table(
+    let mut ratios = print_table(
         &format!(
-            "one request at a time: median of {} rounds x {} requests; ratio = crate time / hand-written time",
-            settings.rounds, settings.sequential
+            "one request at a time: {} rounds x {} requests, in slices of {}",
+            settings.rounds,
+            settings.sequential,
+            settings.sequential / 10.min(settings.sequential)
         ),
         &sequential_figures,
         false,
     );
-    print_table(
+    ratios.extend(print_table(
         &format!(
-            "{IN_FLIGHT} in flight: median of {} rounds x {} requests; ratio = hand-written throughput / crate throughput",
-            settings.rounds, settings.concurrent
+            "{IN_FLIGHT} in flight: {} rounds x {} requests, in slices of {}; a ratio is also \
+             hand-written throughput / crate throughput",
+            settings.rounds,
+            settings.concurrent,
+            settings.concurrent / 5.min(settings.concurrent)
         ),
         &concurrent_figures,
         true,
-    );
-    let ratios: Vec<f64> = sequential_figures
-        .iter()
-        .chain(&concurrent_figures)
-        .flat_map(|figure| {
-            let hand = figure.of(Side::Hand).unwrap_or(f64::NAN);
-            let portable_base = figure.of(Side::HandPortable).unwrap_or(hand);
-            [
-                figure.of(Side::Native).unwrap_or(f64::NAN) / hand,
-                figure.of(Side::Portable).unwrap_or(f64::NAN) / portable_base,
-            ]
-        })
-        .collect();
+    ));
     let within = ratios.iter().filter(|ratio| **ratio <= 1.05).count();
     println!();
     println!(
