@@ -102,13 +102,18 @@ impl<'a> ApiRequest<'a> {
     /// A JSON body. The error names the field that could not be encoded.
     pub(crate) fn json<T: Serialize>(mut self, provider: Provider, body: &T) -> Result<Self> {
         let mut bytes = Vec::with_capacity(256);
-        let mut serializer = serde_json::Serializer::new(&mut bytes);
-        serde_path_to_error::serialize(body, &mut serializer).map_err(|err| {
-            Error::invalid_input(
-                err.path().to_string(),
-                format!("cannot be encoded for {provider}: {}", err.inner()),
-            )
-        })?;
+        // Straight to the bytes; only a body that fails is encoded again with path
+        // tracking, so that the error names the field without every request paying.
+        if serde_json::to_writer(&mut bytes, body).is_err() {
+            bytes.clear();
+            let mut serializer = serde_json::Serializer::new(&mut bytes);
+            serde_path_to_error::serialize(body, &mut serializer).map_err(|err| {
+                Error::invalid_input(
+                    err.path().to_string(),
+                    format!("cannot be encoded for {provider}: {}", err.inner()),
+                )
+            })?;
+        }
         self.body = Some(bytes.into());
         Ok(self)
     }
@@ -505,4 +510,58 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Outer {
+        name: &'static str,
+        inner: Inner,
+    }
+
+    #[derive(Serialize)]
+    struct Inner {
+        #[serde(serialize_with = "refuse")]
+        broken: u8,
+    }
+
+    fn refuse<S: serde::Serializer>(_: &u8, _: S) -> std::result::Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("not encodable"))
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_encoded_names_its_field() {
+        let body = Outer {
+            name: "jdoe",
+            inner: Inner { broken: 1 },
+        };
+        let err = ApiRequest::new(Method::POST, &["users"])
+            .json(Provider::EXAMPLE, &body)
+            .err()
+            .expect("refused");
+        match err {
+            Error::InvalidInput { field, reason } => {
+                assert_eq!(field, "inner.broken");
+                assert!(reason.contains("not encodable"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_body_is_encoded_once_as_compact_json() {
+        let request = ApiRequest::new(Method::POST, &["users"])
+            .json(
+                Provider::EXAMPLE,
+                &serde_json::json!({"name": "jdoe", "n": [1, 2]}),
+            )
+            .unwrap();
+        assert_eq!(
+            request.body.as_deref(),
+            Some(&br#"{"n":[1,2],"name":"jdoe"}"#[..])
+        );
+    }
 }
