@@ -2,7 +2,11 @@
 //! provider: `cargo bench --bench overhead` (all of it, about two minutes), or one
 //! provider or operation: `cargo bench --bench overhead -- netsapiens`, `-- create`.
 //! `--rounds=N`, `--sequential=N` and `--concurrent=N` change the rounds and the
-//! requests per round.
+//! requests per round. `--only=hand|native|portable|hand-portable` sends `--sequential=N` requests of
+//! that side alone and times nothing, for a profiler: instruction counts of the sides,
+//! taken one after the other, compare without noise from the rest of the machine
+//! (`valgrind --tool=callgrind target/release/deps/overhead-* -- netsapiens create
+//! --only=native --sequential=2000`).
 //!
 //! Both sides talk to one loopback HTTP/1.1 server on its own thread
 //! (`support/server.rs`), which reads each whole request and answers it in one write
@@ -719,6 +723,7 @@ struct Settings {
     sequential: usize,
     concurrent: usize,
     filters: Vec<String>,
+    only: Option<Side>,
 }
 
 impl Settings {
@@ -728,6 +733,7 @@ impl Settings {
             sequential: 3000,
             concurrent: 20_000,
             filters: Vec::new(),
+            only: None,
         };
         for arg in std::env::args().skip(1) {
             let number = |prefix: &str| {
@@ -741,6 +747,16 @@ impl Settings {
                 settings.sequential = n;
             } else if let Some(n) = number("--concurrent=") {
                 settings.concurrent = n;
+            } else if let Some(side) = arg.strip_prefix("--only=") {
+                settings.only = Some(match side {
+                    "hand" => Side::Hand,
+                    "native" => Side::Native,
+                    "portable" => Side::Portable,
+                    "hand-portable" => Side::HandPortable,
+                    other => fail(&format!(
+                        "--only={other}: use hand, native, portable or hand-portable"
+                    )),
+                });
             } else if !arg.starts_with('-') {
                 settings.filters.push(arg.to_ascii_lowercase());
             }
@@ -983,6 +999,18 @@ fn main() {
         }
         if cases.is_empty() {
             fail(&format!("no case matches {:?}", settings.filters));
+        }
+        if let Some(side) = settings.only {
+            for (case, target, op, sides) in &cases {
+                if !sides.contains(&side) {
+                    continue;
+                }
+                let sent = measure(target, &hand, *op, &[side], 1, settings.sequential, false)
+                    .await
+                    .requests;
+                eprintln!("{case}: {sent} requests of {} only", side.label());
+            }
+            std::process::exit(0);
         }
         let before = server.requests();
         let mut timed = 0usize;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::provisioner::Provider;
-use crate::user::{Attributes, Field, NewUser, UnsupportedFields};
+use crate::user::{Field, NewUser, UnsupportedFields};
 use crate::validate;
 
 /// What a backend does with one portable [`Field`] of a create.
@@ -389,27 +389,6 @@ impl Problems {
             }
         }
         Self { provider, found }
-    }
-
-    /// `attributes` without the keys under `provider`'s prefix that are not in `known`
-    /// (already reported by [`of`](Self::of)), so that the known ones can be checked
-    /// too.
-    pub(crate) fn known_attributes(
-        attributes: &Attributes,
-        provider: Provider,
-        known: &[&str],
-    ) -> Attributes {
-        let mut kept = Attributes::new();
-        for (key, value) in attributes.iter() {
-            let unknown = key
-                .strip_prefix(provider.key())
-                .and_then(|rest| rest.strip_prefix('.'))
-                .is_some_and(|name| !known.contains(&name));
-            if !unknown {
-                kept.insert(key, value.clone());
-            }
-        }
-        kept
     }
 
     /// Whether a problem names `field` already.

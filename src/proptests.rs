@@ -253,6 +253,7 @@ pub(crate) fn raw(
         body,
         request_id,
         auth: None,
+        secrets: Vec::new(),
     }
 }
 

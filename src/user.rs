@@ -134,15 +134,8 @@ impl Attributes {
         provider: Provider,
         known: &[&str],
     ) -> Result<ProviderAttributes<'a>> {
-        let prefix = provider.key();
-        let mut values = BTreeMap::new();
-        for (key, value) in &self.0 {
-            let Some(name) = key
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.strip_prefix('.'))
-            else {
-                continue;
-            };
+        let attributes = self.known_for(provider);
+        for (key, name) in attributes.names() {
             if !known.contains(&name) {
                 return Err(Error::invalid_input(
                     format!("attributes[{key:?}]"),
@@ -152,9 +145,17 @@ impl Attributes {
                     ),
                 ));
             }
-            values.insert(name, value);
         }
-        Ok(ProviderAttributes { provider, values })
+        Ok(attributes)
+    }
+
+    /// `provider`'s attributes without checking their names, for reading the known ones
+    /// after unknown ones were reported elsewhere.
+    pub(crate) fn known_for(&self, provider: Provider) -> ProviderAttributes<'_> {
+        ProviderAttributes {
+            provider,
+            all: &self.0,
+        }
     }
 }
 
@@ -163,10 +164,22 @@ impl Attributes {
 #[derive(Debug)]
 pub(crate) struct ProviderAttributes<'a> {
     provider: Provider,
-    values: BTreeMap<&'a str, &'a Value>,
+    /// Every attribute; read through the provider's prefix without copying (a person
+    /// carries a handful, so a scan beats building a map per call).
+    all: &'a BTreeMap<String, Value>,
 }
 
 impl<'a> ProviderAttributes<'a> {
+    /// Each of the provider's attributes as `(full key, name without the prefix)`.
+    fn names(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        let prefix = self.provider.key();
+        self.all.keys().filter_map(move |key| {
+            key.strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .map(|name| (key.as_str(), name))
+        })
+    }
+
     /// How a refused attribute is named: `attributes["<provider>.<name>"]`.
     pub(crate) fn field_name(provider: Provider, name: &str) -> String {
         format!("attributes[\"{}.{name}\"]", provider.key())
@@ -179,12 +192,16 @@ impl<'a> ProviderAttributes<'a> {
 
     /// The raw value, `null` included.
     pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
-        self.values.get(name).copied()
+        let prefix = self.provider.key();
+        self.all.iter().find_map(|(key, value)| {
+            let own = key.strip_prefix(prefix)?.strip_prefix('.')?;
+            (own == name).then_some(value)
+        })
     }
 
     /// Whether the attribute is present (even as `null`).
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.values.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// A boolean attribute; absent or `null` is `None`.

@@ -124,8 +124,13 @@ impl Auth {
     /// Replaces every occurrence of the credential in `text` with `***`; borrowed back
     /// when there was none.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        self.scrub_with(text, &[])
+    }
+
+    /// [`scrub`](Self::scrub), also replacing `extra` (the secrets one request carried).
+    pub(crate) fn scrub_with<'t>(&self, text: &'t str, extra: &[Secret]) -> Cow<'t, str> {
         let mut text = Cow::Borrowed(text);
-        for secret in &self.secrets {
+        for secret in self.secrets.iter().chain(extra) {
             // A very short credential would match ordinary words; such credentials are
             // refused by providers anyway.
             if secret.expose().len() >= 4 && text.contains(secret.expose()) {

@@ -217,10 +217,14 @@ impl HttpCore {
                 request.idempotency.map(|(_, key)| key.as_str()),
             ),
         );
-        let result = attempts.await;
-        match (result, request.idempotency) {
+        match (attempts.await, request.idempotency) {
+            (Ok(mut response), _) => {
+                // Moved, not copied: the answer's decode errors scrub them too.
+                response.secrets = request.secrets;
+                Ok(response)
+            }
             (Err(error), Some((_, key))) => Err(error.sent_with_key(self.provider, key, uncertain)),
-            (result, _) => result,
+            (Err(error), None) => Err(error),
         }
     }
 
@@ -304,10 +308,14 @@ impl HttpCore {
         call: &RequestOptions,
         timeout: Duration,
     ) -> Result<RawResponse> {
-        let scrubber = if request.secrets.is_empty() {
-            Arc::clone(&self.auth)
-        } else {
-            Arc::new(self.auth.scrubbing_also(&request.secrets))
+        // What an error of this attempt must not show: built only for an error, since a
+        // request carrying secrets would otherwise copy the credentials every time.
+        let scrubber = || -> Cow<'_, Auth> {
+            if request.secrets.is_empty() {
+                Cow::Borrowed(&*self.auth)
+            } else {
+                Cow::Owned(self.auth.scrubbing_also(&request.secrets))
+            }
         };
         let mut builder = self
             .client
@@ -333,12 +341,12 @@ impl HttpCore {
         let response = builder
             .send()
             .await
-            .map_err(|err| self.transport_error(&scrubber, err, timeout))?;
+            .map_err(|err| self.transport_error(&scrubber(), err, timeout))?;
         if !same_origin(response.url(), url) {
             return Err(Error::Redirect {
                 provider: self.provider,
                 status: response.status().as_u16(),
-                location: Some(scrubber.scrub(response.url().as_str()).into_owned()),
+                location: Some(scrubber().scrub(response.url().as_str()).into_owned()),
             });
         }
         let status = response.status();
@@ -350,7 +358,7 @@ impl HttpCore {
                     .headers()
                     .get(LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .map(|location| scrubber.scrub(location).into_owned()),
+                    .map(|location| scrubber().scrub(location).into_owned()),
             });
         }
         let raw = response::read(self.provider, response, self.options.max_response_bytes)
@@ -362,16 +370,16 @@ impl HttpCore {
                     limit,
                 },
                 response::ReadError::Transport(err) => {
-                    self.transport_error(&scrubber, err, timeout)
+                    self.transport_error(&scrubber(), err, timeout)
                 }
             })?;
         if status.is_success() {
             return Ok(RawResponse {
-                auth: Some(scrubber),
+                auth: Some(Arc::clone(&self.auth)),
                 ..raw
             });
         }
-        Err(self.classify_with(&scrubber, status, raw))
+        Err(self.classify_with(&scrubber(), status, raw))
     }
 
     fn transport_error(&self, scrubber: &Auth, err: reqwest::Error, timeout: Duration) -> Error {

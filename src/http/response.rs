@@ -1,21 +1,25 @@
 //! Reading a response body within a limit, and decoding it.
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderName, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 
 use super::Auth;
 use crate::error::{Error, ErrorDetail, Result};
 use crate::options::RequestOptions;
 use crate::provisioner::Provider;
+use crate::secret::Secret;
 
 /// Headers that carry a request id, most specific first.
-const REQUEST_ID_HEADERS: &[&str] = &[
-    "x-request-id",
-    "request-id",
-    "x-cloud-request-id",
-    "x-correlation-id",
-    "x-amzn-requestid",
+const REQUEST_ID_HEADERS: [HeaderName; 5] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("request-id"),
+    HeaderName::from_static("x-cloud-request-id"),
+    HeaderName::from_static("x-correlation-id"),
+    HeaderName::from_static("x-amzn-requestid"),
 ];
+
+/// How much of a request id is kept.
+const REQUEST_ID_CHARS: usize = 200;
 
 /// How much of a non-JSON error body is kept as the message.
 const EXCERPT_CHARS: usize = 200;
@@ -31,6 +35,8 @@ pub(crate) struct RawResponse {
     /// The client's credentials, scrubbed from decode errors: serde quotes the value it
     /// could not read, and a server may echo a credential in any field.
     pub(crate) auth: Option<std::sync::Arc<Auth>>,
+    /// The secrets the request carried (a user's password), scrubbed likewise.
+    pub(crate) secrets: Vec<Secret>,
 }
 
 /// What a provider's error body says, as its adapter reads it.
@@ -67,9 +73,12 @@ pub(crate) async fn read(
     let headers = std::mem::take(response.headers_mut());
     let request_id = REQUEST_ID_HEADERS
         .iter()
-        .find_map(|name| headers.get(*name))
+        .find_map(|name| headers.get(name))
         .and_then(|value| value.to_str().ok())
-        .map(|value| value.chars().take(200).collect());
+        .map(|value| match value.char_indices().nth(REQUEST_ID_CHARS) {
+            Some((end, _)) => value[..end].to_owned(),
+            None => value.to_owned(),
+        });
     Ok(RawResponse {
         provider,
         status,
@@ -77,6 +86,7 @@ pub(crate) async fn read(
         body,
         request_id,
         auth: None,
+        secrets: Vec::new(),
     })
 }
 
@@ -91,6 +101,7 @@ impl RawResponse {
             body: Vec::new(),
             request_id: None,
             auth: None,
+            secrets: Vec::new(),
         }
     }
 
@@ -157,8 +168,8 @@ impl RawResponse {
             ) => Error::Decode {
                 provider,
                 status,
-                path: auth.scrub(&path).into_owned(),
-                reason: auth.scrub(&reason).into_owned(),
+                path: auth.scrub_with(&path, &self.secrets).into_owned(),
+                reason: auth.scrub_with(&reason, &self.secrets).into_owned(),
             },
             (error, _) => error,
         }

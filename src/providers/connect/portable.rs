@@ -256,16 +256,14 @@ fn check_new_user(user: &NewUser) -> Result<()> {
             problems.check(from, || validate::name(from, &name));
         }
     }
-    let known = Problems::known_attributes(&user.attributes, Provider::CONNECT, ATTRIBUTES);
-    if let Ok(attributes) = known.for_provider(Provider::CONNECT, ATTRIBUTES) {
-        problems.add(match identity_attribute(&attributes) {
-            Ok(Patch::Set(identity)) => {
-                validate::identity(&attributes.field("identity"), &identity)
-            }
-            Ok(_) => Ok(()),
-            Err(err) => Err(err),
-        });
-    }
+    let attributes = user.attributes.known_for(Provider::CONNECT);
+    problems.add(match identity_attribute(&attributes) {
+        Ok(Patch::Set(identity)) => {
+            validate::identity(&attributes.field("identity"), &identity)
+        }
+        Ok(_) => Ok(()),
+        Err(err) => Err(err),
+    });
     problems.finish()
 }
 

@@ -334,22 +334,20 @@ impl NetSapiensClient {
             });
         }
         problems.add(scope_from_roles(&user.roles).map(drop));
-        let known = Problems::known_attributes(&user.attributes, Provider::NETSAPIENS, ATTRIBUTES);
-        if let Ok(attributes) = known.for_provider(Provider::NETSAPIENS, ATTRIBUTES) {
-            problems.check(EXTENSION_FIELD, || {
-                match extension_attribute(&attributes)? {
-                    Some(extension) => validate::extension(EXTENSION_FIELD, &extension),
-                    None => Ok(()),
-                }
-            });
-            problems.add(attributes.bool("synchronous").map(drop));
-            for name in ["department", "site", "time_zone"] {
-                problems.add(match attributes.text(name) {
-                    Ok(Some(text)) => validate::not_blank(&attribute_field(name), text),
-                    Ok(None) => Ok(()),
-                    Err(err) => Err(err),
-                });
+        let attributes = user.attributes.known_for(Provider::NETSAPIENS);
+        problems.check(EXTENSION_FIELD, || {
+            match extension_attribute(&attributes)? {
+                Some(extension) => validate::extension(EXTENSION_FIELD, &extension),
+                None => Ok(()),
             }
+        });
+        problems.add(attributes.bool("synchronous").map(drop));
+        for name in ["department", "site", "time_zone"] {
+            problems.add(match attributes.text(name) {
+                Ok(Some(text)) => validate::not_blank(&attribute_field(name), text),
+                Ok(None) => Ok(()),
+                Err(err) => Err(err),
+            });
         }
         problems.finish()
     }
