@@ -1,5 +1,5 @@
 //! The bulk API against a hand-written loop, and its peak memory:
-//! `cargo bench --bench bulk` (about half a minute).
+//! `cargo bench --bench bulk --features testing` (about half a minute).
 //!
 //! 1. Throughput: 10,000 creates through `orchestration::Bulk` and through a
 //!    hand-written `FuturesUnordered` loop that keeps the same number of
@@ -19,8 +19,9 @@
 //!
 //! One timed run instead, as before (for `/usr/bin/time -v`):
 //! ```sh
-//! cargo bench --bench bulk -- 100000 32            # users, concurrency
-//! cargo bench --bench bulk -- 100000 32 in-memory  # InMemoryProvisioner, whose store grows
+//! cargo bench --bench bulk --features testing -- 100000 32            # users, concurrency
+//! cargo bench --bench bulk --features testing -- 100000 32 in-memory  # InMemoryProvisioner
+//! /usr/bin/time -v target/release/deps/bulk-* 100000 32
 //! ```
 //! `--rounds=N` and `--users=N` change the throughput part.
 
