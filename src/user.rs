@@ -152,10 +152,16 @@ impl Attributes {
     /// `provider`'s attributes without checking their names, for reading the known ones
     /// after unknown ones were reported elsewhere.
     pub(crate) fn known_for(&self, provider: Provider) -> ProviderAttributes<'_> {
-        ProviderAttributes {
-            provider,
-            all: &self.0,
-        }
+        let prefix = provider.key();
+        let entries = self
+            .0
+            .iter()
+            .filter_map(|(key, value)| {
+                let name = key.strip_prefix(prefix)?.strip_prefix('.')?;
+                Some((key.as_str(), name, value))
+            })
+            .collect();
+        ProviderAttributes { provider, entries }
     }
 }
 
@@ -164,20 +170,15 @@ impl Attributes {
 #[derive(Debug)]
 pub(crate) struct ProviderAttributes<'a> {
     provider: Provider,
-    /// Every attribute; read through the provider's prefix without copying (a person
-    /// carries a handful, so a scan beats building a map per call).
-    all: &'a BTreeMap<String, Value>,
+    /// `(full key, name without the prefix, value)` of each of the provider's
+    /// attributes: a person carries a handful, so a scan beats a map.
+    entries: Vec<(&'a str, &'a str, &'a Value)>,
 }
 
 impl<'a> ProviderAttributes<'a> {
     /// Each of the provider's attributes as `(full key, name without the prefix)`.
     fn names(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        let prefix = self.provider.key();
-        self.all.keys().filter_map(move |key| {
-            key.strip_prefix(prefix)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .map(|name| (key.as_str(), name))
-        })
+        self.entries.iter().map(|(key, name, _)| (*key, *name))
     }
 
     /// How a refused attribute is named: `attributes["<provider>.<name>"]`.
@@ -192,11 +193,9 @@ impl<'a> ProviderAttributes<'a> {
 
     /// The raw value, `null` included.
     pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
-        let prefix = self.provider.key();
-        self.all.iter().find_map(|(key, value)| {
-            let own = key.strip_prefix(prefix)?.strip_prefix('.')?;
-            (own == name).then_some(value)
-        })
+        self.entries
+            .iter()
+            .find_map(|(_, own, value)| (*own == name).then_some(*value))
     }
 
     /// Whether the attribute is present (even as `null`).

@@ -4,7 +4,12 @@ use crate::error::{Error, Result};
 
 /// Text a provider requires: not blank, no control characters.
 pub(crate) fn required_text(field: &str, text: &str) -> Result<()> {
-    if text.trim().is_empty() {
+    let blank = if text.is_ascii() {
+        text.bytes().all(|byte| byte.is_ascii_whitespace())
+    } else {
+        text.trim().is_empty()
+    };
+    if blank {
         return Err(Error::invalid_input(field, "must not be empty"));
     }
     no_control(field, text)
@@ -12,7 +17,13 @@ pub(crate) fn required_text(field: &str, text: &str) -> Result<()> {
 
 /// No control characters (they break headers, logs and some providers' storage).
 pub(crate) fn no_control(field: &str, text: &str) -> Result<()> {
-    if text.chars().any(char::is_control) {
+    // ASCII text (nearly every name and address) is checked byte by byte.
+    let control = if text.is_ascii() {
+        text.bytes().any(|byte| byte.is_ascii_control())
+    } else {
+        text.chars().any(char::is_control)
+    };
+    if control {
         return Err(Error::invalid_input(
             field,
             "must not contain control characters",

@@ -109,6 +109,10 @@ struct Progress {
 
 impl Progress {
     fn update(&self, backend: usize, change: impl FnOnce(&mut BackendProgress)) {
+        // The counters exist for the hook alone.
+        if self.hook.is_none() {
+            return;
+        }
         let snapshot = {
             let mut counters = self
                 .counters
@@ -273,6 +277,21 @@ impl Bulk {
             }),
             hook: self.progress.clone(),
         });
+        if let [backend] = self.backends.as_slice() {
+            // One backend: the input feeds its lane directly, with no queue between.
+            let lane = Arc::new(Lane {
+                position: 0,
+                backend: Arc::clone(backend),
+                gate: Gate::new(backend.limits.requests_per_second),
+                ensure,
+                progress,
+            });
+            return users
+                .enumerate()
+                .map(move |(index, user)| Arc::clone(&lane).run(index, Arc::new(user)))
+                .buffer_unordered(backend.limits.concurrency)
+                .boxed();
+        }
         let mut senders = Vec::with_capacity(self.backends.len());
         let mut lanes: Vec<BoxStream<'static, Option<BulkResult>>> = Vec::new();
         for (position, backend) in self.backends.iter().enumerate() {
@@ -311,7 +330,9 @@ impl Bulk {
             // Dropping the senders here ends each lane once its queue is drained.
         };
         lanes.push(stream::once(feed).map(|()| None).boxed());
-        stream::select_all(lanes).filter_map(std::future::ready)
+        stream::select_all(lanes)
+            .filter_map(std::future::ready)
+            .boxed()
     }
 }
 

@@ -201,8 +201,6 @@ pub async fn ensure_user_opts(
     user: &NewUser,
     options: &EnsureOptions,
 ) -> Result<Ensured> {
-    let identity = Identity::of(user);
-    let read = options.read_options();
     let look_first = match options.look_first {
         LookFirst::Always => true,
         LookFirst::Never => false,
@@ -210,7 +208,11 @@ pub async fn ensure_user_opts(
             backend.capabilities().idempotent_create && options.request.idempotency_key().is_none()
         }
     };
+    // What a lookup needs, made only when one is due: a create that succeeds, the
+    // usual case, pays nothing for it.
+    let lookup = || (Identity::of(user), options.read_options());
     if look_first {
+        let (identity, read) = lookup();
         if let Some(found) = identity.find(backend, &read).await? {
             return Ok(existing(user, found, FoundBy::LookupBeforeCreate));
         }
@@ -220,6 +222,7 @@ pub async fn ensure_user_opts(
         Ok(CreateOutcome::Accepted(accepted)) => return Ok(Ensured::Accepted(accepted)),
         Err(error) => error,
     };
+    let (identity, read) = lookup();
     if error.is_conflict() {
         return match find_waiting(backend, &identity, options, &read).await {
             Ok(Some(found)) => Ok(existing(user, found, FoundBy::Conflict)),

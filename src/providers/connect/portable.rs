@@ -258,9 +258,7 @@ fn check_new_user(user: &NewUser) -> Result<()> {
     }
     let attributes = user.attributes.known_for(Provider::CONNECT);
     problems.add(match identity_attribute(&attributes) {
-        Ok(Patch::Set(identity)) => {
-            validate::identity(&attributes.field("identity"), &identity)
-        }
+        Ok(Patch::Set(identity)) => validate::identity(&attributes.field("identity"), &identity),
         Ok(_) => Ok(()),
         Err(err) => Err(err),
     });

@@ -90,16 +90,7 @@ pub(crate) fn extension(field: &str, user: &str) -> Result<()> {
 }
 
 pub(crate) fn not_blank(field: &str, text: &str) -> Result<()> {
-    if text.trim().is_empty() {
-        return Err(Error::invalid_input(field, "must not be empty"));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(Error::invalid_input(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(())
+    crate::validate::required_text(field, text)
 }
 
 /// One address: one `@`, a non-empty local part, a dotted domain, no spaces, no `;`.
