@@ -34,7 +34,8 @@ pub(crate) fn no_control(field: &str, text: &str) -> Result<()> {
 
 /// At most `max` characters.
 pub(crate) fn max_chars(field: &str, text: &str, max: usize) -> Result<()> {
-    if text.chars().count() > max {
+    // A text of no more bytes than `max` has no more characters either.
+    if text.len() > max && text.chars().count() > max {
         return Err(Error::invalid_input(
             field,
             format!("must be at most {max} characters"),
@@ -53,7 +54,14 @@ pub(crate) fn email(field: &str, email: &str) -> Result<()> {
             format!("{email:?} is not an email address: {why}"),
         ))
     };
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let spaced = if email.is_ascii() {
+        email
+            .bytes()
+            .any(|byte| byte.is_ascii_whitespace() || byte.is_ascii_control())
+    } else {
+        email.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if spaced {
         return malformed("it contains spaces or control characters");
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -65,7 +73,12 @@ pub(crate) fn email(field: &str, email: &str) -> Result<()> {
     if domain.contains('@') {
         return malformed("more than one @");
     }
-    if !domain.contains('.') || domain.split('.').any(str::is_empty) {
+    // At least two labels, none empty.
+    if !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+    {
         return malformed("the domain must be like example.com");
     }
     Ok(())
