@@ -182,7 +182,7 @@ impl UserProvisioner for NetSapiensClient {
     async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         validate::path_user("id", id.as_str())?;
         let (user, raw) = self.fetch_user(id.as_str(), options).await?;
-        Ok(to_portable(&user, raw))
+        Ok(to_portable(user, raw))
     }
 
     #[cfg_attr(
@@ -276,7 +276,7 @@ impl UserProvisioner for NetSapiensClient {
             .map(|next| PageCursor::new(next.start.to_string()));
         let users = rows
             .into_iter()
-            .map(|(user, raw)| to_portable(&user, raw))
+            .map(|(user, raw)| to_portable(user, raw))
             .collect();
         Ok(UserPage::new(users, next))
     }
@@ -294,7 +294,7 @@ fn outcome(extension: String, reply: CreateReply) -> CreateOutcome {
     match reply.result {
         CreateResult::Created(user) => {
             let raw = reply.raw.unwrap_or(Value::Null);
-            CreateOutcome::Created(to_portable(&user, raw))
+            CreateOutcome::Created(to_portable(*user, raw))
         }
         CreateResult::Accepted(_) => {
             let mut accepted = Accepted::new(Provider::NETSAPIENS);
@@ -378,7 +378,7 @@ impl NetSapiensClient {
             let own = options.without_timeout();
             if synchronous {
                 return match found(self.fetch_user(extension, &own).await) {
-                    Ok(Some((user, raw))) => CreateLookup::Found(Box::new(to_portable(&user, raw))),
+                    Ok(Some((user, raw))) => CreateLookup::Found(Box::new(to_portable(user, raw))),
                     Ok(None) => CreateLookup::NotFound,
                     Err(err) => CreateLookup::Failed(Box::new(err)),
                 };
@@ -390,7 +390,7 @@ impl NetSapiensClient {
             match self.wait_until_visible(extension, &wait, &own).await {
                 Ok(user) => {
                     let raw = options.raw_of(&user);
-                    CreateLookup::Found(Box::new(to_portable(&user, raw)))
+                    CreateLookup::Found(Box::new(to_portable(user, raw)))
                 }
                 Err(Error::NotYetVisible { .. }) if wait == window => CreateLookup::NotFound,
                 Err(Error::NotYetVisible { waited, .. }) => CreateLookup::NotVisibleYet { waited },
@@ -402,12 +402,12 @@ impl NetSapiensClient {
     }
 }
 
-pub(crate) fn to_portable(user: &NetSapiensUser, raw: Value) -> User {
-    let mut portable = User::new(Provider::NETSAPIENS, user.user.clone());
-    portable.username = user.login_username.clone();
-    portable.email = user.email.first().cloned();
-    portable.given_name = user.first_name.clone();
-    portable.family_name = user.last_name.clone();
+pub(crate) fn to_portable(user: NetSapiensUser, raw: Value) -> User {
+    let mut portable = User::new(Provider::NETSAPIENS, user.user);
+    portable.username = user.login_username;
+    portable.email = user.email.into_iter().next();
+    portable.given_name = user.first_name;
+    portable.family_name = user.last_name;
     portable.roles = user
         .user_scope
         .iter()
