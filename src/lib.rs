@@ -75,8 +75,10 @@
 //! | `netsapiens` | yes | [`providers::netsapiens`] |
 //! | `connect` | yes | [`providers::connect`] |
 //! | `ece` | yes | [`providers::ece`] |
-//! | `rustls` | yes | TLS through rustls |
+//! | `rustls` | yes | TLS through rustls with the aws-lc-rs provider (its `aws-lc-sys` builds the AWS-LC C library, about 400 C and assembly files: a C compiler is needed and most of a clean build's time goes there) |
+//! | `rustls-ring` | no | TLS through rustls with the `ring` provider instead (use with `default-features = false`): no aws-lc-sys, a lighter build, though ring still compiles about 30 C and assembly files of its own, so a C compiler is still needed. Building a client installs ring's provider as the process default when none is installed; one the application installed first is kept. A client of your own for [`ClientOptions::with_reqwest_client`] needs a provider installed before it is built |
 //! | `native-tls` | no | TLS through the platform's library (use with `default-features = false`) |
+//! | `http2` | yes | HTTP/2, negotiated through ALPN on TLS connections (adds `h2`); without it every request is HTTP/1.1 |
 //! | `orchestration` | yes | [`orchestration`]: `ensure_user`, fan-out with rollback, bulk at the rate limit (adds `futures`) |
 //! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
 //!
@@ -91,7 +93,9 @@
 //! this crate.
 //!
 //! A service that talks to one provider builds only that adapter:
-//! `user-provisioner = { version = "0.1", default-features = false, features = ["rustls", "ece"] }`.
+//! `user-provisioner = { version = "0.1", default-features = false, features = ["rustls", "ece"] }`
+//! (add `"http2"` to keep HTTP/2; `"rustls-ring"` instead of `"rustls"` for the lightest
+//! TLS build).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

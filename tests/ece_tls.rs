@@ -4,7 +4,7 @@
 //! The fixtures in `tests/fixtures/ece-tls/` were generated once with openssl for these
 //! tests only: `ca.pem` (a CA valid until 2126, its key discarded) and `server.pem` /
 //! `server.key` (P-256, SAN `localhost` and `127.0.0.1`, signed by that CA).
-#![cfg(any(feature = "rustls", feature = "native-tls"))]
+#![cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,6 +162,9 @@ fn unusable_certificates_are_refused_when_added() {
 
 #[test]
 fn a_caller_supplied_client_keeps_its_own_tls_settings() {
+    // What a caller does under `rustls-ring` before building a client of its own.
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let own = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

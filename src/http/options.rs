@@ -28,10 +28,10 @@ pub struct ClientOptions {
     pub(crate) create_recovery: bool,
     pub(crate) client: Option<reqwest::Client>,
     /// Extra trusted roots for the client this crate builds.
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     pub(crate) root_certificates: Vec<reqwest::Certificate>,
     /// Whether the client this crate builds skips certificate verification.
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     pub(crate) accept_invalid_certs: bool,
 }
 
@@ -45,9 +45,9 @@ impl Default for ClientOptions {
             allow_http: false,
             create_recovery: true,
             client: None,
-            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
             root_certificates: Vec::new(),
-            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
             accept_invalid_certs: false,
         }
     }
@@ -106,6 +106,11 @@ impl ClientOptions {
     /// refused with [`Error::Config`] when the provider client is built, rather than
     /// silently ignoring the certificate settings. Configure TLS on your own
     /// `reqwest::ClientBuilder` instead.
+    ///
+    /// With the `rustls-ring` feature (and not `rustls`) reqwest carries no rustls crypto
+    /// provider of its own and its `ClientBuilder::build` panics while none is installed:
+    /// install one before building your client, for example with
+    /// `rustls::crypto::ring::default_provider().install_default()`.
     pub fn with_reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
@@ -132,8 +137,11 @@ impl ClientOptions {
     /// # Errors
     /// [`Error::Config`] naming `root_certificate` when `pem` holds no certificate block,
     /// a block that is not valid base64, or a certificate the TLS library cannot parse.
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
-    #[cfg_attr(docsrs, doc(cfg(any(feature = "rustls", feature = "native-tls"))))]
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))
+    )]
     pub fn with_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self> {
         let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|err| {
             Error::config(
@@ -150,6 +158,7 @@ impl ClientOptions {
         // The TLS library parses the certificates only when a client is built: a probe
         // client that trusts nothing else reports an unusable certificate now, with the
         // setting's name, instead of later from an unrelated `build()`.
+        install_crypto_provider();
         reqwest::Client::builder()
             .tls_certs_only(certificates.iter().cloned())
             .build()
@@ -181,8 +190,11 @@ impl ClientOptions {
     /// Applies to the client this crate builds only (see
     /// [`with_reqwest_client`](Self::with_reqwest_client)). `Debug` of the options shows
     /// whether it is on.
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
-    #[cfg_attr(docsrs, doc(cfg(any(feature = "rustls", feature = "native-tls"))))]
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))
+    )]
     pub fn with_danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.accept_invalid_certs = accept;
         self
@@ -213,7 +225,7 @@ impl ClientOptions {
 
     pub(crate) fn build_client(&self) -> Result<reqwest::Client> {
         if let Some(client) = &self.client {
-            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
             if !self.root_certificates.is_empty() || self.accept_invalid_certs {
                 return Err(Error::config(
                     "client",
@@ -224,10 +236,11 @@ impl ClientOptions {
             }
             return Ok(client.clone());
         }
+        install_crypto_provider();
         let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout);
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
         let builder = {
             let mut builder = builder;
             if !self.root_certificates.is_empty() {
@@ -246,3 +259,18 @@ impl ClientOptions {
         })
     }
 }
+
+/// With `rustls-ring` (and not `rustls`), reqwest brings no rustls crypto provider of its
+/// own and panics when a client is built while none is installed, so ring's is installed
+/// as the process default first. A provider the application installed is kept; losing
+/// the race to another thread installing one is just as good.
+#[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// The other TLS choices need no process-wide provider.
+#[cfg(not(all(feature = "rustls-ring", not(feature = "rustls"))))]
+fn install_crypto_provider() {}
