@@ -149,6 +149,24 @@ async fn provoke(
         server.clear_faults();
     }
 
+    // A create answered 2xx with a body that quotes the password it carried in a field
+    // of the wrong type: the decode error must not quote it back.
+    server.inject(
+        FaultRule::new(Fault::Respond {
+            status: 201,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: format!(
+                r#"{{"user_sid":"{with_carried}","user":"1001","user-scope":"{with_carried}","userId":"u-1","name":"n","user_name":"ada","security":{{"enabled":"{with_carried}","roles":["{with_carried}"]}}}}"#
+            ),
+        })
+        .on("POST", "/"),
+    );
+    // A lenient model may accept it as the server's data; only an error is inspected.
+    if let Err(err) = p.create_user_opts(person, &call).await {
+        exhibit.show_error("create answered with an echo", &err);
+    }
+    server.clear_faults();
+
     // A create whose outcome is unknown (looked up, or retried under its key).
     server.inject(FaultRule::new(Fault::ActThenRespond(503)).on("POST", "/"));
     match p.create_user_opts(person, &call).await {

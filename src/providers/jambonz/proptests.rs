@@ -49,7 +49,6 @@ support::decoder_properties!(Provider::JAMBONZ, super::errors::decode);
 #[test]
 fn a_decode_error_never_quotes_the_credential() {
     use crate::error::Error;
-    use serde_json::Value;
 
     let secret = "tok/abc+123456";
     let mut response = support::raw(
@@ -60,10 +59,8 @@ fn a_decode_error_never_quotes_the_credential() {
             .to_vec(),
     );
     response.auth = Some(std::sync::Arc::new(auth(secret, false)));
-    {
-        let error = response.json::<super::JambonzUser>().unwrap_err();
-        let shown = format!("{error} {error:?}");
-        assert!(matches!(error, Error::Decode { .. }), "{shown}");
-        assert!(!shown.contains(secret), "{shown}");
-    }
+    let error = response.json::<super::JambonzUser>().unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(matches!(error, Error::Decode { .. }), "{shown}");
+    assert!(!shown.contains(secret), "{shown}");
 }
