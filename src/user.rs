@@ -536,7 +536,9 @@ pub struct User {
     /// When the user last changed, where the provider says.
     pub updated_at: Option<DateTime<Utc>>,
     /// The provider's own representation (for a create that answers only an id: that
-    /// answer).
+    /// answer), when the call asked for it with
+    /// [`RequestOptions::with_raw_json`](crate::RequestOptions::with_raw_json); `null`
+    /// otherwise, so that a read decodes its answer once.
     #[serde(default)]
     pub raw: Value,
     /// The idempotency key of the create that returned this user, on providers that
@@ -576,7 +578,8 @@ pub struct Accepted {
     pub id: Option<UserId>,
     /// The provider's request id, where sent.
     pub request_id: Option<String>,
-    /// Whatever body the provider sent with its acceptance.
+    /// Whatever body the provider sent with its acceptance, when the call asked for it
+    /// with [`RequestOptions::with_raw_json`](crate::RequestOptions::with_raw_json).
     pub raw: Option<Value>,
 }
 
