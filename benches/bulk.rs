@@ -27,12 +27,15 @@
 
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/stats.rs"]
+mod stats;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use stats::median;
 use user_provisioner::futures::stream::FuturesUnordered;
 use user_provisioner::futures::{stream, Stream, StreamExt};
 use user_provisioner::orchestration::{Bulk, EnsureOptions, Limits, LookFirst};
@@ -218,16 +221,6 @@ async fn by_hand(
         }
     }
     (started.elapsed(), failed)
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    let mid = samples.len() / 2;
-    if samples.len().is_multiple_of(2) {
-        (samples[mid - 1] + samples[mid]) / 2.0
-    } else {
-        samples[mid]
-    }
 }
 
 /// Interleaved rounds of both ways: the median creates per second of each, and the

@@ -37,6 +37,8 @@
 mod fixtures;
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/stats.rs"]
+mod stats;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -53,6 +55,7 @@ use user_provisioner::providers::netsapiens::{self, NetSapiensBuilder, NetSapien
 use user_provisioner::{CreateOutcome, NewUser, RequestOptions, UserId, UserProvisioner};
 
 use server::{Recorded, Route, Server};
+use stats::median;
 
 /// What the crate sends as `User-Agent` (the bench is built with the crate's version).
 const USER_AGENT_VALUE: &str = concat!("user-provisioner/", env!("CARGO_PKG_VERSION"));
@@ -456,7 +459,6 @@ struct Ece {
 impl Ece {
     fn new(server: &str) -> Self {
         let base = format!("{server}/ece/api/v1");
-        let basic = base64(format!("{ECE_USER}:{ECE_PASSWORD}").as_bytes());
         Self {
             client: EceBuilder::new()
                 .with_base_url(&base)
@@ -464,7 +466,7 @@ impl Ece {
                 .build()
                 .expect("ece client"),
             users: format!("{base}/users").parse().expect("url"),
-            credentials: vec![(AUTHORIZATION, sensitive(&format!("Basic {basic}")))],
+            credentials: vec![(AUTHORIZATION, basic_auth(ECE_USER, ECE_PASSWORD))],
             id: UserId::new(fixtures::ECE_USER_NAME),
             request: fixtures::ece_create(),
             portable_request: fixtures::ece_portable_create(),
@@ -523,26 +525,20 @@ impl Ece {
     }
 }
 
-/// Standard base64 with padding, for the hand-written basic-auth header.
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+/// The basic-auth header reqwest itself makes, built once as a hand-written client would.
+fn basic_auth(user: &str, password: &str) -> HeaderValue {
+    let request = reqwest::Client::new()
+        .get("http://127.0.0.1/")
+        .basic_auth(user, Some(password))
+        .build()
+        .expect("a request");
+    let mut value = request
+        .headers()
+        .get(AUTHORIZATION)
+        .expect("a basic-auth header")
+        .clone();
+    value.set_sensitive(true);
+    value
 }
 
 // Four values, built once; boxing them would add an indirection to every timed call.
@@ -793,16 +789,6 @@ where
         .for_each(|()| async {})
         .await;
     started.elapsed()
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    let mid = samples.len() / 2;
-    if samples.len().is_multiple_of(2) {
-        (samples[mid - 1] + samples[mid]) / 2.0
-    } else {
-        samples[mid]
-    }
 }
 
 /// What the rounds of one case measured.
