@@ -133,8 +133,9 @@ impl JambonzClient {
         user_sid: &Uuid,
         options: &RequestOptions,
     ) -> Result<(JambonzUser, Value)> {
-        let sid = user_sid.to_string();
-        let call = ApiRequest::new(Method::GET, &[USERS, &sid])
+        let mut buffer = Uuid::encode_buffer();
+        let sid = user_sid.hyphenated().encode_lower(&mut buffer);
+        let call = ApiRequest::new(Method::GET, &[USERS, sid])
             .map_error(|err| err.reclassify(is_unknown_user, Error::NotFound));
         let response = self.http.send(call, options).await?;
         Ok((response.json()?, response.raw_json(options)))
@@ -166,8 +167,9 @@ impl JambonzClient {
         options: &RequestOptions,
     ) -> Result<()> {
         self.check_update(change)?;
-        let sid = user_sid.to_string();
-        let mut call = ApiRequest::new(Method::PUT, &[USERS, &sid])
+        let mut buffer = Uuid::encode_buffer();
+        let sid = user_sid.hyphenated().encode_lower(&mut buffer);
+        let mut call = ApiRequest::new(Method::PUT, &[USERS, sid])
             .json(Provider::JAMBONZ, change)?
             .scrub_also(change.old_password.as_ref())
             .scrub_also(change.new_password.as_ref())
@@ -186,8 +188,9 @@ impl JambonzClient {
     /// [`delete_user`](crate::UserProvisioner::delete_user).
     pub async fn delete(&self, user_sid: &Uuid, options: &RequestOptions) -> Result<()> {
         self.fetch_user(user_sid, options).await?;
-        let sid = user_sid.to_string();
-        let call = ApiRequest::new(Method::DELETE, &[USERS, &sid])
+        let mut buffer = Uuid::encode_buffer();
+        let sid = user_sid.hyphenated().encode_lower(&mut buffer);
+        let call = ApiRequest::new(Method::DELETE, &[USERS, sid])
             .map_error(|err| err.reclassify(is_unknown_sid_on_delete, Error::NotFound));
         self.http.send(call, options).await?;
         Ok(())
