@@ -88,7 +88,9 @@
 //! [`UnsupportedFields::Ignore`](crate::UnsupportedFields::Ignore); there are no `ece.*`
 //! attributes. The portable [`list_users`](crate::UserProvisioner::list_users) includes
 //! disabled users, sorts by user name and pages on the client side with a user-name
-//! cursor. `User::raw` is the server's JSON without any `security.password`.
+//! cursor. `User::raw`, kept when a call asks with
+//! [`RequestOptions::with_raw_json`](crate::RequestOptions::with_raw_json), is the
+//! server's JSON without any `security.password`.
 //!
 //! # UNCONFIRMED
 //! - The server's exact user-name character rule (see above) and password policy.
