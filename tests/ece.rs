@@ -1201,3 +1201,44 @@ fn clients_are_object_safe_behind_arc() {
     assert!(caps.roles && caps.password && caps.display_name);
     assert!(!caps.phone && !caps.metadata && !caps.idempotent_create);
 }
+
+#[tokio::test]
+async fn a_listed_user_carries_its_own_json_only_when_asked() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "users": [echoing_password("alice"), user_json("bob")] })),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let plain = client
+        .list_users_opts(&ListUsers::new(), &options())
+        .await
+        .unwrap();
+    assert_eq!(plain.users.len(), 2, "every user, with or without raw JSON");
+    assert!(plain.users.iter().all(|user| user.raw.is_null()));
+    let kept = client
+        .list_users_opts(&ListUsers::new(), &options().with_raw_json(true))
+        .await
+        .unwrap();
+    let names: Vec<_> = kept
+        .users
+        .iter()
+        .map(|user| user.raw["user_name"].clone())
+        .collect();
+    assert_eq!(names, [json!("alice"), json!("bob")]);
+    assert!(kept
+        .users
+        .iter()
+        .all(|user| user.raw["security"].get("password").is_none()));
+}
+
+/// A user row whose server echoes a password, which no `raw` may hand on.
+fn echoing_password(name: &str) -> serde_json::Value {
+    let mut row = user_json(name);
+    row["security"]["password"] = json!("echoed-Passw0rd");
+    row
+}

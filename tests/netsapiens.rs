@@ -1386,3 +1386,27 @@ fn clients_are_object_safe_and_declare_accepted_creates() {
     assert!(capabilities.accepted_creates && capabilities.server_side_paging);
     assert!(!capabilities.idempotent_create && !capabilities.password);
 }
+
+#[tokio::test]
+async fn a_listed_user_carries_its_own_json_only_when_asked() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(USERS))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([user_json("1001"), user_json("1002")])),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let list = ListUsers::new().with_page_size(2);
+    let plain = client.list_users_opts(&list, &options()).await.unwrap();
+    assert_eq!(plain.users.len(), 2, "every user, with or without raw JSON");
+    assert!(plain.users.iter().all(|user| user.raw.is_null()));
+    let kept = client
+        .list_users_opts(&list, &options().with_raw_json(true))
+        .await
+        .unwrap();
+    assert_eq!(kept.users.len(), 2);
+    assert_eq!(kept.users[0].raw, user_json("1001"));
+    assert_eq!(kept.users[1].raw, user_json("1002"));
+}
