@@ -114,23 +114,30 @@ impl Auth {
         first.into_iter().chain(second)
     }
 
-    /// The same credentials, also scrubbing `extra` (secrets a request body carries).
-    pub(crate) fn scrubbing_also(&self, extra: &[Secret]) -> Self {
-        let mut auth = self.clone();
-        auth.secrets.extend(extra.iter().cloned());
-        auth
+    /// What one request's answers and errors must not show: these credentials and the
+    /// secrets the request carried (a user's password, a PIN).
+    pub(crate) fn scrubbing<'a>(&'a self, carried: &'a [Secret]) -> Scrubber<'a> {
+        Scrubber {
+            auth: self,
+            carried,
+        }
     }
+}
 
-    /// Replaces every occurrence of the credential in `text` with `***`; borrowed back
-    /// when there was none.
+/// The client's credentials and one request's secrets, borrowed: nothing is copied to
+/// scrub an answer.
+#[derive(Clone, Copy)]
+pub(crate) struct Scrubber<'a> {
+    auth: &'a Auth,
+    carried: &'a [Secret],
+}
+
+impl Scrubber<'_> {
+    /// Replaces every occurrence of a secret in `text` with `***`; borrowed back when
+    /// there was none.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        self.scrub_with(text, &[])
-    }
-
-    /// [`scrub`](Self::scrub), also replacing `extra` (the secrets one request carried).
-    pub(crate) fn scrub_with<'t>(&self, text: &'t str, extra: &[Secret]) -> Cow<'t, str> {
         let mut text = Cow::Borrowed(text);
-        for secret in self.secrets.iter().chain(extra) {
+        for secret in self.auth.secrets.iter().chain(self.carried) {
             // A very short credential would match ordinary words; such credentials are
             // refused by providers anyway.
             if secret.expose().len() >= 4 && text.contains(secret.expose()) {
@@ -243,7 +250,10 @@ mod tests {
         assert_eq!(pairs[1].1.to_str().unwrap(), "Bearer jwt-abcdef");
         assert!(pairs.iter().all(|(_, value)| value.is_sensitive()));
         assert_eq!(format!("{auth:?}"), "ApiKeyHeader(***) + Bearer(***)");
-        assert_eq!(auth.scrub("k=key-123456 t=jwt-abcdef"), "k=*** t=***");
+        assert_eq!(
+            auth.scrubbing(&[]).scrub("k=key-123456 t=jwt-abcdef"),
+            "k=*** t=***"
+        );
 
         let bearer = Auth::bearer("api_key", &Secret::new("tok-123456")).unwrap();
         assert!(bearer
@@ -256,7 +266,9 @@ mod tests {
     #[test]
     fn scrub_removes_raw_and_encoded_forms() {
         let basic = Auth::basic("credentials", "admin", &Secret::new("pw-123456")).unwrap();
-        let text = basic.scrub("bad pw-123456 / YWRtaW46cHctMTIzNDU2");
+        let text = basic
+            .scrubbing(&[])
+            .scrub("bad pw-123456 / YWRtaW46cHctMTIzNDU2");
         assert_eq!(text, "bad *** / ***");
     }
 

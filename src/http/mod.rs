@@ -22,6 +22,7 @@ use serde::Serialize;
 #[cfg(feature = "testing")]
 pub(crate) use auth::base64;
 pub(crate) use auth::Auth;
+use auth::Scrubber;
 pub(crate) use base_url::BaseUrl;
 pub use options::ClientOptions;
 pub(crate) use response::{ErrorBody, RawResponse};
@@ -308,15 +309,7 @@ impl HttpCore {
         call: &RequestOptions,
         timeout: Duration,
     ) -> Result<RawResponse> {
-        // What an error of this attempt must not show: built only for an error, since a
-        // request carrying secrets would otherwise copy the credentials every time.
-        let scrubber = || -> Cow<'_, Auth> {
-            if request.secrets.is_empty() {
-                Cow::Borrowed(&*self.auth)
-            } else {
-                Cow::Owned(self.auth.scrubbing_also(&request.secrets))
-            }
-        };
+        let scrubber = self.auth.scrubbing(&request.secrets);
         let mut builder = self
             .client
             .request(request.method.clone(), url.clone())
@@ -341,12 +334,12 @@ impl HttpCore {
         let response = builder
             .send()
             .await
-            .map_err(|err| self.transport_error(&scrubber(), err, timeout))?;
+            .map_err(|err| self.transport_error(&scrubber, err, timeout))?;
         if !same_origin(response.url(), url) {
             return Err(Error::Redirect {
                 provider: self.provider,
                 status: response.status().as_u16(),
-                location: Some(scrubber().scrub(response.url().as_str()).into_owned()),
+                location: Some(scrubber.scrub(response.url().as_str()).into_owned()),
             });
         }
         let status = response.status();
@@ -358,7 +351,7 @@ impl HttpCore {
                     .headers()
                     .get(LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .map(|location| scrubber().scrub(location).into_owned()),
+                    .map(|location| scrubber.scrub(location).into_owned()),
             });
         }
         let raw = response::read(self.provider, response, self.options.max_response_bytes)
@@ -370,7 +363,7 @@ impl HttpCore {
                     limit,
                 },
                 response::ReadError::Transport(err) => {
-                    self.transport_error(&scrubber(), err, timeout)
+                    self.transport_error(&scrubber, err, timeout)
                 }
             })?;
         if status.is_success() {
@@ -379,10 +372,15 @@ impl HttpCore {
                 ..raw
             });
         }
-        Err(self.classify_with(&scrubber(), status, raw))
+        Err(self.classify_with(&scrubber, status, raw))
     }
 
-    fn transport_error(&self, scrubber: &Auth, err: reqwest::Error, timeout: Duration) -> Error {
+    fn transport_error(
+        &self,
+        scrubber: &Scrubber<'_>,
+        err: reqwest::Error,
+        timeout: Duration,
+    ) -> Error {
         // A failed connect never carried the request; anything later may have.
         let may_have_reached_server = !err.is_connect();
         if err.is_timeout() {
@@ -404,12 +402,17 @@ impl HttpCore {
     /// id and the provider's typed body, with credentials scrubbed from the text.
     #[cfg(test)]
     pub(crate) fn classify(&self, status: StatusCode, raw: RawResponse) -> Error {
-        self.classify_with(&self.auth, status, raw)
+        self.classify_with(&self.auth.scrubbing(&[]), status, raw)
     }
 
     /// Maps an error answer to the crate error, scrubbing what `scrubber` knows: the client's
     /// credentials and the secrets the request carried.
-    fn classify_with(&self, scrubber: &Auth, status: StatusCode, mut raw: RawResponse) -> Error {
+    fn classify_with(
+        &self,
+        scrubber: &Scrubber<'_>,
+        status: StatusCode,
+        mut raw: RawResponse,
+    ) -> Error {
         // Scrubbed before decoding, so the typed detail is as clean as the message.
         if let Cow::Owned(clean) = scrubber.scrub(&String::from_utf8_lossy(&raw.body)) {
             raw.body = clean.into_bytes();
@@ -455,7 +458,7 @@ impl HttpCore {
 }
 
 /// Replaces the credential in every string and key of `value`; whether any changed.
-fn scrub_json(auth: &Auth, value: &mut serde_json::Value) -> bool {
+fn scrub_json(auth: &Scrubber<'_>, value: &mut serde_json::Value) -> bool {
     match value {
         serde_json::Value::String(text) => match auth.scrub(text) {
             Cow::Owned(clean) => {
@@ -487,7 +490,7 @@ fn scrub_json(auth: &Auth, value: &mut serde_json::Value) -> bool {
 }
 
 /// The headers with the credential replaced in every value.
-fn scrub_headers(auth: &Auth, headers: &HeaderMap) -> HeaderMap {
+fn scrub_headers(auth: &Scrubber<'_>, headers: &HeaderMap) -> HeaderMap {
     let mut clean = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
         let value = match value.to_str().map(|text| auth.scrub(text)) {
@@ -560,7 +563,7 @@ mod tests {
     }
 
     #[test]
-    fn a_body_is_encoded_once_as_compact_json() {
+    fn a_body_is_encoded_as_compact_json() {
         let request = ApiRequest::new(Method::POST, &["users"])
             .json(
                 Provider::EXAMPLE,

@@ -168,8 +168,8 @@ impl RawResponse {
             ) => Error::Decode {
                 provider,
                 status,
-                path: auth.scrub_with(&path, &self.secrets).into_owned(),
-                reason: auth.scrub_with(&reason, &self.secrets).into_owned(),
+                path: auth.scrubbing(&self.secrets).scrub(&path).into_owned(),
+                reason: auth.scrubbing(&self.secrets).scrub(&reason).into_owned(),
             },
             (error, _) => error,
         }

@@ -279,13 +279,7 @@ impl Bulk {
         });
         if let [backend] = self.backends.as_slice() {
             // One backend: the input feeds its lane directly, with no queue between.
-            let lane = Arc::new(Lane {
-                position: 0,
-                backend: Arc::clone(backend),
-                gate: Gate::new(backend.limits.requests_per_second),
-                ensure,
-                progress,
-            });
+            let lane = Lane::new(0, backend, &ensure, &progress);
             return users
                 .enumerate()
                 .map(move |(index, user)| Arc::clone(&lane).run(index, Arc::new(user)))
@@ -298,13 +292,7 @@ impl Bulk {
             let (sender, receiver) =
                 tokio::sync::mpsc::channel::<(usize, Arc<NewUser>)>(backend.limits.concurrency);
             senders.push(sender);
-            let lane = Arc::new(Lane {
-                position,
-                backend: Arc::clone(backend),
-                gate: Gate::new(backend.limits.requests_per_second),
-                ensure: Arc::clone(&ensure),
-                progress: Arc::clone(&progress),
-            });
+            let lane = Lane::new(position, backend, &ensure, &progress);
             let queue = stream::unfold(receiver, |mut receiver| async move {
                 receiver.recv().await.map(|item| (item, receiver))
             });
@@ -346,6 +334,21 @@ struct Lane {
 }
 
 impl Lane {
+    fn new(
+        position: usize,
+        backend: &Arc<Backend>,
+        ensure: &Arc<EnsureOptions>,
+        progress: &Arc<Progress>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            position,
+            backend: Arc::clone(backend),
+            gate: Gate::new(backend.limits.requests_per_second),
+            ensure: Arc::clone(ensure),
+            progress: Arc::clone(progress),
+        })
+    }
+
     async fn run(self: Arc<Self>, index: usize, user: Arc<NewUser>) -> BulkResult {
         let provisioner = self.backend.provisioner.as_ref();
         self.progress.update(self.position, |p| p.in_flight += 1);

@@ -67,9 +67,8 @@ impl UserProvisioner for ConnectClient {
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
         check_new_user(user)?;
-        let attributes = user
-            .attributes
-            .for_provider(Provider::CONNECT, ATTRIBUTES)?;
+        // Unknown attribute names were refused by the check.
+        let attributes = user.attributes.known_for(Provider::CONNECT);
         let name = connect_name(
             user.display_name.as_deref(),
             user.given_name.as_deref(),

@@ -64,8 +64,8 @@ impl UserProvisioner for EceClient {
         user: &NewUser,
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
+        // Refuses every `ece.*` attribute too: ECE has none.
         check_new_user(user)?;
-        user.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
         let mut request = CreateUser::new(user.username.clone(), roles(&user.roles));
         request.full_name = full_name(
             user.display_name.as_deref(),

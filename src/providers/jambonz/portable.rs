@@ -76,9 +76,8 @@ impl UserProvisioner for JambonzClient {
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
         self.check_new_user(user)?;
-        let attributes = user
-            .attributes
-            .for_provider(Provider::JAMBONZ, ATTRIBUTES)?;
+        // Unknown attribute names were refused by the check.
+        let attributes = user.attributes.known_for(Provider::JAMBONZ);
         let email = user
             .email
             .clone()

@@ -289,11 +289,7 @@ impl NetSapiensClient {
 /// A create's 200 (the user) or 202 (an acknowledgement) answer.
 fn created_reply(response: &RawResponse, options: &RequestOptions) -> Result<CreateReply> {
     let request_id = response.request_id.clone();
-    let raw = if options.keeps_raw_json() {
-        response.json_lenient::<Value>()
-    } else {
-        None
-    };
+    let raw = Some(response.raw_json(options)).filter(|raw| !raw.is_null());
     if response.status == 202 {
         return Ok(CreateReply {
             result: CreateResult::Accepted(acknowledgement(response)),

@@ -106,9 +106,8 @@ impl UserProvisioner for NetSapiensClient {
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
         self.check_new_user(user)?;
-        let attributes = user
-            .attributes
-            .for_provider(Provider::NETSAPIENS, ATTRIBUTES)?;
+        // Unknown attribute names were refused by the check.
+        let attributes = user.attributes.known_for(Provider::NETSAPIENS);
         let email = user
             .email
             .clone()
