@@ -136,6 +136,9 @@ pub mod hooks;
 #[cfg_attr(docsrs, doc(cfg(feature = "orchestration")))]
 pub mod orchestration;
 pub mod providers;
+#[cfg(feature = "scim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scim")))]
+pub mod scim;
 
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
