@@ -296,6 +296,29 @@ pub trait UserProvisioner: fmt::Debug + Send + Sync {
     /// What this backend supports.
     fn capabilities(&self) -> Capabilities;
 
+    /// Checks `user` as [`create_user_opts`](Self::create_user_opts) checks it before
+    /// sending anything, and sends nothing: `Ok` when a create would be sent, else the
+    /// same error the create would return ([`Error::problems`] lists every problem).
+    ///
+    /// The default checks [`capabilities`](Self::capabilities) only
+    /// ([`Capabilities::validate`]); the crate's adapters add their providers' value
+    /// rules. A layer that takes a user first and provisions it later (the SCIM bridge)
+    /// refuses it up front with this.
+    fn validate_new_user(&self, user: &NewUser) -> Result<()> {
+        self.capabilities().validate(self.provider(), user)
+    }
+
+    /// Checks `update` as [`update_user_opts`](Self::update_user_opts) checks it before
+    /// any request, where that needs no read of the stored user: fields the provider
+    /// does not store or cannot clear, unknown attributes, a change it cannot apply.
+    /// Sends nothing. The default refuses an update that names no change or sets a
+    /// field [`capabilities`](Self::capabilities) says is not stored.
+    fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
+        let _ = id;
+        let not_stored: Vec<Field> = self.capabilities().not_stored_fields().collect();
+        update.check_unsupported(self.provider(), &not_stored)
+    }
+
     /// Creates a user.
     ///
     /// Input is checked before anything is sent, against
@@ -534,6 +557,12 @@ macro_rules! forward_provisioner {
             }
             fn capabilities(&self) -> Capabilities {
                 (**self).capabilities()
+            }
+            fn validate_new_user(&self, user: &NewUser) -> Result<()> {
+                (**self).validate_new_user(user)
+            }
+            fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
+                (**self).validate_update(id, update)
             }
             async fn create_user_opts(
                 &self,

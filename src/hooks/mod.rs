@@ -202,6 +202,14 @@ impl UserProvisioner for Hooked {
         self.inner.capabilities()
     }
 
+    fn validate_new_user(&self, user: &NewUser) -> Result<()> {
+        self.inner.validate_new_user(user)
+    }
+
+    fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
+        self.inner.validate_update(id, update)
+    }
+
     async fn create_user_opts(
         &self,
         user: &NewUser,

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod conformance;
+#[cfg(feature = "scim")]
+pub mod scim;
 pub mod wiretap;
 
 use std::net::SocketAddr;

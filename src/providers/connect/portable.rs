@@ -57,6 +57,19 @@ impl UserProvisioner for ConnectClient {
         CAPABILITIES
     }
 
+    fn validate_new_user(&self, user: &NewUser) -> Result<()> {
+        check_new_user(user)
+    }
+
+    fn validate_update(&self, _id: &UserId, update: &UserUpdate) -> Result<()> {
+        update.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
+        update.check_clears(Provider::CONNECT, NOT_CLEARABLE)?;
+        update
+            .attributes
+            .for_provider(Provider::CONNECT, ATTRIBUTES)
+            .map(drop)
+    }
+
     #[cfg_attr(
         feature = "tracing",
         tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "connect", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
@@ -117,8 +130,7 @@ impl UserProvisioner for ConnectClient {
         update: &UserUpdate,
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
-        update.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
-        update.check_clears(Provider::CONNECT, NOT_CLEARABLE)?;
+        self.validate_update(id, update)?;
         let attributes = update
             .attributes
             .for_provider(Provider::CONNECT, ATTRIBUTES)?;

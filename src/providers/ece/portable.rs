@@ -55,6 +55,28 @@ impl UserProvisioner for EceClient {
         CAPABILITIES
     }
 
+    fn validate_new_user(&self, user: &NewUser) -> Result<()> {
+        check_new_user(user)
+    }
+
+    fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
+        update.check_unsupported(Provider::ECE, UNSUPPORTED)?;
+        update.check_clears(Provider::ECE, NOT_CLEARABLE)?;
+        update.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
+        if update
+            .username
+            .as_set()
+            .is_some_and(|name| name != id.as_str())
+        {
+            return Err(Error::unsupported(
+                Provider::ECE,
+                "username",
+                "an ECE user name is the user's id and cannot be changed; create a new user",
+            ));
+        }
+        Ok(())
+    }
+
     #[cfg_attr(
         feature = "tracing",
         tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "ece", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
@@ -112,20 +134,7 @@ impl UserProvisioner for EceClient {
         update: &UserUpdate,
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
-        update.check_unsupported(Provider::ECE, UNSUPPORTED)?;
-        update.check_clears(Provider::ECE, NOT_CLEARABLE)?;
-        update.attributes.for_provider(Provider::ECE, ATTRIBUTES)?;
-        if update
-            .username
-            .as_set()
-            .is_some_and(|name| name != id.as_str())
-        {
-            return Err(Error::unsupported(
-                Provider::ECE,
-                "username",
-                "an ECE user name is the user's id and cannot be changed; create a new user",
-            ));
-        }
+        self.validate_update(id, update)?;
         let mut change = UpdateUser::new();
         change.full_name = full_name_patch(update)?;
         change.email = update.email.clone();

@@ -66,6 +66,34 @@ impl UserProvisioner for JambonzClient {
         CAPABILITIES
     }
 
+    fn validate_new_user(&self, user: &NewUser) -> Result<()> {
+        self.check_new_user(user)
+    }
+
+    fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
+        parse_sid("id", id.as_str())?;
+        update.check_unsupported(Provider::JAMBONZ, UNSUPPORTED)?;
+        update.check_clears(Provider::JAMBONZ, NOT_CLEARABLE)?;
+        update
+            .attributes
+            .for_provider(Provider::JAMBONZ, ATTRIBUTES)?;
+        if let Patch::Set(password) = &update.password {
+            if password.current.is_none() {
+                return Err(Error::invalid_input(
+                    "password.current",
+                    "jambonz needs the current password to set a new one",
+                ));
+            }
+            if update.username.is_set() {
+                return Err(Error::invalid_input(
+                    "username",
+                    "jambonz cannot change name and password in one update; send two",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     #[cfg_attr(
         feature = "tracing",
         tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "jambonz", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
@@ -137,9 +165,8 @@ impl UserProvisioner for JambonzClient {
         update: &UserUpdate,
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
+        self.validate_update(id, update)?;
         let sid = parse_sid("id", id.as_str())?;
-        update.check_unsupported(Provider::JAMBONZ, UNSUPPORTED)?;
-        update.check_clears(Provider::JAMBONZ, NOT_CLEARABLE)?;
         let attributes = update
             .attributes
             .for_provider(Provider::JAMBONZ, ATTRIBUTES)?;
@@ -159,19 +186,8 @@ impl UserProvisioner for JambonzClient {
             change.service_provider_sid = Patch::Set(provider);
         }
         if let Patch::Set(password) = &update.password {
-            let current = password.current.clone().ok_or_else(|| {
-                Error::invalid_input(
-                    "password.current",
-                    "jambonz needs the current password to set a new one",
-                )
-            })?;
-            if update.username.is_set() {
-                return Err(Error::invalid_input(
-                    "username",
-                    "jambonz cannot change name and password in one update; send two",
-                ));
-            }
-            change.old_password = Some(current);
+            // validate_update refused a change without the current password.
+            change.old_password = password.current.clone();
             change.new_password = Some(password.new.clone());
         }
         // Everything refusable without the stored row is refused before any request.

@@ -96,6 +96,27 @@ impl UserProvisioner for NetSapiensClient {
         capabilities(self.config.extension_range.is_some())
     }
 
+    fn validate_new_user(&self, user: &NewUser) -> Result<()> {
+        self.check_new_user(user)
+    }
+
+    fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
+        validate::path_user("id", id.as_str())?;
+        update.check_unsupported(Provider::NETSAPIENS, UNSUPPORTED)?;
+        update.check_clears(Provider::NETSAPIENS, NOT_CLEARABLE)?;
+        let attributes = update
+            .attributes
+            .for_provider(Provider::NETSAPIENS, ATTRIBUTES)?;
+        if let Some(name) = CREATE_ONLY.iter().find(|name| attributes.contains(name)) {
+            return Err(Error::unsupported(
+                Provider::NETSAPIENS,
+                attribute_field(name),
+                "only a create uses it: the extension is the user's id and cannot change",
+            ));
+        }
+        Ok(())
+    }
+
     #[cfg_attr(
         feature = "tracing",
         tracing::instrument(name = "user_provisioner.operation", skip_all, fields(provider = "netsapiens", operation = "create", user = %user.username, idempotency_key = options.idempotency_key().map(|key| key.as_str())))
@@ -194,19 +215,8 @@ impl UserProvisioner for NetSapiensClient {
         update: &UserUpdate,
         options: &RequestOptions,
     ) -> Result<UpdateOutcome> {
-        validate::path_user("id", id.as_str())?;
-        update.check_unsupported(Provider::NETSAPIENS, UNSUPPORTED)?;
-        update.check_clears(Provider::NETSAPIENS, NOT_CLEARABLE)?;
-        let attributes = update
-            .attributes
-            .for_provider(Provider::NETSAPIENS, ATTRIBUTES)?;
-        if let Some(name) = CREATE_ONLY.iter().find(|name| attributes.contains(name)) {
-            return Err(Error::unsupported(
-                Provider::NETSAPIENS,
-                attribute_field(name),
-                "only a create uses it: the extension is the user's id and cannot change",
-            ));
-        }
+        self.validate_update(id, update)?;
+        let attributes = update.attributes.known_for(Provider::NETSAPIENS);
         let mut change = UpdateUser::new();
         change.login_username = update.username.clone();
         change.first_name = update.given_name.as_set().cloned();

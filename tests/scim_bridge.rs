@@ -1,0 +1,229 @@
+//! The SCIM bridge over loopback HTTP, spoken to as Okta and Entra ID speak to it.
+#![cfg(all(feature = "scim", feature = "testing"))]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use support::scim::{entra_user, listener, okta_user, serve, serve_built, TOKEN};
+use user_provisioner::scim::{BridgeStore, ScimBridge, SyncSettings};
+use user_provisioner::testing::{InMemoryProvisioner, Operation};
+use user_provisioner::{UserKey, UserProvisioner};
+
+fn quick() -> SyncSettings {
+    SyncSettings::new()
+        .with_retry_delays(Duration::ZERO, Duration::ZERO)
+        .with_max_attempts(3)
+}
+
+#[tokio::test]
+async fn okta_create_looks_up_then_posts_and_every_backend_gets_the_user() {
+    let (first, second) = (
+        Arc::new(InMemoryProvisioner::new()),
+        Arc::new(InMemoryProvisioner::new()),
+    );
+    let bridge = serve(|b| {
+        b.backend("first", first.clone())
+            .backend("second", second.clone())
+            .sync_settings(quick())
+    })
+    .await;
+
+    let lookup = bridge.filter("userName eq \"ada@example.com\"").await;
+    assert_eq!(lookup.status, 200);
+    assert_eq!(lookup.body["totalResults"], 0);
+    assert_eq!(lookup.body["Resources"], json!([]));
+
+    let created = bridge
+        .post("/Users", okta_user("ada@example.com", "Ada", "Lovelace"))
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created.headers["location"],
+        format!("{}/Users/{id}", bridge.base)
+    );
+    assert_eq!(created.headers["etag"], "W/\"1\"");
+    assert_eq!(created.headers["content-type"], "application/scim+json");
+    assert_eq!(created.body["meta"]["resourceType"], "User");
+    assert_eq!(created.body["meta"]["version"], "W/\"1\"");
+    assert_eq!(
+        created.body["meta"]["location"],
+        format!("{}/Users/{id}", bridge.base)
+    );
+    assert!(
+        created.body.get("password").is_none(),
+        "a password is never returned"
+    );
+    assert!(!created.body.to_string().contains("Sup3r-secret"));
+    for name in ["first", "second"] {
+        let state = created.backend(name);
+        assert_eq!(state["state"], "synced", "{state:#}");
+        assert!(state["id"].is_string());
+    }
+    for backend in [&first, &second] {
+        let user = backend
+            .find_user(&UserKey::username("ada@example.com"))
+            .await
+            .unwrap()
+            .expect("provisioned");
+        assert_eq!(user.given_name.as_deref(), Some("Ada"));
+        assert_eq!(user.email.as_deref(), Some("ada@example.com"));
+    }
+
+    let found = bridge.filter("userName eq \"ADA@example.com\"").await;
+    assert_eq!(
+        found.body["totalResults"], 1,
+        "userName compares without case"
+    );
+    assert_eq!(found.body["Resources"][0]["id"], id.as_str());
+    let by_email = bridge.filter("emails.value eq \"ada@example.com\"").await;
+    assert_eq!(by_email.body["totalResults"], 1);
+    let by_external = bridge
+        .filter("externalId eq \"00u15\" and userName eq \"ada@example.com\"")
+        .await;
+    assert_eq!(by_external.body["totalResults"], 1);
+    let none = bridge.filter("externalId eq \"00U15\"").await;
+    assert_eq!(none.body["totalResults"], 0, "externalId is case-exact");
+}
+
+#[tokio::test]
+async fn a_post_sent_again_after_a_timeout_is_answered_with_the_first_user() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .sync_settings(quick())
+    })
+    .await;
+    let body = okta_user("grace@example.com", "Grace", "Hopper");
+    let first = bridge.post("/Users", body.clone()).await;
+    let again = bridge.post("/Users", body).await;
+    assert_eq!(first.status, 201);
+    assert_eq!(again.status, 201);
+    assert_eq!(first.body["id"], again.body["id"]);
+    assert_eq!(backend.len(), 1, "one user on the backend");
+
+    let other = bridge
+        .post(
+            "/Users",
+            okta_user("grace@example.com", "Grace", "Brewster"),
+        )
+        .await;
+    other.assert_error(409, Some("uniqueness"));
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_token_is_a_401_in_the_scim_error_schema() {
+    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new()))).await;
+    for headers in [
+        vec![],
+        vec![("authorization", "Bearer wrong-token-0123456789abcdef")],
+        vec![("authorization", "Basic dGVzdDp0ZXN0")],
+        vec![("authorization", format!("Bearer {TOKEN}x").leak() as &str)],
+    ] {
+        let answer = bridge
+            .send_with(reqwest::Method::GET, "/Users", None, &headers)
+            .await;
+        answer.assert_error(401, None);
+        assert!(answer.headers.contains_key("www-authenticate"));
+    }
+}
+
+#[tokio::test]
+async fn put_replaces_and_delete_removes_on_every_backend() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .sync_settings(quick())
+    })
+    .await;
+    let created = bridge
+        .post("/Users", okta_user("alan@example.com", "Alan", "Turing"))
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+
+    let mut replacement = okta_user("alan@example.com", "Alan", "Turing");
+    replacement["emails"] = json!([{ "value": "alan@bletchley.example", "primary": true }]);
+    replacement.as_object_mut().unwrap().remove("password");
+    let replaced = bridge.put(&format!("/Users/{id}"), replacement).await;
+    assert_eq!(replaced.status, 200, "{:#}", replaced.body);
+    assert_eq!(replaced.headers["etag"], "W/\"2\"");
+    assert_eq!(replaced.backend("directory")["state"], "synced");
+    let user = backend
+        .find_user(&UserKey::username("alan@example.com"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.email.as_deref(), Some("alan@bletchley.example"));
+
+    let deleted = bridge.delete(&format!("/Users/{id}")).await;
+    assert_eq!(deleted.status, 204);
+    assert!(backend.is_empty(), "removed from the backend");
+    bridge
+        .get(&format!("/Users/{id}"))
+        .await
+        .assert_error(404, None);
+}
+
+#[tokio::test]
+async fn a_backend_that_fails_is_retried_from_the_queue_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("scim-bridge-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("state.db").display());
+    let backend = Arc::new(InMemoryProvisioner::new());
+    backend.fail_next_op(Operation::Create, 1, 503);
+
+    let (socket, base) = listener().await;
+    let store = BridgeStore::open(&url).await.unwrap();
+    let first = ScimBridge::builder(base.clone())
+        .bearer_token(TOKEN)
+        .backend("directory", backend.clone())
+        .store(store)
+        .sync_settings(quick().with_max_attempts(20))
+        .build()
+        .await
+        .unwrap();
+    let served = serve_built(first, socket, base);
+    let created = served
+        .post(
+            "/Users",
+            entra_user("ida@example.com", "Ida", "Rhodes", "e-1"),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.backend("directory")["state"], "failed");
+    assert!(created.backend("directory")["lastError"].is_string());
+    served.bridge.store().close().await;
+    drop(served);
+
+    let (socket, base) = listener().await;
+    let store = BridgeStore::open(&url).await.unwrap();
+    let second = ScimBridge::builder(base.clone())
+        .bearer_token(TOKEN)
+        .backend("directory", backend.clone())
+        .store(store)
+        .sync_settings(quick())
+        .build()
+        .await
+        .unwrap();
+    assert!(second.sync_due().await.unwrap() >= 1);
+    let served = serve_built(second, socket, base);
+    let read = served.get(&format!("/Users/{id}")).await;
+    assert_eq!(
+        read.backend("directory")["state"],
+        "synced",
+        "{:#}",
+        read.body
+    );
+    assert_eq!(backend.len(), 1);
+    let status = served.get("/Status").await;
+    assert_eq!(
+        status.body["backends"]["directory"]["users"]["synced"], 1,
+        "{:#}",
+        status.body
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
