@@ -17,7 +17,7 @@ use super::bridge::BridgeInner;
 use super::discovery::{self, DiscoveryLimits};
 use super::error::ScimError;
 use super::filter::parse_filter;
-use super::mapping::{update_between, Desired, PortableState};
+use super::mapping::{Desired, PortableState};
 use super::patch::apply_patch;
 use super::projection::project;
 use super::resource::{etag, read_user, render_user, UserInput};
@@ -441,15 +441,14 @@ fn check_backends(
             Some((id, old))
         });
         let checked = match synced {
-            Some((id, old)) => {
-                let update = update_between(&old, &state, input.password.clone());
-                if update.is_empty() {
-                    continue;
-                }
-                backend
-                    .provisioner
-                    .validate_update(&crate::user::UserId::new(id), &update)
-            }
+            Some((id, old)) => backend
+                .checked_update(
+                    &crate::user::UserId::new(id),
+                    &old,
+                    &state,
+                    input.password.clone(),
+                )
+                .map(drop),
             None => {
                 let new_user = backend.new_user(&state, input.password.clone())?;
                 backend.provisioner.validate_new_user(&new_user)

@@ -287,11 +287,15 @@ impl Engine {
             .clone()
             .and_then(|state| serde_json::from_value(state).ok())
             .unwrap_or_default();
-        let update = update_between(&old, &state, password);
-        if update.is_empty() {
-            return self.synced(row, user, Some(id), &state, notice);
-        }
         let id = UserId::new(id);
+        let (update, password_notice) = match backend.checked_update(&id, &old, &state, password) {
+            Ok(checked) => checked,
+            Err(error) => return self.from_error(row, Some(id.into_string()), &error),
+        };
+        let notice = password_notice.or(notice);
+        if update.is_empty() {
+            return self.synced(row, user, Some(id.into_string()), &state, notice);
+        }
         match provisioner.update_user_opts(&id, &update, &options).await {
             Ok(_) => self.synced(row, user, Some(id.into_string()), &state, notice),
             // The account went away on the backend: the next attempt creates it again.
