@@ -97,7 +97,6 @@ async fn method_not_allowed() -> ScimError {
 fn limits(bridge: &BridgeInner) -> DiscoveryLimits {
     DiscoveryLimits {
         max_results: bridge.max_results,
-        max_body_bytes: bridge.max_body_bytes,
     }
 }
 
