@@ -227,3 +227,160 @@ async fn a_backend_that_fails_is_retried_from_the_queue_after_a_restart() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn bad_bodies_are_scim_errors_and_nothing_is_stored() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .max_body_bytes(4096)
+            .sync_settings(quick())
+    })
+    .await;
+    let raw = |body: &'static str| {
+        let request = bridge
+            .http
+            .post(format!("{}/Users", bridge.base))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/scim+json")
+            .body(body);
+        async move { request.send().await.unwrap() }
+    };
+    let not_json = raw("{\"userName\": ").await;
+    assert_eq!(not_json.status(), 400);
+    let body: serde_json::Value = not_json.json().await.unwrap();
+    assert_eq!(body["scimType"], "invalidSyntax");
+
+    bridge
+        .post("/Users", json!(["not", "an", "object"]))
+        .await
+        .assert_error(400, Some("invalidSyntax"));
+    bridge
+        .post("/Users", json!({ "schemas": ["urn:example:Other"], "userName": "x" }))
+        .await
+        .assert_error(400, Some("invalidSyntax"));
+    bridge
+        .post("/Users", json!({ "schemas": [support::scim::USER], "userName": "  " }))
+        .await
+        .assert_error(400, Some("invalidValue"));
+    bridge
+        .post("/Users", json!({ "userName": "x", "active": "maybe" }))
+        .await
+        .assert_error(400, Some("invalidValue"));
+    bridge
+        .post(
+            "/Users",
+            json!({ "userName": "x", "emails": [{ "value": "a@x", "primary": true }, { "value": "b@x", "primary": true }] }),
+        )
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let huge = json!({ "userName": "x", "displayName": "y".repeat(10_000) });
+    bridge.post("/Users", huge).await.assert_error(413, None);
+    assert!(backend.is_empty());
+    assert_eq!(bridge.get("/Users").await.body["totalResults"], 0);
+}
+
+#[tokio::test]
+async fn if_match_guards_put_and_delete() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    let bridge = serve(|b| b.backend("directory", backend.clone()).sync_settings(quick())).await;
+    let created = bridge.post("/Users", okta_user("kay@example.com", "Kay", "Nygaard")).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/Users/{id}");
+    let auth = format!("Bearer {TOKEN}");
+    let mut body = okta_user("kay@example.com", "Kay", "Nygaard");
+    body["displayName"] = json!("Kristen Nygaard");
+    let stale = bridge
+        .send_with(
+            reqwest::Method::PUT,
+            &path,
+            Some(body.clone()),
+            &[("authorization", &auth), ("if-match", "W/\"7\"")],
+        )
+        .await;
+    stale.assert_error(412, None);
+    let fresh = bridge
+        .send_with(
+            reqwest::Method::PUT,
+            &path,
+            Some(body),
+            &[("authorization", &auth), ("if-match", "W/\"1\"")],
+        )
+        .await;
+    assert_eq!(fresh.status, 200, "{:#}", fresh.body);
+    assert_eq!(fresh.body["meta"]["version"], "W/\"2\"");
+    let stale_delete = bridge
+        .send_with(
+            reqwest::Method::DELETE,
+            &path,
+            None,
+            &[("authorization", &auth), ("if-match", "W/\"1\"")],
+        )
+        .await;
+    stale_delete.assert_error(412, None);
+    assert_eq!(backend.len(), 1);
+}
+
+#[tokio::test]
+async fn unknown_endpoints_methods_and_users_are_scim_errors() {
+    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new()))).await;
+    bridge.get("/Groups").await.assert_error(404, None);
+    bridge.get("/Users/no-such-user").await.assert_error(404, None);
+    bridge.delete("/Users/no-such-user").await.assert_error(404, None);
+    bridge
+        .send(reqwest::Method::DELETE, "/ServiceProviderConfig", None)
+        .await
+        .assert_error(405, None);
+    bridge.get("/ResourceTypes/Group").await.assert_error(404, None);
+    bridge.get("/Schemas/urn:example:none").await.assert_error(404, None);
+}
+
+#[tokio::test]
+async fn discovery_documents_describe_the_bridge() {
+    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new())).max_results(50)).await;
+    let config = bridge.get("/ServiceProviderConfig").await;
+    assert_eq!(config.status, 200);
+    assert_eq!(config.headers["content-type"], "application/scim+json");
+    assert_eq!(config.body["patch"]["supported"], true);
+    assert_eq!(config.body["bulk"]["supported"], false);
+    assert_eq!(config.body["filter"]["maxResults"], 50);
+    assert_eq!(config.body["etag"]["supported"], true);
+    assert_eq!(config.body["authenticationSchemes"][0]["type"], "oauthbearertoken");
+    let types = bridge.get("/ResourceTypes").await;
+    assert_eq!(types.body["Resources"][0]["endpoint"], "/Users");
+    let user_type = bridge.get("/ResourceTypes/User").await;
+    assert_eq!(user_type.body["schema"], support::scim::USER);
+    let schemas = bridge.get("/Schemas").await;
+    assert_eq!(schemas.body["totalResults"], 3);
+    let core = bridge.get(&format!("/Schemas/{}", support::scim::USER)).await;
+    assert_eq!(core.status, 200);
+    let names: Vec<&str> = core.body["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|attribute| attribute["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"userName") && names.contains(&"password"), "{names:?}");
+}
+
+#[tokio::test]
+async fn deactivation_a_backend_cannot_apply_is_refused_before_anything_changes() {
+    // A backend without an enabled flag and the default rule (Auto: refuse there).
+    let directory = Arc::new(InMemoryProvisioner::new().with_capabilities(
+        user_provisioner::Capabilities::new()
+            .with_field(user_provisioner::Field::Email, user_provisioner::FieldSupport::Stored),
+    ));
+    let bridge = serve(|b| b.backend("directory", directory.clone()).sync_settings(quick())).await;
+    let mut person = okta_user("lin@example.com", "Lin", "Ma");
+    person.as_object_mut().unwrap().remove("password");
+    let created = bridge.post("/Users", person.clone()).await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    person["active"] = json!(false);
+    let refused = bridge.put(&format!("/Users/{id}"), person).await;
+    refused.assert_error(400, Some("invalidValue"));
+    assert!(refused.body["detail"].as_str().unwrap().contains("Deactivation"));
+    let read = bridge.get(&format!("/Users/{id}")).await;
+    assert_eq!(read.body["active"], true, "nothing changed");
+    assert_eq!(read.body["meta"]["version"], "W/\"1\"");
+}

@@ -236,7 +236,7 @@ impl BackendRules {
 
     /// Where the backend requires a password ([`FieldSupport::Required`], jambonz) and
     /// the identity provider sends none (Entra ID never does), create the account with
-    /// a random one (two v4 UUIDs' worth of randomness) that nobody learns: the person
+    /// a random 20-character one that nobody learns: the person
     /// sets their own through the backend's reset. Off by default: such a user is
     /// refused.
     pub fn generate_missing_passwords(mut self, generate: bool) -> Self {
@@ -531,8 +531,18 @@ pub(crate) fn state_of(found: &User, desired: &PortableState) -> PortableState {
     }
 }
 
-/// A password nobody knows, for backends that require one at create.
+/// A password nobody knows, for backends that require one at create: 20 characters
+/// (jambonz allows 8 to 20) with an upper and lower case letter, a digit and a symbol,
+/// 16 of them drawn from v4 UUIDs' random bits (about 95 bits).
 fn generated_password() -> Secret {
-    let (a, b) = (uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    Secret::new(format!("Gx-{a}{b}!9"))
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut random = [0u8; 32];
+    random[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    random[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let mut password = String::from("Gq7!");
+    for pair in random.chunks(2) {
+        let value = usize::from(pair[0]) << 8 | usize::from(pair[1]);
+        password.push(char::from(ALPHABET[value % ALPHABET.len()]));
+    }
+    Secret::new(password)
 }
