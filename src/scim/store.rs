@@ -19,7 +19,7 @@ const USER_COLUMNS: &str = "id, user_name, external_id, document, version, passw
 /// Columns of `backend_sync`, in the order [`sync_from_row`] reads them.
 const SYNC_COLUMNS: &str = "user_id, backend, backend_user_id, desired_version, synced_version, \
      synced_state, state, attempts, next_attempt_ms, last_error, notice, idempotency_key, \
-     updated_at";
+     updated_at, create_started";
 
 /// Why the bridge's store failed.
 #[derive(Debug, thiserror::Error)]
@@ -467,6 +467,7 @@ impl BridgeStore {
                         THEN 0 ELSE attempts END, \
              next_attempt_ms = CASE WHEN desired_version <> $12 THEN 0 ELSE $5 END, \
              last_error = $6, notice = $7, lease_owner = NULL, \
+             create_started = CASE WHEN $4 = 'removed' THEN 0 ELSE create_started END, \
              lease_until_ms = 0, updated_at = $8 \
              WHERE user_id = $9 AND backend = $10 AND lease_owner = $11",
         )
@@ -490,6 +491,25 @@ impl BridgeStore {
                 row.user_id, row.backend
             )));
         }
+        Ok(())
+    }
+
+    /// Records, before a create is sent under the lease, that one may have been: an
+    /// instance that dies now leaves the next attempt to look the user up first.
+    pub(crate) async fn mark_create_started(
+        &self,
+        owner: &str,
+        row: &SyncRecord,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE backend_sync SET create_started = 1 \
+             WHERE user_id = $1 AND backend = $2 AND lease_owner = $3",
+        )
+        .bind(&row.user_id)
+        .bind(&row.backend)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -580,6 +600,8 @@ pub(crate) struct SyncRecord {
     /// The key every create attempt of this row sends, where the backend takes one.
     pub idempotency_key: Option<String>,
     pub updated: DateTime<Utc>,
+    /// A create may have been sent before: look the user up before creating.
+    pub create_started: bool,
 }
 
 /// The outcome of one attempt, as [`BridgeStore::finish_attempt`] records it.
@@ -703,6 +725,7 @@ fn sync_from_row(row: &AnyRow) -> Result<SyncRecord, StoreError> {
         notice: row.try_get(10)?,
         idempotency_key: row.try_get(11)?,
         updated: parse_time(&row.try_get::<String, _>(12)?)?,
+        create_started: row.try_get::<i64, _>(13)? != 0,
     })
 }
 

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use crate::error::Error;
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
-use crate::orchestration::{ensure_user_opts, EnsureOptions, Ensured, Identity};
+use crate::orchestration::{ensure_user_opts, EnsureOptions, Ensured, Identity, LookFirst};
 use crate::secret::Secret;
 use crate::user::UserId;
 
@@ -338,7 +338,14 @@ impl Engine {
                 request = request.with_idempotency_key(key);
             }
         }
-        let ensure = EnsureOptions::new().with_request_options(request);
+        let mut ensure = EnsureOptions::new().with_request_options(request);
+        if row.create_started {
+            // An earlier attempt may have created it and died before recording its id.
+            ensure = ensure.with_look_first(LookFirst::Always);
+        }
+        if let Err(error) = self.store.mark_create_started(&self.owner, row).await {
+            return self.failed(row, None, &error.to_string());
+        }
         match ensure_user_opts(provisioner, &new_user, &ensure).await {
             Ok(Ensured::Created(created)) => {
                 self.synced(row, user, Some(created.id.into_string()), state, notice)

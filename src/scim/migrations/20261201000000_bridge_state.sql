@@ -45,6 +45,9 @@ CREATE TABLE backend_sync (
     last_error TEXT,
     notice TEXT,
     idempotency_key TEXT,
+    -- 1 once a create may have been sent for the account the row has no id for yet:
+    -- the next attempt looks the user up before creating, never creating blindly.
+    create_started BIGINT NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (user_id, backend)
 );
