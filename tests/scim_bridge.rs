@@ -384,3 +384,92 @@ async fn deactivation_a_backend_cannot_apply_is_refused_before_anything_changes(
     assert_eq!(read.body["active"], true, "nothing changed");
     assert_eq!(read.body["meta"]["version"], "W/\"1\"");
 }
+
+#[tokio::test]
+async fn a_backend_given_up_shows_in_status_and_is_retried_on_request() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    backend.fail_next_op(Operation::Create, 2, 503);
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .sync_settings(quick().with_max_attempts(2))
+    })
+    .await;
+    let created = bridge.post("/Users", okta_user("max@example.com", "Max", "Planck")).await;
+    assert_eq!(created.status, 201);
+    assert_eq!(created.backend("directory")["state"], "failed");
+    bridge.bridge.sync_due().await.unwrap();
+    let status = bridge.get("/Status").await;
+    assert_eq!(status.body["backends"]["directory"]["users"]["gaveUp"], 1, "{:#}", status.body);
+    let unsynced = &status.body["unsynced"][0];
+    assert_eq!(unsynced["state"], "gaveUp");
+    assert_eq!(unsynced["user"], created.body["id"]);
+    assert!(unsynced["lastError"].as_str().unwrap().contains("503") || unsynced["lastError"].is_string());
+    assert_eq!(bridge.bridge.sync_due().await.unwrap(), 0, "given up: not attempted again");
+
+    let retried = bridge.send(reqwest::Method::POST, "/Status/retry", None).await;
+    assert_eq!(retried.body["requeued"], 1);
+    assert_eq!(bridge.bridge.sync_due().await.unwrap(), 1);
+    let status = bridge.bridge.status().await.unwrap();
+    assert_eq!(status.count("directory", "synced"), 1);
+    assert_eq!(status.unsynced_len(), 0);
+    assert_eq!(backend.len(), 1);
+}
+
+#[tokio::test]
+async fn the_worker_retries_in_the_background() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    backend.fail_next_op(Operation::Create, 1, 503);
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone()).sync_settings(
+            quick().with_poll_interval(Duration::from_millis(20)),
+        )
+    })
+    .await;
+    let _worker = bridge.bridge.spawn_worker();
+    let created = bridge.post("/Users", okta_user("emmy@example.com", "Emmy", "Noether")).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let mut state = String::new();
+    for _ in 0..100 {
+        let read = bridge.get(&format!("/Users/{id}")).await;
+        state = read.backend("directory")["state"].as_str().unwrap().to_owned();
+        if state == "synced" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(state, "synced");
+    assert_eq!(backend.len(), 1);
+}
+
+#[tokio::test]
+async fn passwords_and_tokens_are_never_stored_returned_or_shown() {
+    let dir = std::env::temp_dir().join(format!("scim-secret-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.db");
+    let store = BridgeStore::open(&format!("sqlite:{}", file.display())).await.unwrap();
+    let backend = Arc::new(InMemoryProvisioner::new());
+    let bridge = serve(|b| b.backend("directory", backend.clone()).store(store).sync_settings(quick())).await;
+    let created = bridge.post("/Users", okta_user("rosalind@example.com", "Rosalind", "Franklin")).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let mut changed = okta_user("rosalind@example.com", "Rosalind", "Franklin");
+    changed["password"] = json!("An0ther-s3cret!");
+    let replaced = bridge.put(&format!("/Users/{id}"), changed).await;
+    assert_eq!(replaced.status, 200);
+    for answer in [&created, &replaced, &bridge.get(&format!("/Users/{id}")).await, &bridge.get("/Users").await] {
+        let text = answer.body.to_string();
+        assert!(!text.contains("Sup3r-secret") && !text.contains("An0ther-s3cret"), "{text}");
+    }
+    bridge.bridge.store().close().await;
+    let mut bytes = std::fs::read(&file).unwrap();
+    for extra in ["-wal", "-shm"] {
+        if let Ok(more) = std::fs::read(format!("{}{extra}", file.display())) {
+            bytes.extend(more);
+        }
+    }
+    let haystack = String::from_utf8_lossy(&bytes);
+    assert!(haystack.contains("rosalind@example.com"), "the user is stored");
+    assert!(!haystack.contains("Sup3r-secret") && !haystack.contains("An0ther-s3cret"), "no password in the database");
+    let shown = format!("{:?}", bridge.bridge);
+    assert!(!shown.contains(TOKEN), "{shown}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
