@@ -24,6 +24,7 @@
 //!   (`urn:user-provisioner:params:scim:schemas:extension:bridge:2.0:User`, attribute
 //!   `backends`) and at `GET /Status`; `POST /Status/retry` queues what was given up.
 
+mod attributes;
 mod bridge;
 mod discovery;
 mod error;
