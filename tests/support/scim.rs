@@ -176,13 +176,22 @@ impl ServedBridge {
     }
 }
 
+/// The user name when it is an email address, else one made from it.
+pub fn email_of(user_name: &str) -> String {
+    if user_name.contains('@') {
+        user_name.to_owned()
+    } else {
+        format!("{user_name}@example.com")
+    }
+}
+
 /// A SCIM user as Okta's default mappings send it.
 pub fn okta_user(user_name: &str, given: &str, family: &str) -> Value {
     json!({
         "schemas": [USER],
         "userName": user_name,
         "name": { "givenName": given, "familyName": family },
-        "emails": [{ "primary": true, "value": user_name, "type": "work" }],
+        "emails": [{ "primary": true, "value": email_of(user_name), "type": "work" }],
         "displayName": format!("{given} {family}"),
         "locale": "en-US",
         "externalId": format!("00u{}", user_name.len()),
@@ -200,7 +209,7 @@ pub fn entra_user(user_name: &str, given: &str, family: &str, external_id: &str)
         "userName": user_name,
         "active": true,
         "displayName": format!("{given} {family}"),
-        "emails": [{ "primary": true, "type": "work", "value": user_name }],
+        "emails": [{ "primary": true, "type": "work", "value": email_of(user_name) }],
         "meta": { "resourceType": "User" },
         "name": { "formatted": format!("{given} {family}"), "familyName": family, "givenName": given },
         "title": "Engineer",
