@@ -177,12 +177,19 @@ async fn entra_lifecycle_with_capitalised_ops_and_string_booleans() {
     assert_eq!(probe.body["totalResults"], 0);
     let lookup = bridge.filter("externalId eq \"e-grace\"").await;
     assert_eq!(lookup.body["totalResults"], 0);
+    let by_work_email = "emails[type eq \"work\"].value eq \"grace.hopper@example.com\"";
+    assert_eq!(bridge.filter(by_work_email).await.body["totalResults"], 0);
     let created = bridge
         .post("/Users", entra_user("grace.hopper", "Grace", "Hopper", "e-grace"))
         .await;
     assert_eq!(created.status, 201, "{:#}", created.body);
     all_synced(&created);
     let id = created.body["id"].as_str().unwrap().to_owned();
+    let matched = bridge.filter(by_work_email).await;
+    assert_eq!(matched.body["totalResults"], 1, "Entra matches on the work email");
+    assert_eq!(matched.body["Resources"][0]["id"], id.as_str());
+    let home = "emails[type eq \"home\"].value eq \"grace.hopper@example.com\"";
+    assert_eq!(bridge.filter(home).await.body["totalResults"], 0, "the type must match too");
     let netsapiens = emulators.netsapiens.client().unwrap();
     let on_netsapiens = netsapiens
         .find_user(&UserKey::username("grace.hopper"))

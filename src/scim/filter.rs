@@ -17,7 +17,8 @@ pub(crate) const MAX_FILTER_BYTES: usize = 4096;
 pub(crate) const MAX_DEPTH: usize = 16;
 
 const SUPPORTED: &str = "supported: `userName`, `externalId`, `id` or `emails.value` \
-     (also written `emails[value eq \"…\"]`) `eq` a quoted string, several joined by `and`, \
+     (also written `emails[value eq \"…\"]`, or `emails[type eq \"work\"].value` for the email \
+     of one type) `eq` a quoted string, several joined by `and`, \
      grouped with parentheses";
 
 /// One `attribute eq "value"` of a filter; a filter is a conjunction of these.
@@ -27,6 +28,9 @@ pub(crate) struct Condition {
     pub attribute: FilterAttribute,
     /// The string it must equal (JSON escapes decoded).
     pub value: String,
+    /// For [`FilterAttribute::EmailValue`]: the `type` the same email must have
+    /// (`emails[type eq "work"].value eq "…"`, how Entra ID matches on the work email).
+    pub email_type: Option<String>,
 }
 
 /// The attributes a filter may compare.
@@ -250,7 +254,11 @@ impl Parser {
                 let attribute = filter_attribute(&path)?;
                 self.operator(&path)?;
                 let value = self.string_value(&path)?;
-                self.conditions.push(Condition { attribute, value });
+                self.conditions.push(Condition {
+                    attribute,
+                    value,
+                    email_type: None,
+                });
                 Ok(())
             }
             Some(token) => Err(invalid(
@@ -281,13 +289,13 @@ impl Parser {
             }
             None => return Err(invalid("a `[` is not closed".into())),
         };
+        if sub.eq_ignore_ascii_case("type") {
+            return self.typed_email(&sub);
+        }
         if !sub.eq_ignore_ascii_case("value") {
-            // Entra can be set to match on `emails[type eq "work"].value eq "…"`; one
-            // email constrained by two sub-attributes is not something the conditions can
-            // say, and a wider answer could match the wrong person.
             return Err(invalid(format!(
-                "inside `emails[…]` only `value eq \"…\"` is supported, not `{}` (an email \
-                 is matched by its value alone: write `emails.value eq \"…\"`)",
+                "inside `emails[…]` only `value eq \"…\"` or `type eq \"…\"` is supported, \
+                 not `{}`",
                 clip(&sub)
             )));
         }
@@ -318,6 +326,42 @@ impl Parser {
         self.conditions.push(Condition {
             attribute: FilterAttribute::EmailValue,
             value,
+            email_type: None,
+        });
+        Ok(())
+    }
+
+    /// After `emails[type`: `eq "work"].value eq "…"`, the email of that type with that
+    /// value (Entra ID's matching on the work email).
+    fn typed_email(&mut self, sub: &str) -> Result<(), ScimError> {
+        let described = format!("emails[{sub}");
+        self.operator(&described)?;
+        let email_type = self.string_value(&described)?;
+        match self.advance() {
+            Some(Token::CloseBracket) => {}
+            None => return Err(invalid("a `[` is not closed".into())),
+            Some(token) => {
+                return Err(invalid(self.unexpected(
+                    token,
+                    "where `]` was expected (only one `type eq \"…\"` inside `emails[…]`)",
+                )));
+            }
+        }
+        match self.advance() {
+            Some(Token::Word(word)) if word.eq_ignore_ascii_case(".value") => {}
+            _ => {
+                return Err(invalid(
+                    "after `emails[type eq \"…\"]` only `.value eq \"…\"` is supported".into(),
+                ))
+            }
+        }
+        let described = format!("emails[type eq \"{}\"].value", clip(&email_type));
+        self.operator(&described)?;
+        let value = self.string_value(&described)?;
+        self.conditions.push(Condition {
+            attribute: FilterAttribute::EmailValue,
+            value,
+            email_type: Some(email_type),
         });
         Ok(())
     }
@@ -410,10 +454,36 @@ mod tests {
     use super::*;
     use crate::scim::ScimType;
 
+    #[test]
+    fn entra_matches_on_the_work_email() {
+        let parsed = parse_filter(r#"emails[type eq "work"].value eq "ada@example.com""#).unwrap();
+        assert_eq!(
+            parsed,
+            vec![Condition {
+                attribute: FilterAttribute::EmailValue,
+                value: "ada@example.com".into(),
+                email_type: Some("work".into()),
+            }]
+        );
+        for bad in [
+            r#"emails[type eq "work"] eq "x""#,
+            r#"emails[type eq "work"].display eq "x""#,
+            r#"emails[type eq "work" and value eq "x"].value eq "y""#,
+            r#"emails[type ne "work"].value eq "x""#,
+        ] {
+            assert_eq!(
+                parse_filter(bad).unwrap_err().scim_type(),
+                Some(ScimType::InvalidFilter),
+                "{bad}"
+            );
+        }
+    }
+
     fn condition(attribute: FilterAttribute, value: &str) -> Condition {
         Condition {
             attribute,
             value: value.into(),
+            email_type: None,
         }
     }
 
@@ -577,8 +647,6 @@ mod tests {
         rejected(r#"emails[value eq "a" and type eq "work"]"#);
         rejected(r#"phoneNumbers[value eq "1"]"#);
         rejected(r#"emails[value eq "a"].value eq "a""#);
-        // Entra's `emails[type eq "work"].value eq "…"` cannot be said as a condition.
-        rejected(r#"emails[type eq "work"].value eq "a@b""#);
     }
 
     #[test]

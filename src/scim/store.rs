@@ -222,10 +222,18 @@ impl BridgeStore {
                     values.push(condition.value.clone());
                 }
                 FilterAttribute::EmailValue => {
-                    clauses.push(format!(
-                        "id IN (SELECT user_id FROM scim_user_emails WHERE email_key = ${n})"
-                    ));
                     values.push(condition.value.to_lowercase());
+                    let typed = match &condition.email_type {
+                        Some(kind) => {
+                            values.push(kind.to_lowercase());
+                            format!(" AND email_type = ${}", n + 1)
+                        }
+                        None => String::new(),
+                    };
+                    clauses.push(format!(
+                        "id IN (SELECT user_id FROM scim_user_emails \
+                         WHERE email_key = ${n}{typed})"
+                    ));
                 }
             }
         }
@@ -734,22 +742,28 @@ async fn write_emails(
     user_id: &str,
     document: &Map<String, Value>,
 ) -> Result<(), StoreError> {
-    let mut keys: Vec<String> = document
+    let mut keys: Vec<(String, String)> = document
         .get("emails")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|email| email.get("value").and_then(Value::as_str))
-        .map(str::to_lowercase)
+        .filter_map(|email| {
+            let value = email.get("value").and_then(Value::as_str)?;
+            let kind = email.get("type").and_then(Value::as_str).unwrap_or_default();
+            Some((value.to_lowercase(), kind.to_lowercase()))
+        })
         .collect();
     keys.sort();
     keys.dedup();
-    for key in keys {
-        sqlx::query("INSERT INTO scim_user_emails (user_id, email_key) VALUES ($1, $2)")
-            .bind(user_id)
-            .bind(key)
-            .execute(&mut **tx)
-            .await?;
+    for (key, kind) in keys {
+        sqlx::query(
+            "INSERT INTO scim_user_emails (user_id, email_key, email_type) VALUES ($1, $2, $3)",
+        )
+        .bind(user_id)
+        .bind(key)
+        .bind(kind)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -19,11 +19,13 @@ CREATE TABLE scim_users (
 CREATE INDEX scim_users_external_id ON scim_users (external_id);
 CREATE INDEX scim_users_listing ON scim_users (created_ms, id);
 
--- Every email of a user, lower-cased, for `emails.value eq` filters.
+-- Every email of a user with its type, both lower-cased, for `emails.value eq` and
+-- `emails[type eq "work"].value eq` filters.
 CREATE TABLE scim_user_emails (
     user_id TEXT NOT NULL,
     email_key TEXT NOT NULL,
-    PRIMARY KEY (user_id, email_key)
+    email_type TEXT NOT NULL,
+    PRIMARY KEY (user_id, email_key, email_type)
 );
 CREATE INDEX scim_user_emails_key ON scim_user_emails (email_key);
 
