@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::secret::Secret;
 
+use super::attributes::{self, Kind, Mutability, Scalar, Schema};
 use super::error::ScimError;
 use super::schema::{BRIDGE_USER, ENTERPRISE_USER, USER};
 use super::store::{SyncRecord, UserRecord};
@@ -16,16 +17,25 @@ const MAX_VALUES: usize = 32;
 /// The most provider attributes one user carries.
 const MAX_ATTRIBUTES: usize = 64;
 
-/// The core attributes the bridge stores, in canonical case.
-const CORE_TEXT: &[&str] = &["externalId", "userName", "displayName"];
-const NAME_PARTS: &[&str] = &["formatted", "givenName", "familyName"];
-const ENTERPRISE_TEXT: &[&str] = &[
-    "employeeNumber",
-    "costCenter",
-    "organization",
-    "division",
-    "department",
-];
+/// The writable single strings of `schema` (`userName`, `department`), in canonical
+/// case, from the one attribute table.
+fn writable_strings(schema: Schema) -> impl Iterator<Item = &'static str> {
+    attributes::of_schema(schema)
+        .filter(|attribute| {
+            attribute.kind == Kind::Scalar(Scalar::String)
+                && attribute.mutability == Mutability::ReadWrite
+        })
+        .map(|attribute| attribute.name)
+}
+
+/// The sub-attributes of `name` (`givenName`, …).
+fn name_parts() -> impl Iterator<Item = &'static str> {
+    let subs = match attributes::lookup(Schema::Core, "name").map(|name| name.kind) {
+        Some(Kind::Complex { subs, .. }) => subs,
+        _ => &[],
+    };
+    subs.iter().map(|sub| sub.name)
+}
 
 /// A User from a POST or PUT (or a PATCH's result), checked and in canonical form.
 #[derive(Debug, Clone)]
@@ -70,9 +80,9 @@ pub(crate) fn read_user(body: &Value) -> Result<UserInput, ScimError> {
         }
     }
     let mut document = Map::new();
-    for name in CORE_TEXT {
+    for name in writable_strings(Schema::Core) {
         if let Some(text) = text_at(object, name, name)? {
-            document.insert((*name).into(), text.into());
+            document.insert(name.into(), text.into());
         }
     }
     let user_name = document
@@ -87,9 +97,9 @@ pub(crate) fn read_user(body: &Value) -> Result<UserInput, ScimError> {
             .as_object()
             .ok_or_else(|| ScimError::invalid_value("name must be an object"))?;
         let mut parts = Map::new();
-        for part in NAME_PARTS {
+        for part in name_parts() {
             if let Some(text) = text_at(name, part, &format!("name.{part}"))? {
-                parts.insert((*part).into(), text.into());
+                parts.insert(part.into(), text.into());
             }
         }
         if !parts.is_empty() {
@@ -111,9 +121,9 @@ pub(crate) fn read_user(body: &Value) -> Result<UserInput, ScimError> {
     document.insert("active".into(), active.into());
     if let Some(enterprise) = extension(object, ENTERPRISE_USER)? {
         let mut stored = Map::new();
-        for name in ENTERPRISE_TEXT {
+        for name in writable_strings(Schema::Enterprise) {
             if let Some(text) = text_at(enterprise, name, name)? {
-                stored.insert((*name).into(), text.into());
+                stored.insert(name.into(), text.into());
             }
         }
         if let Some(manager) = manager(enterprise)? {

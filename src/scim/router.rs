@@ -258,14 +258,8 @@ async fn create_user(State(bridge): State<Shared>, body: Body) -> Answer {
         }
         Inserted::UserNameTaken => replayed_create(&bridge, &input).await?,
     };
+    // The sync changes only the backends' rows, which the answer reads afresh.
     bridge.sync_now(&user.id).await;
-    let user = bridge
-        .engine
-        .store
-        .user(&user.id)
-        .await
-        .map_err(database)?
-        .unwrap_or(user);
     respond_user(&bridge, &user, StatusCode::CREATED, &ReadQuery::default()).await
 }
 
@@ -367,14 +361,7 @@ async fn store_new_version(bridge: &Shared, current: UserRecord, input: UserInpu
         bridge.keep_password(&record.id, version, password);
     }
     bridge.sync_now(&record.id).await;
-    let user = bridge
-        .engine
-        .store
-        .user(&record.id)
-        .await
-        .map_err(database)?
-        .unwrap_or(record);
-    respond_user(bridge, &user, StatusCode::OK, &ReadQuery::default()).await
+    respond_user(bridge, &record, StatusCode::OK, &ReadQuery::default()).await
 }
 
 async fn delete_user(

@@ -173,13 +173,7 @@ impl BridgeStore {
 
     /// The live (not deleted) user with this id.
     pub(crate) async fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM scim_users WHERE id = $1 AND deleted = 0"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| user_from_row(&row)).transpose()
+        self.one_user("id = $1 AND deleted = 0", id).await
     }
 
     /// The user, live or being deleted, that holds this userName.
@@ -187,10 +181,20 @@ impl BridgeStore {
         &self,
         user_name: &str,
     ) -> Result<Option<UserRecord>, StoreError> {
+        self.one_user("user_name_key = $1", &user_name_key(user_name))
+            .await
+    }
+
+    /// The user, live or deleted, with this id, for the sync of its backends.
+    pub(crate) async fn user_any(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.one_user("id = $1", id).await
+    }
+
+    async fn one_user(&self, filter: &str, value: &str) -> Result<Option<UserRecord>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM scim_users WHERE user_name_key = $1"
+            "SELECT {USER_COLUMNS} FROM scim_users WHERE {filter}"
         ))
-        .bind(user_name_key(user_name))
+        .bind(value)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| user_from_row(&row)).transpose()
@@ -363,17 +367,6 @@ impl BridgeStore {
         }
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// The user, live or deleted, with this id, for the sync of its backends.
-    pub(crate) async fn user_any(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM scim_users WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| user_from_row(&row)).transpose()
     }
 
     /// Every backend's sync row of these users.
