@@ -473,3 +473,89 @@ async fn passwords_and_tokens_are_never_stored_returned_or_shown() {
     assert!(!shown.contains(TOKEN), "{shown}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn okta_wizard_apps_update_and_deactivate_through_get_then_put() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    let bridge = serve(|b| b.backend("directory", backend.clone()).sync_settings(quick())).await;
+    let created = bridge.post("/Users", okta_user("niklaus@example.com", "Niklaus", "Wirth")).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/Users/{id}");
+
+    // Okta reads the user, then PUTs it whole, read-only parts included.
+    let mut read = bridge.get(&path).await.body;
+    read["name"]["middleName"] = json!("Emil");
+    read["displayName"] = json!("N. Wirth");
+    read["groups"] = json!([]);
+    read["emails"][0]["display"] = json!("work mail");
+    let updated = bridge.put(&path, read.clone()).await;
+    assert_eq!(updated.status, 200, "{:#}", updated.body);
+    assert_eq!(updated.body["displayName"], "N. Wirth");
+    assert_eq!(updated.body["id"], id.as_str(), "the id never changes");
+    let on_backend = backend
+        .find_user(&UserKey::username("niklaus@example.com"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_backend.display_name.as_deref(), Some("N. Wirth"));
+
+    let mut deactivate = updated.body.clone();
+    deactivate["active"] = json!(false);
+    let deactivated = bridge.put(&path, deactivate).await;
+    assert_eq!(deactivated.status, 200, "{:#}", deactivated.body);
+    assert_eq!(deactivated.body["active"], false);
+    let on_backend = backend.get_user(&on_backend.id).await.unwrap();
+    assert_eq!(on_backend.enabled, Some(false));
+
+    // The same PUT again changes nothing: no new version, no backend call.
+    let calls = backend.calls();
+    let mut again = deactivated.body.clone();
+    again["active"] = json!(false);
+    let unchanged = bridge.put(&path, again).await;
+    assert_eq!(unchanged.body["meta"]["version"], deactivated.body["meta"]["version"]);
+    assert_eq!(backend.calls(), calls);
+}
+
+#[tokio::test]
+async fn listing_pages_and_projects() {
+    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new())).sync_settings(quick())).await;
+    for n in 0..5 {
+        let created = bridge
+            .post("/Users", okta_user(&format!("user{n}@example.com"), "User", &format!("N{n}")))
+            .await;
+        assert_eq!(created.status, 201);
+    }
+    let page = bridge.get("/Users?startIndex=2&count=2").await;
+    assert_eq!(page.body["totalResults"], 5);
+    assert_eq!(page.body["startIndex"], 2);
+    assert_eq!(page.body["itemsPerPage"], 2);
+    assert_eq!(page.body["Resources"][0]["userName"], "user1@example.com");
+    assert_eq!(page.body["Resources"][1]["userName"], "user2@example.com");
+    let past = bridge.get("/Users?startIndex=9&count=2").await;
+    assert_eq!(past.body["totalResults"], 5);
+    assert_eq!(past.body["Resources"], json!([]));
+    let zero = bridge.get("/Users?count=0").await;
+    assert_eq!(zero.body["totalResults"], 5);
+    assert_eq!(zero.body["itemsPerPage"], 0);
+    bridge.get("/Users?count=many").await.assert_error(400, Some("invalidValue"));
+
+    let projected = bridge.get("/Users?attributes=userName,name.familyName&count=1").await;
+    let first = projected.body["Resources"][0].as_object().unwrap();
+    let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["id", "name", "schemas", "userName"]);
+    assert!(first["name"].get("givenName").is_none());
+    let excluded = bridge.get("/Users?excludedAttributes=emails,meta&count=1").await;
+    let first = excluded.body["Resources"][0].as_object().unwrap();
+    assert!(!first.contains_key("emails") && !first.contains_key("meta") && first.contains_key("userName"));
+
+    for filter in [
+        "userName sw \"user\"",
+        "userName eq \"a\" or userName eq \"b\"",
+        "title eq \"x\"",
+        "userName eq",
+        "not (userName eq \"a\")",
+    ] {
+        bridge.filter(filter).await.assert_error(400, Some("invalidFilter"));
+    }
+}
