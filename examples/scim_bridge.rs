@@ -24,7 +24,12 @@ use user_provisioner::testing::Emulators;
 async fn main() -> Result<(), Box<dyn Error>> {
     let demo = std::env::args().any(|arg| arg == "--demo");
     let address = std::env::var("SCIM_BRIDGE_ADDR").unwrap_or_else(|_| {
-        if demo { "127.0.0.1:0" } else { "127.0.0.1:8080" }.to_owned()
+        if demo {
+            "127.0.0.1:0"
+        } else {
+            "127.0.0.1:8080"
+        }
+        .to_owned()
     });
     let database = std::env::var("SCIM_BRIDGE_DB")
         .unwrap_or_else(|_| "sqlite:scim-bridge-example.db".to_owned());
@@ -118,8 +123,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         return Err(format!("the bridge answered {status}: {}", created["detail"]).into());
     }
     println!("Created SCIM user {}", created["id"]);
-    let backends = &created["urn:user-provisioner:params:scim:schemas:extension:bridge:2.0:User"]
-        ["backends"];
+    let backends =
+        &created["urn:user-provisioner:params:scim:schemas:extension:bridge:2.0:User"]["backends"];
     for backend in backends.as_array().into_iter().flatten() {
         println!(
             "  {:<11} {:<8} {}",

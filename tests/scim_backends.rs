@@ -103,8 +103,14 @@ async fn okta_lifecycle_reaches_all_four_providers() {
     assert_eq!(emulators.netsapiens.user_count(), 1);
     assert_eq!(emulators.connect.user_count(), 1);
     assert_eq!(emulators.ece.user_count(), 1);
-    let extension = created.backend("netsapiens")["id"].as_str().unwrap().to_owned();
-    assert!(extension.starts_with('7'), "allocated from the range: {extension}");
+    let extension = created.backend("netsapiens")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        extension.starts_with('7'),
+        "allocated from the range: {extension}"
+    );
 
     // Okta's profile push: PATCH replace of the name.
     let renamed = bridge
@@ -119,7 +125,15 @@ async fn okta_lifecycle_reaches_all_four_providers() {
     all_synced(&renamed);
     let ece = emulators.ece.client().unwrap();
     let on_ece = ece.get_user(&UserId::new("ada.lovelace")).await.unwrap();
-    assert_eq!(on_ece.display_name.as_deref().or(on_ece.given_name.as_deref()).map(|n| n.contains("Augusta")), Some(true), "{on_ece:?}");
+    assert_eq!(
+        on_ece
+            .display_name
+            .as_deref()
+            .or(on_ece.given_name.as_deref())
+            .map(|n| n.contains("Augusta")),
+        Some(true),
+        "{on_ece:?}"
+    );
 
     // Okta's deactivate.
     let deactivated = bridge
@@ -135,11 +149,20 @@ async fn okta_lifecycle_reaches_all_four_providers() {
     all_synced(&deactivated);
     assert_eq!(deactivated.backend("netsapiens")["state"], "removed");
     assert_eq!(emulators.netsapiens.user_count(), 0, "Deactivation::Delete");
-    assert!(deactivated.backend("connect")["notice"].is_string(), "Keep says so");
+    assert!(
+        deactivated.backend("connect")["notice"].is_string(),
+        "Keep says so"
+    );
     let jambonz = emulators.jambonz.client().unwrap();
     let sid = UserId::new(deactivated.backend("jambonz")["id"].as_str().unwrap());
     assert_eq!(jambonz.get_user(&sid).await.unwrap().enabled, Some(false));
-    assert_eq!(ece.get_user(&UserId::new("ada.lovelace")).await.unwrap().enabled, Some(false));
+    assert_eq!(
+        ece.get_user(&UserId::new("ada.lovelace"))
+            .await
+            .unwrap()
+            .enabled,
+        Some(false)
+    );
 
     // Reactivate: disabled accounts come back, the deleted one is created again.
     let reactivated = bridge
@@ -180,16 +203,26 @@ async fn entra_lifecycle_with_capitalised_ops_and_string_booleans() {
     let by_work_email = "emails[type eq \"work\"].value eq \"grace.hopper@example.com\"";
     assert_eq!(bridge.filter(by_work_email).await.body["totalResults"], 0);
     let created = bridge
-        .post("/Users", entra_user("grace.hopper", "Grace", "Hopper", "e-grace"))
+        .post(
+            "/Users",
+            entra_user("grace.hopper", "Grace", "Hopper", "e-grace"),
+        )
         .await;
     assert_eq!(created.status, 201, "{:#}", created.body);
     all_synced(&created);
     let id = created.body["id"].as_str().unwrap().to_owned();
     let matched = bridge.filter(by_work_email).await;
-    assert_eq!(matched.body["totalResults"], 1, "Entra matches on the work email");
+    assert_eq!(
+        matched.body["totalResults"], 1,
+        "Entra matches on the work email"
+    );
     assert_eq!(matched.body["Resources"][0]["id"], id.as_str());
     let home = "emails[type eq \"home\"].value eq \"grace.hopper@example.com\"";
-    assert_eq!(bridge.filter(home).await.body["totalResults"], 0, "the type must match too");
+    assert_eq!(
+        bridge.filter(home).await.body["totalResults"],
+        0,
+        "the type must match too"
+    );
     let netsapiens = emulators.netsapiens.client().unwrap();
     let on_netsapiens = netsapiens
         .find_user(&UserKey::username("grace.hopper"))
@@ -210,7 +243,11 @@ async fn entra_lifecycle_with_capitalised_ops_and_string_booleans() {
     all_synced(&email_change);
     let ece = emulators.ece.client().unwrap();
     assert_eq!(
-        ece.get_user(&UserId::new("grace.hopper")).await.unwrap().email.as_deref(),
+        ece.get_user(&UserId::new("grace.hopper"))
+            .await
+            .unwrap()
+            .email
+            .as_deref(),
         Some("grace@navy.example")
     );
 
@@ -226,7 +263,10 @@ async fn entra_lifecycle_with_capitalised_ops_and_string_booleans() {
     assert_eq!(disabled.body["active"], false);
     all_synced(&disabled);
     assert_eq!(
-        ece.get_user(&UserId::new("grace.hopper")).await.unwrap().enabled,
+        ece.get_user(&UserId::new("grace.hopper"))
+            .await
+            .unwrap()
+            .enabled,
         Some(false)
     );
 
@@ -249,7 +289,11 @@ async fn a_user_one_backend_would_refuse_is_refused_before_anything_is_sent() {
     let detail = refused.body["detail"].as_str().unwrap();
     assert!(detail.contains("netsapiens"), "{detail}");
     assert!(detail.contains("family_name"), "{detail}");
-    assert_eq!(emulators.jambonz.user_count(), seeded, "nothing sent anywhere");
+    assert_eq!(
+        emulators.jambonz.user_count(),
+        seeded,
+        "nothing sent anywhere"
+    );
     assert_eq!(emulators.ece.user_count(), 0);
     let listed = bridge.get("/Users").await;
     assert_eq!(listed.body["totalResults"], 0, "nothing stored");
@@ -280,7 +324,12 @@ async fn scim_lifecycle_on_jambonz(target: &JambonzTarget) {
     person["emails"] = json!([{ "primary": true, "type": "work", "value": email }]);
     let created = bridge.post("/Users", person.clone()).await;
     assert_eq!(created.status, 201, "{}: {:#}", target.name, created.body);
-    assert_eq!(created.backend("jambonz")["state"], "synced", "{:#}", created.body);
+    assert_eq!(
+        created.backend("jambonz")["state"],
+        "synced",
+        "{:#}",
+        created.body
+    );
     let sid = UserId::new(created.backend("jambonz")["id"].as_str().unwrap());
     let id = created.body["id"].as_str().unwrap().to_owned();
     let client = target.client();
@@ -300,7 +349,11 @@ async fn scim_lifecycle_on_jambonz(target: &JambonzTarget) {
         .iter()
         .filter(|seen| seen.method == "POST")
         .count();
-    assert_eq!(creates_before, creates_after, "{}: no second create", target.name);
+    assert_eq!(
+        creates_before, creates_after,
+        "{}: no second create",
+        target.name
+    );
 
     let disabled = bridge
         .patch(
@@ -311,7 +364,12 @@ async fn scim_lifecycle_on_jambonz(target: &JambonzTarget) {
         )
         .await;
     assert_eq!(disabled.status, 200, "{:#}", disabled.body);
-    assert_eq!(disabled.backend("jambonz")["state"], "synced", "{:#}", disabled.body);
+    assert_eq!(
+        disabled.backend("jambonz")["state"],
+        "synced",
+        "{:#}",
+        disabled.body
+    );
     assert_eq!(client.get_user(&sid).await.unwrap().enabled, Some(false));
 
     // A password change: jambonz needs the current one, which no identity provider
@@ -328,7 +386,10 @@ async fn scim_lifecycle_on_jambonz(target: &JambonzTarget) {
     assert_eq!(renamed.status, 200, "{:#}", renamed.body);
     let state = renamed.backend("jambonz");
     assert_eq!(state["state"], "synced", "{state:#}");
-    assert!(state["notice"].as_str().unwrap().contains("password"), "{state:#}");
+    assert!(
+        state["notice"].as_str().unwrap().contains("password"),
+        "{state:#}"
+    );
     assert_eq!(client.get_user(&sid).await.unwrap().enabled, Some(true));
 
     let deleted = bridge.delete(&format!("/Users/{id}")).await;

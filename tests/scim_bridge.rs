@@ -256,11 +256,17 @@ async fn bad_bodies_are_scim_errors_and_nothing_is_stored() {
         .await
         .assert_error(400, Some("invalidSyntax"));
     bridge
-        .post("/Users", json!({ "schemas": ["urn:example:Other"], "userName": "x" }))
+        .post(
+            "/Users",
+            json!({ "schemas": ["urn:example:Other"], "userName": "x" }),
+        )
         .await
         .assert_error(400, Some("invalidSyntax"));
     bridge
-        .post("/Users", json!({ "schemas": [support::scim::USER], "userName": "  " }))
+        .post(
+            "/Users",
+            json!({ "schemas": [support::scim::USER], "userName": "  " }),
+        )
         .await
         .assert_error(400, Some("invalidValue"));
     bridge
@@ -283,8 +289,14 @@ async fn bad_bodies_are_scim_errors_and_nothing_is_stored() {
 #[tokio::test]
 async fn if_match_guards_put_and_delete() {
     let backend = Arc::new(InMemoryProvisioner::new());
-    let bridge = serve(|b| b.backend("directory", backend.clone()).sync_settings(quick())).await;
-    let created = bridge.post("/Users", okta_user("kay@example.com", "Kay", "Nygaard")).await;
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .sync_settings(quick())
+    })
+    .await;
+    let created = bridge
+        .post("/Users", okta_user("kay@example.com", "Kay", "Nygaard"))
+        .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/Users/{id}");
     let auth = format!("Bearer {TOKEN}");
@@ -319,25 +331,61 @@ async fn if_match_guards_put_and_delete() {
         .await;
     stale_delete.assert_error(412, None);
     assert_eq!(backend.len(), 1);
+
+    let not_modified = bridge
+        .send_with(
+            reqwest::Method::GET,
+            &path,
+            None,
+            &[("authorization", &auth), ("if-none-match", "W/\"2\"")],
+        )
+        .await;
+    assert_eq!(not_modified.status, 304);
+    assert_eq!(not_modified.headers["etag"], "W/\"2\"");
+    let modified = bridge
+        .send_with(
+            reqwest::Method::GET,
+            &path,
+            None,
+            &[("authorization", &auth), ("if-none-match", "W/\"1\"")],
+        )
+        .await;
+    assert_eq!(modified.status, 200);
 }
 
 #[tokio::test]
 async fn unknown_endpoints_methods_and_users_are_scim_errors() {
     let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new()))).await;
     bridge.get("/Groups").await.assert_error(404, None);
-    bridge.get("/Users/no-such-user").await.assert_error(404, None);
-    bridge.delete("/Users/no-such-user").await.assert_error(404, None);
+    bridge
+        .get("/Users/no-such-user")
+        .await
+        .assert_error(404, None);
+    bridge
+        .delete("/Users/no-such-user")
+        .await
+        .assert_error(404, None);
     bridge
         .send(reqwest::Method::DELETE, "/ServiceProviderConfig", None)
         .await
         .assert_error(405, None);
-    bridge.get("/ResourceTypes/Group").await.assert_error(404, None);
-    bridge.get("/Schemas/urn:example:none").await.assert_error(404, None);
+    bridge
+        .get("/ResourceTypes/Group")
+        .await
+        .assert_error(404, None);
+    bridge
+        .get("/Schemas/urn:example:none")
+        .await
+        .assert_error(404, None);
 }
 
 #[tokio::test]
 async fn discovery_documents_describe_the_bridge() {
-    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new())).max_results(50)).await;
+    let bridge = serve(|b| {
+        b.backend("directory", Arc::new(InMemoryProvisioner::new()))
+            .max_results(50)
+    })
+    .await;
     let config = bridge.get("/ServiceProviderConfig").await;
     assert_eq!(config.status, 200);
     assert_eq!(config.headers["content-type"], "application/scim+json");
@@ -345,14 +393,19 @@ async fn discovery_documents_describe_the_bridge() {
     assert_eq!(config.body["bulk"]["supported"], false);
     assert_eq!(config.body["filter"]["maxResults"], 50);
     assert_eq!(config.body["etag"]["supported"], true);
-    assert_eq!(config.body["authenticationSchemes"][0]["type"], "oauthbearertoken");
+    assert_eq!(
+        config.body["authenticationSchemes"][0]["type"],
+        "oauthbearertoken"
+    );
     let types = bridge.get("/ResourceTypes").await;
     assert_eq!(types.body["Resources"][0]["endpoint"], "/Users");
     let user_type = bridge.get("/ResourceTypes/User").await;
     assert_eq!(user_type.body["schema"], support::scim::USER);
     let schemas = bridge.get("/Schemas").await;
     assert_eq!(schemas.body["totalResults"], 3);
-    let core = bridge.get(&format!("/Schemas/{}", support::scim::USER)).await;
+    let core = bridge
+        .get(&format!("/Schemas/{}", support::scim::USER))
+        .await;
     assert_eq!(core.status, 200);
     let names: Vec<&str> = core.body["attributes"]
         .as_array()
@@ -360,17 +413,26 @@ async fn discovery_documents_describe_the_bridge() {
         .iter()
         .map(|attribute| attribute["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"userName") && names.contains(&"password"), "{names:?}");
+    assert!(
+        names.contains(&"userName") && names.contains(&"password"),
+        "{names:?}"
+    );
 }
 
 #[tokio::test]
 async fn deactivation_a_backend_cannot_apply_is_refused_before_anything_changes() {
     // A backend without an enabled flag and the default rule (Auto: refuse there).
     let directory = Arc::new(InMemoryProvisioner::new().with_capabilities(
-        user_provisioner::Capabilities::new()
-            .with_field(user_provisioner::Field::Email, user_provisioner::FieldSupport::Stored),
+        user_provisioner::Capabilities::new().with_field(
+            user_provisioner::Field::Email,
+            user_provisioner::FieldSupport::Stored,
+        ),
     ));
-    let bridge = serve(|b| b.backend("directory", directory.clone()).sync_settings(quick())).await;
+    let bridge = serve(|b| {
+        b.backend("directory", directory.clone())
+            .sync_settings(quick())
+    })
+    .await;
     let mut person = okta_user("lin@example.com", "Lin", "Ma");
     person.as_object_mut().unwrap().remove("password");
     let created = bridge.post("/Users", person.clone()).await;
@@ -379,7 +441,10 @@ async fn deactivation_a_backend_cannot_apply_is_refused_before_anything_changes(
     person["active"] = json!(false);
     let refused = bridge.put(&format!("/Users/{id}"), person).await;
     refused.assert_error(400, Some("invalidValue"));
-    assert!(refused.body["detail"].as_str().unwrap().contains("Deactivation"));
+    assert!(refused.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Deactivation"));
     let read = bridge.get(&format!("/Users/{id}")).await;
     assert_eq!(read.body["active"], true, "nothing changed");
     assert_eq!(read.body["meta"]["version"], "W/\"1\"");
@@ -394,19 +459,34 @@ async fn a_backend_given_up_shows_in_status_and_is_retried_on_request() {
             .sync_settings(quick().with_max_attempts(2))
     })
     .await;
-    let created = bridge.post("/Users", okta_user("max@example.com", "Max", "Planck")).await;
+    let created = bridge
+        .post("/Users", okta_user("max@example.com", "Max", "Planck"))
+        .await;
     assert_eq!(created.status, 201);
     assert_eq!(created.backend("directory")["state"], "failed");
     bridge.bridge.sync_due().await.unwrap();
     let status = bridge.get("/Status").await;
-    assert_eq!(status.body["backends"]["directory"]["users"]["gaveUp"], 1, "{:#}", status.body);
+    assert_eq!(
+        status.body["backends"]["directory"]["users"]["gaveUp"], 1,
+        "{:#}",
+        status.body
+    );
     let unsynced = &status.body["unsynced"][0];
     assert_eq!(unsynced["state"], "gaveUp");
     assert_eq!(unsynced["user"], created.body["id"]);
-    assert!(unsynced["lastError"].as_str().unwrap().contains("503") || unsynced["lastError"].is_string());
-    assert_eq!(bridge.bridge.sync_due().await.unwrap(), 0, "given up: not attempted again");
+    assert!(
+        unsynced["lastError"].as_str().unwrap().contains("503")
+            || unsynced["lastError"].is_string()
+    );
+    assert_eq!(
+        bridge.bridge.sync_due().await.unwrap(),
+        0,
+        "given up: not attempted again"
+    );
 
-    let retried = bridge.send(reqwest::Method::POST, "/Status/retry", None).await;
+    let retried = bridge
+        .send(reqwest::Method::POST, "/Status/retry", None)
+        .await;
     assert_eq!(retried.body["requeued"], 1);
     assert_eq!(bridge.bridge.sync_due().await.unwrap(), 1);
     let status = bridge.bridge.status().await.unwrap();
@@ -420,18 +500,22 @@ async fn the_worker_retries_in_the_background() {
     let backend = Arc::new(InMemoryProvisioner::new());
     backend.fail_next_op(Operation::Create, 1, 503);
     let bridge = serve(|b| {
-        b.backend("directory", backend.clone()).sync_settings(
-            quick().with_poll_interval(Duration::from_millis(20)),
-        )
+        b.backend("directory", backend.clone())
+            .sync_settings(quick().with_poll_interval(Duration::from_millis(20)))
     })
     .await;
     let _worker = bridge.bridge.spawn_worker();
-    let created = bridge.post("/Users", okta_user("emmy@example.com", "Emmy", "Noether")).await;
+    let created = bridge
+        .post("/Users", okta_user("emmy@example.com", "Emmy", "Noether"))
+        .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let mut state = String::new();
     for _ in 0..100 {
         let read = bridge.get(&format!("/Users/{id}")).await;
-        state = read.backend("directory")["state"].as_str().unwrap().to_owned();
+        state = read.backend("directory")["state"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         if state == "synced" {
             break;
         }
@@ -446,18 +530,38 @@ async fn passwords_and_tokens_are_never_stored_returned_or_shown() {
     let dir = std::env::temp_dir().join(format!("scim-secret-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("state.db");
-    let store = BridgeStore::open(&format!("sqlite:{}", file.display())).await.unwrap();
+    let store = BridgeStore::open(&format!("sqlite:{}", file.display()))
+        .await
+        .unwrap();
     let backend = Arc::new(InMemoryProvisioner::new());
-    let bridge = serve(|b| b.backend("directory", backend.clone()).store(store).sync_settings(quick())).await;
-    let created = bridge.post("/Users", okta_user("rosalind@example.com", "Rosalind", "Franklin")).await;
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .store(store)
+            .sync_settings(quick())
+    })
+    .await;
+    let created = bridge
+        .post(
+            "/Users",
+            okta_user("rosalind@example.com", "Rosalind", "Franklin"),
+        )
+        .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let mut changed = okta_user("rosalind@example.com", "Rosalind", "Franklin");
     changed["password"] = json!("An0ther-s3cret!");
     let replaced = bridge.put(&format!("/Users/{id}"), changed).await;
     assert_eq!(replaced.status, 200);
-    for answer in [&created, &replaced, &bridge.get(&format!("/Users/{id}")).await, &bridge.get("/Users").await] {
+    for answer in [
+        &created,
+        &replaced,
+        &bridge.get(&format!("/Users/{id}")).await,
+        &bridge.get("/Users").await,
+    ] {
         let text = answer.body.to_string();
-        assert!(!text.contains("Sup3r-secret") && !text.contains("An0ther-s3cret"), "{text}");
+        assert!(
+            !text.contains("Sup3r-secret") && !text.contains("An0ther-s3cret"),
+            "{text}"
+        );
     }
     bridge.bridge.store().close().await;
     let mut bytes = std::fs::read(&file).unwrap();
@@ -467,8 +571,14 @@ async fn passwords_and_tokens_are_never_stored_returned_or_shown() {
         }
     }
     let haystack = String::from_utf8_lossy(&bytes);
-    assert!(haystack.contains("rosalind@example.com"), "the user is stored");
-    assert!(!haystack.contains("Sup3r-secret") && !haystack.contains("An0ther-s3cret"), "no password in the database");
+    assert!(
+        haystack.contains("rosalind@example.com"),
+        "the user is stored"
+    );
+    assert!(
+        !haystack.contains("Sup3r-secret") && !haystack.contains("An0ther-s3cret"),
+        "no password in the database"
+    );
     let shown = format!("{:?}", bridge.bridge);
     assert!(!shown.contains(TOKEN), "{shown}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -477,8 +587,17 @@ async fn passwords_and_tokens_are_never_stored_returned_or_shown() {
 #[tokio::test]
 async fn okta_wizard_apps_update_and_deactivate_through_get_then_put() {
     let backend = Arc::new(InMemoryProvisioner::new());
-    let bridge = serve(|b| b.backend("directory", backend.clone()).sync_settings(quick())).await;
-    let created = bridge.post("/Users", okta_user("niklaus@example.com", "Niklaus", "Wirth")).await;
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .sync_settings(quick())
+    })
+    .await;
+    let created = bridge
+        .post(
+            "/Users",
+            okta_user("niklaus@example.com", "Niklaus", "Wirth"),
+        )
+        .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/Users/{id}");
 
@@ -512,16 +631,26 @@ async fn okta_wizard_apps_update_and_deactivate_through_get_then_put() {
     let mut again = deactivated.body.clone();
     again["active"] = json!(false);
     let unchanged = bridge.put(&path, again).await;
-    assert_eq!(unchanged.body["meta"]["version"], deactivated.body["meta"]["version"]);
+    assert_eq!(
+        unchanged.body["meta"]["version"],
+        deactivated.body["meta"]["version"]
+    );
     assert_eq!(backend.calls(), calls);
 }
 
 #[tokio::test]
 async fn listing_pages_and_projects() {
-    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new())).sync_settings(quick())).await;
+    let bridge = serve(|b| {
+        b.backend("directory", Arc::new(InMemoryProvisioner::new()))
+            .sync_settings(quick())
+    })
+    .await;
     for n in 0..5 {
         let created = bridge
-            .post("/Users", okta_user(&format!("user{n}@example.com"), "User", &format!("N{n}")))
+            .post(
+                "/Users",
+                okta_user(&format!("user{n}@example.com"), "User", &format!("N{n}")),
+            )
             .await;
         assert_eq!(created.status, 201);
     }
@@ -537,17 +666,28 @@ async fn listing_pages_and_projects() {
     let zero = bridge.get("/Users?count=0").await;
     assert_eq!(zero.body["totalResults"], 5);
     assert_eq!(zero.body["itemsPerPage"], 0);
-    bridge.get("/Users?count=many").await.assert_error(400, Some("invalidValue"));
+    bridge
+        .get("/Users?count=many")
+        .await
+        .assert_error(400, Some("invalidValue"));
 
-    let projected = bridge.get("/Users?attributes=userName,name.familyName&count=1").await;
+    let projected = bridge
+        .get("/Users?attributes=userName,name.familyName&count=1")
+        .await;
     let first = projected.body["Resources"][0].as_object().unwrap();
     let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["id", "name", "schemas", "userName"]);
     assert!(first["name"].get("givenName").is_none());
-    let excluded = bridge.get("/Users?excludedAttributes=emails,meta&count=1").await;
+    let excluded = bridge
+        .get("/Users?excludedAttributes=emails,meta&count=1")
+        .await;
     let first = excluded.body["Resources"][0].as_object().unwrap();
-    assert!(!first.contains_key("emails") && !first.contains_key("meta") && first.contains_key("userName"));
+    assert!(
+        !first.contains_key("emails")
+            && !first.contains_key("meta")
+            && first.contains_key("userName")
+    );
 
     for filter in [
         "userName sw \"user\"",
@@ -556,6 +696,9 @@ async fn listing_pages_and_projects() {
         "userName eq",
         "not (userName eq \"a\")",
     ] {
-        bridge.filter(filter).await.assert_error(400, Some("invalidFilter"));
+        bridge
+            .filter(filter)
+            .await
+            .assert_error(400, Some("invalidFilter"));
     }
 }

@@ -41,10 +41,14 @@ impl UserProvisioner for Stalling {
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
-    async fn create_user_opts(&self, user: &NewUser, options: &RequestOptions) -> Result<CreateOutcome> {
+    async fn create_user_opts(
+        &self,
+        user: &NewUser,
+        options: &RequestOptions,
+    ) -> Result<CreateOutcome> {
         if self.armed.swap(false, Ordering::SeqCst) {
             if self.at == StallAt::AfterCreating {
-                self.inner.create_user_opts(user, options).await?;
+                let _created = self.inner.create_user_opts(user, options).await?;
             }
             std::future::pending::<()>().await;
         }
@@ -53,13 +57,26 @@ impl UserProvisioner for Stalling {
     async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
         self.inner.get_user_opts(id, options).await
     }
-    async fn update_user_opts(&self, id: &UserId, update: &UserUpdate, options: &RequestOptions) -> Result<UpdateOutcome> {
+    async fn update_user_opts(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+        options: &RequestOptions,
+    ) -> Result<UpdateOutcome> {
         self.inner.update_user_opts(id, update, options).await
     }
-    async fn delete_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<DeleteOutcome> {
+    async fn delete_user_opts(
+        &self,
+        id: &UserId,
+        options: &RequestOptions,
+    ) -> Result<DeleteOutcome> {
         self.inner.delete_user_opts(id, options).await
     }
-    async fn list_users_opts(&self, request: &ListUsers, options: &RequestOptions) -> Result<UserPage> {
+    async fn list_users_opts(
+        &self,
+        request: &ListUsers,
+        options: &RequestOptions,
+    ) -> Result<UserPage> {
         self.inner.list_users_opts(request, options).await
     }
 }
@@ -72,7 +89,10 @@ fn settings() -> SyncSettings {
 }
 
 /// A bridge on its own runtime (its own "process") over `backend` and the file at `url`.
-fn start_bridge(url: &str, backend: Arc<dyn UserProvisioner>) -> (tokio::runtime::Runtime, ScimBridge, String) {
+fn start_bridge(
+    url: &str,
+    backend: Arc<dyn UserProvisioner>,
+) -> (tokio::runtime::Runtime, ScimBridge, String) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -149,7 +169,11 @@ fn killed_mid_sync_resumes(at: StallAt) {
     });
     let state = &read[support::scim::BRIDGE]["backends"][0];
     assert_eq!(state["state"], "synced", "{read:#}");
-    assert_eq!(directory.len(), 1, "the user exists once: not lost, not twice");
+    assert_eq!(
+        directory.len(),
+        1,
+        "the user exists once: not lost, not twice"
+    );
     let creates = directory.calls_to(Operation::Create);
     match at {
         // One create before the kill; after it, a lookup found its user.

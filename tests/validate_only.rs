@@ -1,6 +1,11 @@
 //! `validate_new_user` and `validate_update` check what a create or an update would
 //! check, with the same error, and send nothing.
-#![cfg(all(feature = "jambonz", feature = "netsapiens", feature = "connect", feature = "ece"))]
+#![cfg(all(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
 
 use std::sync::Arc;
 
@@ -79,7 +84,10 @@ async fn a_create_check_is_the_create_s_own_check_and_sends_nothing() {
             .validate_new_user(&good)
             .unwrap_or_else(|error| panic!("{}: {error}", backend.provider()));
     }
-    assert!(server.received_requests().await.unwrap().is_empty(), "nothing sent");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing sent"
+    );
 }
 
 #[tokio::test]
@@ -92,12 +100,18 @@ async fn an_update_check_refuses_what_the_update_would_and_sends_nothing() {
     let sid = UserId::new("0b0a4d38-0f3f-4a47-8d3a-2e5cbe4bbd4c");
     let password = UserUpdate::new().with_password(PasswordChange::new("N3w-password!"));
     let refused = jambonz.validate_update(&sid, &password).unwrap_err();
-    assert!(refused.to_string().contains("current password"), "{refused}");
+    assert!(
+        refused.to_string().contains("current password"),
+        "{refused}"
+    );
     assert!(jambonz
         .validate_update(&sid, &UserUpdate::new().with_enabled(false))
         .is_ok());
     assert!(netsapiens
-        .validate_update(&UserId::new("1001"), &UserUpdate::new().with_attribute("netsapiens.extension", "1002"))
+        .validate_update(
+            &UserId::new("1001"),
+            &UserUpdate::new().with_attribute("netsapiens.extension", "1002")
+        )
         .is_err());
     assert!(netsapiens
         .validate_update(&UserId::new("1001"), &UserUpdate::new().clear_email())
@@ -106,13 +120,20 @@ async fn an_update_check_refuses_what_the_update_would_and_sends_nothing() {
         .validate_update(&UserId::new("u-1"), &UserUpdate::new().with_enabled(false))
         .is_err());
     assert!(ece
-        .validate_update(&UserId::new("jdoe"), &UserUpdate::new().with_username("other"))
+        .validate_update(
+            &UserId::new("jdoe"),
+            &UserUpdate::new().with_username("other")
+        )
         .is_err());
-    assert!(ece
-        .validate_update(&UserId::new("jdoe"), &password)
-        .is_ok());
+    assert!(ece.validate_update(&UserId::new("jdoe"), &password).is_ok());
     for backend in &backends {
-        assert!(backend.validate_update(&sid, &UserUpdate::new()).is_err(), "names no change");
+        assert!(
+            backend.validate_update(&sid, &UserUpdate::new()).is_err(),
+            "names no change"
+        );
     }
-    assert!(server.received_requests().await.unwrap().is_empty(), "nothing sent");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing sent"
+    );
 }

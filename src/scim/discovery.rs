@@ -473,9 +473,7 @@ mod tests {
     const BASE: &str = "https://bridge.example.com/scim/v2";
 
     fn limits() -> DiscoveryLimits {
-        DiscoveryLimits {
-            max_results: 200,
-        }
+        DiscoveryLimits { max_results: 200 }
     }
 
     fn attributes(schema: &Value) -> &Vec<Value> {
@@ -525,12 +523,7 @@ mod tests {
 
     #[test]
     fn service_provider_config_carries_the_configured_max_results() {
-        let spc = service_provider_config(
-            BASE,
-            &DiscoveryLimits {
-                max_results: 7,
-            },
-        );
+        let spc = service_provider_config(BASE, &DiscoveryLimits { max_results: 7 });
         assert_eq!(spc["filter"]["maxResults"], 7);
     }
 

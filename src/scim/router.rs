@@ -22,7 +22,7 @@ use super::patch::apply_patch;
 use super::projection::project;
 use super::resource::{etag, read_user, render_user, UserInput};
 use super::schema::{LIST_RESPONSE, SCIM_JSON};
-use super::store::{Inserted, Replaced, StoreError, UserRecord};
+use super::store::{Inserted, StoreError, UserRecord, Written};
 
 type Shared = Arc<BridgeInner>;
 type Answer = Result<Response, ScimError>;
@@ -226,9 +226,17 @@ async fn get_user(
     State(bridge): State<Shared>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Answer {
     let query = read_query(query.as_deref());
     let user = live_user(&bridge, &id).await?;
+    if etag_listed(&headers, header::IF_NONE_MATCH, user.version) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(tag) = HeaderValue::from_str(&etag(user.version)) {
+            response.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(response);
+    }
     respond_user(&bridge, &user, StatusCode::OK, &query).await
 }
 
@@ -346,11 +354,11 @@ async fn store_new_version(bridge: &Shared, current: UserRecord, input: UserInpu
         .await
         .map_err(database)?
     {
-        Replaced::Replaced => {}
-        Replaced::VersionChanged => return Err(ScimError::precondition_failed(
+        Written::Done => {}
+        Written::VersionChanged => return Err(ScimError::precondition_failed(
             "the user changed while this request was handled; read it and send the change again",
         )),
-        Replaced::UserNameTaken => {
+        Written::UserNameTaken => {
             return Err(ScimError::uniqueness(format!(
                 "userName {:?} is taken",
                 record.user_name
@@ -378,8 +386,8 @@ async fn delete_user(
         .await
         .map_err(database)?
     {
-        Replaced::Replaced => {}
-        Replaced::VersionChanged | Replaced::UserNameTaken => {
+        Written::Done => {}
+        Written::VersionChanged | Written::UserNameTaken => {
             return Err(ScimError::precondition_failed(
                 "the user changed while this request was handled; read it and delete it again",
             ))
@@ -457,23 +465,33 @@ async fn live_user(bridge: &BridgeInner, id: &str) -> Result<UserRecord, ScimErr
 
 /// RFC 7644 §3.14: `If-Match` names the version the change is based on; `*` any.
 fn check_if_match(headers: &HeaderMap, user: &UserRecord) -> Result<(), ScimError> {
-    let Some(expected) = headers.get(header::IF_MATCH) else {
+    if headers.get(header::IF_MATCH).is_none()
+        || etag_listed(headers, header::IF_MATCH, user.version)
+    {
         return Ok(());
+    }
+    let given = headers
+        .get(header::IF_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    Err(ScimError::precondition_failed(format!(
+        "If-Match {given} is not the user's version {}",
+        etag(user.version)
+    )))
+}
+
+/// Whether the `If-Match` or `If-None-Match` header lists the version (weak
+/// comparison, RFC 9110 §8.8.3.2) or `*`.
+fn etag_listed(headers: &HeaderMap, name: header::HeaderName, version: i64) -> bool {
+    let Some(listed) = headers.get(name).and_then(|value| value.to_str().ok()) else {
+        return false;
     };
-    let expected = expected.to_str().unwrap_or_default();
-    let current = etag(user.version);
-    let strong = current.trim_start_matches("W/");
-    let matches = expected
+    let current = etag(version);
+    let opaque = current.trim_start_matches("W/");
+    listed
         .split(',')
         .map(str::trim)
-        .any(|tag| tag == "*" || tag == current || tag.trim_start_matches("W/") == strong);
-    if matches {
-        Ok(())
-    } else {
-        Err(ScimError::precondition_failed(format!(
-            "If-Match {expected} is not the user's version {current}"
-        )))
-    }
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == opaque)
 }
 
 async fn respond_user(

@@ -276,7 +276,7 @@ impl BridgeStore {
         &self,
         user: &UserRecord,
         expected_version: i64,
-    ) -> Result<Replaced, StoreError> {
+    ) -> Result<Written, StoreError> {
         let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "UPDATE scim_users SET user_name = $1, user_name_key = $2, external_id = $3, \
@@ -296,11 +296,11 @@ impl BridgeStore {
         .await;
         let result = match result {
             Ok(result) => result,
-            Err(error) if is_unique_violation(&error) => return Ok(Replaced::UserNameTaken),
+            Err(error) if is_unique_violation(&error) => return Ok(Written::UserNameTaken),
             Err(error) => return Err(error.into()),
         };
         if result.rows_affected() == 0 {
-            return Ok(Replaced::VersionChanged);
+            return Ok(Written::VersionChanged);
         }
         sqlx::query("DELETE FROM scim_user_emails WHERE user_id = $1")
             .bind(&user.id)
@@ -309,7 +309,7 @@ impl BridgeStore {
         write_emails(&mut tx, &user.id, &user.document).await?;
         queue_all(&mut tx, &user.id, user.version).await?;
         tx.commit().await?;
-        Ok(Replaced::Replaced)
+        Ok(Written::Done)
     }
 
     /// Marks a live user deleted at `expected_version` and queues its removal from
@@ -318,7 +318,7 @@ impl BridgeStore {
         &self,
         id: &str,
         expected_version: i64,
-    ) -> Result<Replaced, StoreError> {
+    ) -> Result<Written, StoreError> {
         let mut tx = self.pool.begin().await?;
         let version = expected_version + 1;
         let result = sqlx::query(
@@ -332,11 +332,11 @@ impl BridgeStore {
         .execute(&mut *tx)
         .await?;
         if result.rows_affected() == 0 {
-            return Ok(Replaced::VersionChanged);
+            return Ok(Written::VersionChanged);
         }
         queue_all(&mut tx, id, version).await?;
         tx.commit().await?;
-        Ok(Replaced::Replaced)
+        Ok(Written::Done)
     }
 
     /// Removes a deleted user whose every backend has removed it.
@@ -562,8 +562,8 @@ pub(crate) enum Inserted {
 
 /// What a conditional write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Replaced {
-    Replaced,
+pub(crate) enum Written {
+    Done,
     VersionChanged,
     UserNameTaken,
 }
@@ -742,7 +742,10 @@ async fn write_emails(
         .flatten()
         .filter_map(|email| {
             let value = email.get("value").and_then(Value::as_str)?;
-            let kind = email.get("type").and_then(Value::as_str).unwrap_or_default();
+            let kind = email
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             Some((value.to_lowercase(), kind.to_lowercase()))
         })
         .collect();

@@ -119,10 +119,18 @@ impl SyncSettings {
     }
 }
 
+/// A password held for a user: the version that carried it, and until when.
+#[derive(Debug)]
+struct HeldPassword {
+    version: i64,
+    password: Secret,
+    until: DateTime<Utc>,
+}
+
 /// Passwords by SCIM user, with the version that carried them: memory only.
 #[derive(Debug, Default)]
 pub(crate) struct PasswordVault {
-    entries: Mutex<HashMap<String, (i64, Secret, DateTime<Utc>)>>,
+    entries: Mutex<HashMap<String, HeldPassword>>,
 }
 
 impl PasswordVault {
@@ -131,8 +139,15 @@ impl PasswordVault {
         let now = Utc::now();
         let expires = now + chrono::Duration::from_std(memory).unwrap_or(chrono::Duration::MAX);
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, (_, _, until)| *until > now);
-            entries.insert(user_id.to_owned(), (version, password, expires));
+            entries.retain(|_, held| held.until > now);
+            entries.insert(
+                user_id.to_owned(),
+                HeldPassword {
+                    version,
+                    password,
+                    until: expires,
+                },
+            );
         }
     }
 
@@ -141,8 +156,8 @@ impl PasswordVault {
         let entries = self.entries.lock().ok()?;
         entries
             .get(user_id)
-            .filter(|(held, _, expires)| *held == version && *expires > Utc::now())
-            .map(|(_, password, _)| password.clone())
+            .filter(|held| held.version == version && held.until > Utc::now())
+            .map(|held| held.password.clone())
     }
 
     pub fn forget(&self, user_id: &str) {
@@ -187,6 +202,7 @@ impl Engine {
         let mut results = futures::stream::iter(rows)
             .map(|row| async move {
                 let outcome = self.attempt(&row).await;
+                trace_outcome(&row, &outcome);
                 let finished = self.store.finish_attempt(&self.owner, &row, &outcome).await;
                 (row, outcome, finished)
             })
@@ -290,7 +306,7 @@ impl Engine {
         let id = UserId::new(id);
         let (update, password_notice) = match backend.checked_update(&id, &old, &state, password) {
             Ok(checked) => checked,
-            Err(error) => return self.from_error(row, Some(id.into_string()), &error),
+            Err(error) => return self.outcome_of_error(row, Some(id.into_string()), &error),
         };
         let notice = password_notice.or(notice);
         if update.is_empty() {
@@ -308,7 +324,7 @@ impl Engine {
                 last_error: Some(format!("the account was gone from the backend: {error}")),
                 notice: None,
             },
-            Err(error) => self.from_error(row, Some(id.into_string()), &error),
+            Err(error) => self.outcome_of_error(row, Some(id.into_string()), &error),
         }
     }
 
@@ -375,10 +391,10 @@ impl Engine {
                     .await
                 {
                     Ok(_) => self.synced(row, user, Some(id.into_string()), state, notice),
-                    Err(error) => self.from_error(row, Some(id.into_string()), &error),
+                    Err(error) => self.outcome_of_error(row, Some(id.into_string()), &error),
                 }
             }
-            Err(error) => self.from_error(row, None, &error),
+            Err(error) => self.outcome_of_error(row, None, &error),
         }
     }
 
@@ -402,7 +418,7 @@ impl Engine {
                 }
                 match identity.find(provisioner, &options).await {
                     Ok(found) => found.map(|found| found.id),
-                    Err(error) => return self.from_error(row, None, &error),
+                    Err(error) => return self.outcome_of_error(row, None, &error),
                 }
             }
         };
@@ -410,7 +426,7 @@ impl Engine {
             match provisioner.delete_user_opts(&id, &options).await {
                 Ok(_) => {}
                 Err(error) if error.is_not_found() => {}
-                Err(error) => return self.from_error(row, Some(id.into_string()), &error),
+                Err(error) => return self.outcome_of_error(row, Some(id.into_string()), &error),
             }
         }
         self.finished(row, SyncState::Removed, None, None, None)
@@ -490,7 +506,7 @@ impl Engine {
         }
     }
 
-    fn from_error(
+    fn outcome_of_error(
         &self,
         row: &SyncRecord,
         backend_user_id: Option<String>,
@@ -513,6 +529,34 @@ impl Engine {
             self.failed(row, backend_user_id, &error.to_string())
         }
     }
+}
+
+/// One event per attempt: backend, user, state, attempts and the error (the crate's
+/// errors carry no credential).
+fn trace_outcome(row: &SyncRecord, outcome: &AttemptOutcome) {
+    #[cfg(feature = "tracing")]
+    {
+        let error = outcome.last_error.as_deref().unwrap_or_default();
+        match outcome.state {
+            SyncState::Failed | SyncState::GaveUp => tracing::warn!(
+                backend = %row.backend,
+                user = %row.user_id,
+                state = outcome.state.as_str(),
+                attempts = row.attempts,
+                error,
+                "user_provisioner.scim.sync"
+            ),
+            _ => tracing::info!(
+                backend = %row.backend,
+                user = %row.user_id,
+                state = outcome.state.as_str(),
+                attempts = row.attempts,
+                "user_provisioner.scim.sync"
+            ),
+        }
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = (row, outcome);
 }
 
 fn first_email(user: &UserRecord) -> Option<String> {
