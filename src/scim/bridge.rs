@@ -61,7 +61,8 @@ pub enum BridgeConfigError {
 ///     .bearer_token(std::env::var("SCIM_TOKEN")?)
 ///     .backend("directory", Arc::new(InMemoryProvisioner::new()))
 ///     .store(store)
-///     .build()?;
+///     .build()
+///     .await?;
 /// let _worker = bridge.spawn_worker();
 /// let app = axum::Router::new().nest("/scim/v2", bridge.router());
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
