@@ -174,6 +174,7 @@ pub use visibility::VisibilityWait;
 /// The README's code blocks, compiled as doc tests so the README cannot drift.
 #[cfg(all(
     doctest,
+    feature = "scim",
     feature = "testing",
     feature = "jambonz",
     feature = "netsapiens",
