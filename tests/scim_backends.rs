@@ -398,3 +398,50 @@ async fn scim_lifecycle_on_jambonz(target: &JambonzTarget) {
 }
 
 on_both_jambonz_servers!(scim_lifecycle_on_jambonz);
+
+#[tokio::test]
+async fn the_netsapiens_extension_can_come_from_a_scim_value() {
+    let emulators = Emulators::start().await.unwrap();
+    // No extension range: the rule supplies the extension, from the enterprise
+    // employeeNumber (Entra's default mapping sends one).
+    let netsapiens = Arc::new(emulators.netsapiens.client().unwrap());
+    let bridge = serve(|b| {
+        b.backend_with_rules(
+            "netsapiens",
+            netsapiens.clone(),
+            BackendRules::new().with_attribute(
+                AttributeRule::from_scim("netsapiens.extension", ScimValue::EmployeeNumber)
+                    .last_digits(4)
+                    .required(),
+            ),
+        )
+        .sync_settings(quick())
+    })
+    .await;
+    let mut person = entra_user("barbara.liskov", "Barbara", "Liskov", "e-bl");
+    person["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["employeeNumber"] =
+        json!("EMP-004321");
+    let created = bridge.post("/Users", person).await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    assert_eq!(
+        created.backend("netsapiens")["id"],
+        "4321",
+        "{:#}",
+        created.body
+    );
+    assert!(netsapiens.get_user(&UserId::new("4321")).await.is_ok());
+
+    let mut without = entra_user("no.number", "No", "Number", "e-nn");
+    without["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] = json!({});
+    let refused = bridge.post("/Users", without).await;
+    refused.assert_error(400, Some("invalidValue"));
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("employeeNumber"),
+        "{:#}",
+        refused.body
+    );
+    assert_eq!(emulators.netsapiens.user_count(), 1);
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use support::scim::{entra_user, listener, okta_user, serve, serve_built, TOKEN};
+use support::scim::{entra_user, listener, okta_user, serve, serve_built, PATCH_OP, TOKEN};
 use user_provisioner::scim::{BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::testing::{InMemoryProvisioner, Operation};
 use user_provisioner::{UserKey, UserProvisioner};
@@ -701,4 +701,90 @@ async fn listing_pages_and_projects() {
             .await
             .assert_error(400, Some("invalidFilter"));
     }
+}
+
+#[tokio::test]
+async fn patch_errors_are_scim_errors_and_change_nothing() {
+    let backend = Arc::new(InMemoryProvisioner::new());
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .sync_settings(quick())
+    })
+    .await;
+    let created = bridge
+        .post(
+            "/Users",
+            okta_user("edsger@example.com", "Edsger", "Dijkstra"),
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/Users/{id}");
+    let ops =
+        |operations: serde_json::Value| json!({ "schemas": [PATCH_OP], "Operations": operations });
+    let cases = [
+        (
+            json!({ "Operations": [{ "op": "replace", "path": "active", "value": false }] }),
+            "invalidSyntax",
+        ),
+        (ops(json!([])), "invalidSyntax"),
+        (
+            ops(json!([{ "op": "replace", "path": "id", "value": "other" }])),
+            "mutability",
+        ),
+        (ops(json!([{ "op": "remove" }])), "noTarget"),
+        (
+            ops(json!([{ "op": "remove", "path": "emails[value eq \"nobody@example.com\"]" }])),
+            "noTarget",
+        ),
+        (
+            ops(json!([{ "op": "replace", "path": "emails[type eq ", "value": "x" }])),
+            "invalidPath",
+        ),
+        (
+            ops(json!([{ "op": "replace", "path": "active", "value": "perhaps" }])),
+            "invalidValue",
+        ),
+        (
+            ops(json!([{ "op": "replace", "path": "userName", "value": "" }])),
+            "invalidValue",
+        ),
+        // All or nothing: the first operation is valid, the second is not.
+        (
+            ops(json!([
+                { "op": "replace", "path": "displayName", "value": "E. W. D." },
+                { "op": "replace", "path": "meta", "value": {} }
+            ])),
+            "mutability",
+        ),
+    ];
+    for (body, scim_type) in cases {
+        let answer = bridge.patch(&path, body.clone()).await;
+        assert_eq!(answer.status, 400, "{body}: {:#}", answer.body);
+        assert_eq!(
+            answer.scim_type(),
+            Some(scim_type),
+            "{body}: {:#}",
+            answer.body
+        );
+    }
+    let read = bridge.get(&path).await;
+    assert_eq!(read.body["meta"]["version"], "W/\"1\"", "nothing changed");
+    assert_eq!(read.body["displayName"], "Edsger Dijkstra");
+
+    // An attribute the bridge does not store is ignored (Entra's default mappings).
+    let ignored = bridge
+        .patch(
+            &path,
+            ops(json!([{ "op": "Add", "path": "title", "value": "Professor" }])),
+        )
+        .await;
+    assert_eq!(ignored.status, 200, "{:#}", ignored.body);
+    assert!(ignored.body.get("title").is_none());
+    bridge
+        .patch(
+            "/Users/no-such-user",
+            ops(json!([{ "op": "replace", "path": "active", "value": false }])),
+        )
+        .await
+        .assert_error(404, None);
 }
