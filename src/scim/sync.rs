@@ -288,15 +288,13 @@ impl Engine {
             (notice, false) => notice,
             (_, true) => Some(format!(
                 "the password sent with version {} was not applied: the bridge no longer \
-                 holds it (restarted, or held longer than its password memory); the next \
-                 password the identity provider sends is",
+                 holds it (it restarted, or held it longer than its password memory); the \
+                 next password the identity provider sends will be",
                 user.password_version
             )),
         };
         let Some(id) = row.backend_user_id.clone() else {
-            return self
-                .create(row, user, backend, &state, password, notice)
-                .await;
+            return self.create(row, backend, &state, password, notice).await;
         };
         let old: PortableState = row
             .synced_state
@@ -310,10 +308,10 @@ impl Engine {
         };
         let notice = password_notice.or(notice);
         if update.is_empty() {
-            return self.synced(row, user, Some(id.into_string()), &state, notice);
+            return self.synced(row, Some(id.into_string()), &state, notice);
         }
         match provisioner.update_user_opts(&id, &update, &options).await {
-            Ok(_) => self.synced(row, user, Some(id.into_string()), &state, notice),
+            Ok(_) => self.synced(row, Some(id.into_string()), &state, notice),
             // The account went away on the backend: the next attempt creates it again.
             Err(error) if error.is_not_found() => AttemptOutcome {
                 backend_user_id: None,
@@ -331,7 +329,6 @@ impl Engine {
     async fn create(
         &self,
         row: &SyncRecord,
-        user: &UserRecord,
         backend: &BackendSpec,
         state: &PortableState,
         password: Option<Secret>,
@@ -364,12 +361,11 @@ impl Engine {
         }
         match ensure_user_opts(provisioner, &new_user, &ensure).await {
             Ok(Ensured::Created(created)) => {
-                self.synced(row, user, Some(created.id.into_string()), state, notice)
+                self.synced(row, Some(created.id.into_string()), state, notice)
             }
             Ok(Ensured::Accepted(accepted)) => match accepted.id {
                 Some(id) => self.synced(
                     row,
-                    user,
                     Some(id.into_string()),
                     state,
                     notice.or_else(|| {
@@ -384,13 +380,13 @@ impl Engine {
                 let found = state_of(&existing.user, state);
                 let update = update_between(&found, state, None);
                 if update.is_empty() {
-                    return self.synced(row, user, Some(id.into_string()), state, notice);
+                    return self.synced(row, Some(id.into_string()), state, notice);
                 }
                 match provisioner
                     .update_user_opts(&id, &update, &RequestOptions::new())
                     .await
                 {
-                    Ok(_) => self.synced(row, user, Some(id.into_string()), state, notice),
+                    Ok(_) => self.synced(row, Some(id.into_string()), state, notice),
                     Err(error) => self.outcome_of_error(row, Some(id.into_string()), &error),
                 }
             }
@@ -435,7 +431,6 @@ impl Engine {
     fn synced(
         &self,
         row: &SyncRecord,
-        _user: &UserRecord,
         backend_user_id: Option<String>,
         state: &PortableState,
         notice: Option<String>,
