@@ -109,11 +109,18 @@ impl BridgeStore {
             let scheme = url.split(':').next().unwrap_or_default();
             return Err(StoreError::UnsupportedUrl(format!("{scheme}:")));
         };
-        let pool = AnyPoolOptions::new()
+        let mut options = AnyPoolOptions::new()
             .max_connections(connections)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect(&url)
-            .await?;
+            .acquire_timeout(Duration::from_secs(30));
+        if connections == 1 {
+            // An in-memory database is gone with its connection: never let the pool
+            // close it for being idle or old.
+            options = options
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        let pool = options.connect(&url).await?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
         Ok(Self { pool, kind })
     }
