@@ -1,0 +1,168 @@
+//! The providers, configured from the environment as the builders' `from_env` reads it.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use user_provisioner::providers::{connect, ece, jambonz, netsapiens};
+use user_provisioner::UserProvisioner;
+
+use crate::exit::{CliError, Exit};
+
+/// A provider the command line talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderName {
+    Jambonz,
+    Netsapiens,
+    Connect,
+    Ece,
+}
+
+impl ProviderName {
+    pub const ALL: [ProviderName; 4] = [
+        ProviderName::Jambonz,
+        ProviderName::Netsapiens,
+        ProviderName::Connect,
+        ProviderName::Ece,
+    ];
+
+    /// The name on the command line and in configuration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderName::Jambonz => "jambonz",
+            ProviderName::Netsapiens => "netsapiens",
+            ProviderName::Connect => "connect",
+            ProviderName::Ece => "ece",
+        }
+    }
+
+    /// The credential variables the provider reads, for error messages.
+    pub fn credential_variables(self) -> &'static [&'static str] {
+        match self {
+            ProviderName::Jambonz => &[jambonz::ENV_API_KEY],
+            ProviderName::Netsapiens => &[netsapiens::ENV_TOKEN],
+            ProviderName::Connect => &[connect::ENV_API_KEY],
+            ProviderName::Ece => &[ece::ENV_API_KEY, ece::ENV_USERNAME, ece::ENV_PASSWORD],
+        }
+    }
+}
+
+impl fmt::Display for ProviderName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProviderName {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        ProviderName::ALL
+            .into_iter()
+            .find(|name| name.as_str().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| {
+                format!("unknown provider {text:?}: use jambonz, netsapiens, connect or ece")
+            })
+    }
+}
+
+/// Settings of a provider beyond its environment.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSettings {
+    /// Overrides the `<PROVIDER>_BASE_URL` variable.
+    pub base_url: Option<String>,
+    /// NetSapiens: allocate extensions from this range.
+    pub extension_range: Option<std::ops::RangeInclusive<u32>>,
+}
+
+/// The provider configured from its environment variables and `settings`; a
+/// credential may instead come from the file that `<VARIABLE>_FILE` names (a mounted
+/// secret), so that it is never an argument other users of the machine can see.
+pub fn from_env(
+    name: ProviderName,
+    settings: &ProviderSettings,
+) -> Result<Arc<dyn UserProvisioner>, CliError> {
+    let configured: Result<Arc<dyn UserProvisioner>, user_provisioner::Error> = match name {
+        ProviderName::Jambonz => {
+            let mut builder = jambonz::JambonzBuilder::from_env();
+            if let Some(key) = credential_file(jambonz::ENV_API_KEY)? {
+                builder = builder.with_api_key(key);
+            }
+            if let Some(url) = &settings.base_url {
+                builder = builder.with_base_url(url.clone());
+            }
+            builder
+                .build()
+                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
+        }
+        ProviderName::Netsapiens => {
+            let mut builder = netsapiens::NetSapiensBuilder::from_env();
+            if let Some(token) = credential_file(netsapiens::ENV_TOKEN)? {
+                builder = builder.with_token(token);
+            }
+            if let Some(url) = &settings.base_url {
+                builder = builder.with_base_url(url.clone());
+            }
+            if let Some(range) = &settings.extension_range {
+                builder = builder.with_extension_range(range.clone());
+            }
+            builder
+                .build()
+                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
+        }
+        ProviderName::Connect => {
+            let mut builder = connect::ConnectBuilder::from_env();
+            if let Some(key) = credential_file(connect::ENV_API_KEY)? {
+                builder = builder.with_api_key(key);
+            }
+            if let Some(url) = &settings.base_url {
+                builder = builder.with_base_url(url.clone());
+            }
+            builder
+                .build()
+                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
+        }
+        ProviderName::Ece => {
+            let mut builder = ece::EceBuilder::from_env();
+            if let Some(key) = credential_file(ece::ENV_API_KEY)? {
+                builder = builder.with_api_key(key);
+            }
+            if let Some(password) = credential_file(ece::ENV_PASSWORD)? {
+                let user = std::env::var(ece::ENV_USERNAME).unwrap_or_default();
+                builder = builder.with_basic_auth(user, password);
+            }
+            if let Some(url) = &settings.base_url {
+                builder = builder.with_base_url(url.clone());
+            }
+            builder
+                .build()
+                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
+        }
+    };
+    configured.map_err(|error| {
+        CliError::new(
+            Exit::Usage,
+            format!(
+                "{name} is not configured: {error} (set {} and {}_BASE_URL, or pass --base-url)",
+                name.credential_variables().join(" or "),
+                name.as_str().to_uppercase()
+            ),
+        )
+    })
+}
+
+/// The first line of the file `<variable>_FILE` names, if that is set.
+fn credential_file(variable: &str) -> Result<Option<String>, CliError> {
+    let Some(path) = std::env::var_os(format!("{variable}_FILE")) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        CliError::usage(format!(
+            "{variable}_FILE names {}, which cannot be read: {error}",
+            std::path::Path::new(&path).display()
+        ))
+    })?;
+    Ok(Some(
+        text.lines().next().unwrap_or_default().trim().to_owned(),
+    ))
+}
