@@ -50,9 +50,9 @@ impl ProviderName {
     fn configuration_hint(self) -> String {
         let credentials = match self.credential_variables() {
             [one] => format!("{one} (or {one}_FILE)"),
-            [key, user, password] => format!(
-                "{key} (or {key}_FILE), or {user} and {password} (or {password}_FILE)"
-            ),
+            [key, user, password] => {
+                format!("{key} (or {key}_FILE), or {user} and {password} (or {password}_FILE)")
+            }
             other => other.join(", "),
         };
         format!(

@@ -74,7 +74,9 @@ impl PasswordSource<'_> {
             PasswordSource::File(path) => path.display().to_string(),
         };
         // The reader's error names the file, never its content.
-        read.map_err(|error| CliError::usage(format!("cannot read {what} from {origin}: {error}")))?;
+        read.map_err(|error| {
+            CliError::usage(format!("cannot read {what} from {origin}: {error}"))
+        })?;
         while line.ends_with('\n') || line.ends_with('\r') {
             line.pop();
         }
@@ -104,8 +106,14 @@ mod tests {
     fn values_are_json_when_they_parse() {
         assert_eq!(key_value("a=true").unwrap().value, Value::Bool(true));
         assert_eq!(key_value("a=42").unwrap().value, serde_json::json!(42));
-        assert_eq!(key_value("a=\"42\"").unwrap().value, serde_json::json!("42"));
-        assert_eq!(key_value("a.b=x=y").unwrap().value, serde_json::json!("x=y"));
+        assert_eq!(
+            key_value("a=\"42\"").unwrap().value,
+            serde_json::json!("42")
+        );
+        assert_eq!(
+            key_value("a.b=x=y").unwrap().value,
+            serde_json::json!("x=y")
+        );
         assert_eq!(key_value("a=").unwrap().value, serde_json::json!(""));
         assert!(key_value("novalue").is_err());
         assert!(key_value("=x").is_err());

@@ -6,8 +6,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 use user_provisioner::{
-    Accepted, CreateOutcome, DeleteOutcome, DryRunRequest, PageCursor, UpdateOutcome, User,
-    UserId,
+    Accepted, CreateOutcome, DeleteOutcome, DryRunRequest, PageCursor, UpdateOutcome, User, UserId,
 };
 
 use crate::backends::ProviderName;
@@ -127,7 +126,8 @@ impl Printer {
                             user.id.to_string(),
                             user.username.clone().unwrap_or_else(dash),
                             user.email.clone().unwrap_or_else(dash),
-                            user.enabled.map_or_else(dash, |enabled| enabled.to_string()),
+                            user.enabled
+                                .map_or_else(dash, |enabled| enabled.to_string()),
                             Some(user.roles.join(","))
                                 .filter(|roles| !roles.is_empty())
                                 .unwrap_or_else(dash),
@@ -174,7 +174,9 @@ impl Printer {
             }
             CreateOutcome::Accepted(accepted) => self.accepted("create", accepted),
             // A later kind of outcome: what serde says of it.
-            other => self.json(Json::value(&serde_json::to_value(other).unwrap_or(Value::Null))),
+            other => self.json(Json::value(
+                &serde_json::to_value(other).unwrap_or(Value::Null),
+            )),
         }
     }
 
@@ -193,7 +195,9 @@ impl Printer {
                 Output::Json => self.json(Json::wrap("applied", identity(name, id))),
             },
             UpdateOutcome::Accepted(accepted) => self.accepted("update", accepted),
-            other => self.json(Json::value(&serde_json::to_value(other).unwrap_or(Value::Null))),
+            other => self.json(Json::value(
+                &serde_json::to_value(other).unwrap_or(Value::Null),
+            )),
         }
     }
 
@@ -204,7 +208,9 @@ impl Printer {
                 Output::Json => self.json(Json::wrap("deleted", identity(name, id))),
             },
             DeleteOutcome::Accepted(accepted) => self.accepted("delete", accepted),
-            other => self.json(Json::value(&serde_json::to_value(other).unwrap_or(Value::Null))),
+            other => self.json(Json::value(
+                &serde_json::to_value(other).unwrap_or(Value::Null),
+            )),
         }
     }
 
@@ -248,7 +254,10 @@ impl Printer {
                     None => Json::value(&Value::Null),
                 };
                 let request = Json::object([
-                    ("provider".to_owned(), Json::value(&json!(request.provider.key()))),
+                    (
+                        "provider".to_owned(),
+                        Json::value(&json!(request.provider.key())),
+                    ),
                     ("method".to_owned(), Json::value(&json!(request.method))),
                     ("url".to_owned(), Json::value(&json!(request.url))),
                     ("headers".to_owned(), Json::value(&Value::Object(headers))),
@@ -293,7 +302,10 @@ fn user_json(user: &User) -> Json {
 }
 
 fn accepted_json(accepted: &Accepted) -> Json {
-    ordered(serde_json::to_value(accepted), &["provider", "id", "request_id"])
+    ordered(
+        serde_json::to_value(accepted),
+        &["provider", "id", "request_id"],
+    )
 }
 
 /// An object with the fields named in `first` first, in that order, then the others;
@@ -305,7 +317,11 @@ fn ordered(value: serde_json::Result<Value>, first: &[&str]) -> Json {
     fields.remove("raw");
     let mut ordered: Vec<(String, Value)> = first
         .iter()
-        .filter_map(|name| fields.remove(*name).map(|value| ((*name).to_owned(), value)))
+        .filter_map(|name| {
+            fields
+                .remove(*name)
+                .map(|value| ((*name).to_owned(), value))
+        })
         .collect();
     ordered.extend(fields);
     Json::object(
