@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use user_provisioner::{
-    Error, ListUsers, NewUser, PageCursor, PasswordChange, RequestOptions, UserId,
-    UserProvisioner, UserUpdate,
+    Error, ListUsers, NewUser, PageCursor, PasswordChange, RequestOptions, UserId, UserProvisioner,
+    UserUpdate,
 };
 
 use crate::backends::{self, ProviderName, ProviderSettings};
@@ -387,7 +387,9 @@ async fn create_user(
     }
     let options = RequestOptions::new().with_dry_run(args.dry_run);
     let outcome = backend.create_user_opts(&person, &options).await;
-    settle(outcome, printer, |printer, outcome| printer.created(&outcome))
+    settle(outcome, printer, |printer, outcome| {
+        printer.created(&outcome)
+    })
 }
 
 async fn update_user(
@@ -445,7 +447,10 @@ async fn update_user(
     for KeyValue { key, value } in args.attributes {
         update = update.with_attribute(key, value);
     }
-    let current = args.current_password_file.as_deref().map(PasswordSource::File);
+    let current = args
+        .current_password_file
+        .as_deref()
+        .map(PasswordSource::File);
     match (args.password.source(), current) {
         (Some(source), current) => {
             let mut change = PasswordChange::new(source.read("the new password")?);
