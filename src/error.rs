@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::capabilities::{InputProblem, ProblemKind};
+use crate::http::DryRunRequest;
 use crate::idempotency::IdempotencyKey;
 use crate::provisioner::Provider;
 use crate::user::UserId;
@@ -234,6 +235,13 @@ pub enum Error {
         /// The `Location` header, if any.
         location: Option<String>,
     },
+
+    /// A dry run ([`RequestOptions::with_dry_run`](crate::RequestOptions::with_dry_run)):
+    /// the first request that would have changed something was **not sent**; it is
+    /// here as it would have gone out, with every credential and secret masked. The
+    /// reads before it (an update's read of the stored user) were sent as usual.
+    #[error("dry run: {} {} was not sent", .0.method, .0.url)]
+    DryRun(Box<DryRunRequest>),
 }
 
 impl Error {
@@ -364,6 +372,7 @@ impl Error {
             Error::Decode { .. } => "decode",
             Error::ResponseTooLarge { .. } => "response_too_large",
             Error::Redirect { .. } => "redirect",
+            Error::DryRun(_) => "dry_run",
         }
     }
 

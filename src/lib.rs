@@ -158,7 +158,7 @@ pub use {chrono, reqwest, serde_json, url, uuid};
 
 pub use capabilities::{Capabilities, FieldSupport, InputProblem, ProblemKind};
 pub use error::{ApiError, CreateLookup, Error, ErrorDetail, Resend, Result};
-pub use http::{ClientOptions, RetryPolicy, Sleeper};
+pub use http::{ClientOptions, DryRunRequest, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
 pub use patch::Patch;

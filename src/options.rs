@@ -34,6 +34,9 @@ pub struct RequestOptions {
     /// Whether answers are also kept as JSON in [`User::raw`](crate::User::raw) and
     /// [`Accepted::raw`](crate::Accepted::raw).
     pub(crate) keep_raw_json: bool,
+    /// Whether the first write of this call is returned as [`Error::DryRun`] instead
+    /// of being sent (see [`RequestOptions::with_dry_run`]).
+    pub(crate) dry_run: bool,
 }
 
 /// Headers the crate owns: auth, idempotency and framing. A caller cannot override them
@@ -101,6 +104,48 @@ impl RequestOptions {
     pub fn with_raw_json(mut self, keep: bool) -> Self {
         self.keep_raw_json = keep;
         self
+    }
+
+    /// Whether this call is a dry run (default: off): reads (`GET`, `HEAD`) are sent
+    /// as usual, so that an update that reads the stored user first still does, but
+    /// the first request that would change anything is **not sent**. The call fails
+    /// with [`Error::DryRun`] instead, carrying that request exactly as it would have
+    /// gone out ([`DryRunRequest`](crate::DryRunRequest): method, URL, headers and
+    /// body), with every credential and every secret the body carries masked.
+    ///
+    /// Input is checked first, as on any call: a refused input is its
+    /// [`Error::InvalidInput`] (or [`Error::Unsupported`], [`Error::Refused`]), not a
+    /// dry run. A call that reads only (`get`, `list`) is unaffected.
+    ///
+    /// Honoured by the HTTP core every adapter of this crate sends through, so it
+    /// applies to jambonz, NetSapiens, Connect and ECE alike. A backend written outside
+    /// this crate (and `InMemoryProvisioner`) decides for itself; it can read
+    /// [`is_dry_run`](Self::is_dry_run). Headers that a `reqwest::Client` given with
+    /// [`ClientOptions::with_reqwest_client`](crate::ClientOptions::with_reqwest_client)
+    /// adds on its own are not shown.
+    ///
+    /// ```
+    /// # async fn demo(p: &dyn user_provisioner::UserProvisioner) {
+    /// use user_provisioner::{Error, NewUser, RequestOptions};
+    ///
+    /// let person = NewUser::new("ada").with_email("ada@example.com").with_password("Str0ngP@ss1");
+    /// match p.create_user_opts(&person, &RequestOptions::new().with_dry_run(true)).await {
+    ///     Err(Error::DryRun(request)) => {
+    ///         // `POST …/Users`, `Authorization: Bearer ***`, `"initial_password":"<redacted>"`
+    ///         println!("{request}");
+    ///     }
+    ///     other => println!("not a dry run: {other:?}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn with_dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Whether this call is a dry run (see [`with_dry_run`](Self::with_dry_run)).
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run
     }
 
     /// The idempotency key to send with a create, reused on every attempt of this call.

@@ -146,6 +146,37 @@ impl Scrubber<'_> {
         }
         text
     }
+
+    /// A JSON body the client built (with `serde_json`), with every secret in it
+    /// written as [`Secret::REDACTED`]: a string that is a secret, of any length, as a
+    /// whole, and a secret of four or more characters inside a longer string too.
+    /// A secret is looked for in its JSON-escaped form, which is how the body holds it.
+    pub(crate) fn redact_json(&self, body: &[u8]) -> String {
+        let mut text = String::from_utf8_lossy(body).into_owned();
+        let mut secrets: Vec<&Secret> = self
+            .auth
+            .secrets
+            .iter()
+            .chain(self.carried)
+            .filter(|secret| !secret.is_empty())
+            .collect();
+        // The longest first, so that a secret inside another does not leave part of it.
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.expose().len()));
+        let whole = format!("\"{}\"", Secret::REDACTED);
+        for secret in secrets {
+            let Ok(quoted) = serde_json::to_string(secret.expose()) else {
+                continue;
+            };
+            if text.contains(&quoted) {
+                text = text.replace(&quoted, &whole);
+            }
+            let escaped = &quoted[1..quoted.len() - 1];
+            if secret.expose().len() >= 4 && text.contains(escaped) {
+                text = text.replace(escaped, Secret::REDACTED);
+            }
+        }
+        text
+    }
 }
 
 impl fmt::Debug for Auth {
@@ -270,6 +301,37 @@ mod tests {
             .scrubbing(&[])
             .scrub("bad pw-123456 / YWRtaW46cHctMTIzNDU2");
         assert_eq!(text, "bad *** / ***");
+    }
+
+    #[test]
+    fn redact_json_masks_secrets_whole_inside_and_escaped() {
+        let auth = Auth::bearer("api_key", &Secret::new("tok-123456")).unwrap();
+        let carried = [
+            Secret::new("ab"),
+            Secret::new("pa\"ss\\word"),
+            Secret::new("Str0ngP@ss1"),
+        ];
+        let body = serde_json::json!({
+            "pin": "ab",
+            "name": "about ab",
+            "password": "pa\"ss\\word",
+            "note": "was Str0ngP@ss1 before",
+            "key": "tok-123456",
+        });
+        let text = auth
+            .scrubbing(&carried)
+            .redact_json(serde_json::to_string(&body).unwrap().as_bytes());
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            back,
+            serde_json::json!({
+                "pin": "<redacted>",
+                "name": "about ab",
+                "password": "<redacted>",
+                "note": "was <redacted> before",
+                "key": "<redacted>",
+            })
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! The HTTP core every adapter sends through: base URL and path encoding, auth headers,
-//! timeouts, retries, bounded body reads, response classification and secret scrubbing.
+//! timeouts, retries, bounded body reads, response classification, secret scrubbing and
+//! dry runs.
 //! Adapters describe a request ([`ApiRequest`]) and decode a response; they never
 //! touch `reqwest` themselves.
 
 mod auth;
 mod base_url;
+mod dry_run;
 mod options;
 mod response;
 mod retry;
@@ -24,6 +26,7 @@ pub(crate) use auth::base64;
 pub(crate) use auth::Auth;
 use auth::Scrubber;
 pub(crate) use base_url::BaseUrl;
+pub use dry_run::DryRunRequest;
 pub use options::ClientOptions;
 pub(crate) use response::{ErrorBody, RawResponse};
 pub(crate) use retry::Replay;
@@ -206,6 +209,9 @@ impl HttpCore {
     ) -> Result<RawResponse> {
         // A header the caller's options refused fails the call before any request.
         call.check()?;
+        if call.dry_run && !is_read(&request.method) {
+            return Err(self.dry_run(&request, call));
+        }
         let mut uncertain = false;
         let attempts = self.send_attempts(&request, call, &mut uncertain);
         #[cfg(feature = "tracing")]
@@ -310,28 +316,9 @@ impl HttpCore {
         timeout: Duration,
     ) -> Result<RawResponse> {
         let scrubber = self.auth.scrubbing(&request.secrets);
-        let mut builder = self
-            .client
-            .request(request.method.clone(), url.clone())
+        let response = self
+            .request_builder(url, request, call)
             .timeout(timeout)
-            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        for (name, value) in self.auth.header_pairs() {
-            builder = builder.header(name, value.clone());
-        }
-        if let Some((header, key)) = request.idempotency {
-            builder = builder.header(header, key.as_str());
-        }
-        for (name, value) in &call.headers {
-            builder = builder.header(name, value.clone());
-        }
-        if let Some(body) = &request.body {
-            builder = builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(reqwest::Body::from(body.clone()));
-        }
-
-        let response = builder
             .send()
             .await
             .map_err(|err| self.transport_error(&scrubber, err, timeout))?;
@@ -373,6 +360,70 @@ impl HttpCore {
             });
         }
         Err(self.classify_with(&scrubber, status, raw))
+    }
+
+    /// The request as every attempt sends it, and as a dry run shows it.
+    fn request_builder(
+        &self,
+        url: &url::Url,
+        request: &ApiRequest<'_>,
+        call: &RequestOptions,
+    ) -> reqwest::RequestBuilder {
+        let mut builder = self
+            .client
+            .request(request.method.clone(), url.clone())
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        for (name, value) in self.auth.header_pairs() {
+            builder = builder.header(name, value.clone());
+        }
+        if let Some((header, key)) = request.idempotency {
+            builder = builder.header(header, key.as_str());
+        }
+        for (name, value) in &call.headers {
+            builder = builder.header(name, value.clone());
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(reqwest::Body::from(body.clone()));
+        }
+        builder
+    }
+
+    /// The error a dry run ends with instead of sending `request`: the request as
+    /// [`request_builder`](Self::request_builder) builds it, credentials and carried
+    /// secrets masked.
+    fn dry_run(&self, request: &ApiRequest<'_>, call: &RequestOptions) -> Error {
+        let url = match self.base.endpoint(&request.segments, &request.query) {
+            Ok(url) => url,
+            Err(error) => return error,
+        };
+        let scrubber = self.auth.scrubbing(&request.secrets);
+        let built = match self.request_builder(&url, request, call).build() {
+            Ok(built) => built,
+            Err(err) => return self.transport_error(&scrubber, err, Duration::ZERO),
+        };
+        let headers = built
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    dry_run::masked_header(&scrubber, value),
+                )
+            })
+            .collect();
+        Error::DryRun(Box::new(DryRunRequest {
+            provider: self.provider,
+            method: built.method().to_string(),
+            url: scrubber.scrub(built.url().as_str()).into_owned(),
+            headers,
+            body: request
+                .body
+                .as_deref()
+                .map(|body| scrubber.redact_json(body)),
+        }))
     }
 
     fn transport_error(
@@ -503,6 +554,11 @@ fn scrub_headers(auth: &Scrubber<'_>, headers: &HeaderMap) -> HeaderMap {
         clean.append(name.clone(), value);
     }
     clean
+}
+
+/// Whether a dry run sends `method` anyway: a read changes nothing.
+fn is_read(method: &Method) -> bool {
+    *method == Method::GET || *method == Method::HEAD
 }
 
 fn same_origin(a: &url::Url, b: &url::Url) -> bool {

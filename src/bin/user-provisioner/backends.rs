@@ -45,6 +45,21 @@ impl ProviderName {
             ProviderName::Ece => &[ece::ENV_API_KEY, ece::ENV_USERNAME, ece::ENV_PASSWORD],
         }
     }
+
+    /// The variables a provider needs, for the message of a missing one.
+    fn configuration_hint(self) -> String {
+        let credentials = match self.credential_variables() {
+            [one] => format!("{one} (or {one}_FILE)"),
+            [key, user, password] => {
+                format!("{key} (or {key}_FILE), or {user} and {password} (or {password}_FILE)")
+            }
+            other => other.join(", "),
+        };
+        format!(
+            "{}_BASE_URL (or --base-url) and {credentials}",
+            self.as_str().to_uppercase()
+        )
+    }
 }
 
 impl fmt::Display for ProviderName {
@@ -140,12 +155,15 @@ pub fn from_env(
         }
     };
     configured.map_err(|error| {
+        let problem = match &error {
+            user_provisioner::Error::Config { field, reason } => format!("{field}: {reason}"),
+            other => other.to_string(),
+        };
         CliError::new(
             Exit::Usage,
             format!(
-                "{name} is not configured: {error} (set {} and {}_BASE_URL, or pass --base-url)",
-                name.credential_variables().join(" or "),
-                name.as_str().to_uppercase()
+                "{name} is not configured: {problem}; {name} needs {}",
+                name.configuration_hint()
             ),
         )
     })
