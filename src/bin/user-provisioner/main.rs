@@ -24,7 +24,13 @@ use exit::CliError;
 CONNECT_API_KEY, ECE_API_KEY or ECE_USERNAME/ECE_PASSWORD) or from a file named by \
 <NAME>_FILE (JAMBONZ_API_KEY_FILE=/run/secrets/jambonz), never from an argument.\n\n\
 Exit codes: 0 success, 1 other failure, 2 bad arguments, 3 invalid input (nothing sent), \
-4 not found, 5 conflict, 6 outcome unknown (look the user up before retrying)."
+4 not found, 5 conflict, 6 outcome unknown (look the user up before retrying).\n\n\
+EXAMPLES:\n    \
+user-provisioner jambonz list\n    \
+user-provisioner ece create --username ada --password-file ada.pw --dry-run\n    \
+user-provisioner netsapiens --extension-range 7000-7999 get 7001 --output json\n    \
+user-provisioner import people.csv --to jambonz,ece\n    \
+user-provisioner scim serve --config bridge.toml"
 )]
 struct Cli {
     #[command(subcommand)]
