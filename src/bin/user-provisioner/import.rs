@@ -38,7 +38,7 @@ const AFTER_LONG_HELP: &str = "\
 Columns (a header line first, in any order; only username is required):
   username                the login name
   email, given_name, family_name, display_name, phone (E.164: +15551234567)
-  password                the initial password, as written (jambonz and ECE need one)
+  password                the initial password, as written (jambonz requires one)
   roles                   role names separated by ';' (admin;viewer)
   enabled                 true or false
   attr:<provider>.<name>  a provider attribute: attr:jambonz.account_sid,

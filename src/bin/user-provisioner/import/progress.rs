@@ -1,11 +1,12 @@
 //! What the operator watches while an import runs, on stderr: a bar per backend on a
 //! terminal, a line every few seconds elsewhere (a log, CI), or nothing.
 
+use std::fmt;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use user_provisioner::orchestration::BackendProgress;
 
 use crate::backends::ProviderName;
@@ -51,6 +52,8 @@ struct Lane {
     name: ProviderName,
     total: u64,
     counters: Counters,
+    /// When its last row finished.
+    finished: Option<Duration>,
 }
 
 struct Shared {
@@ -58,7 +61,13 @@ struct Shared {
     started: Instant,
     lanes: Mutex<Vec<Lane>>,
     bars: Option<(MultiProgress, Vec<ProgressBar>)>,
+    /// A finished lane's bar: its own time and pace, which indicatif would go on
+    /// diluting with the time the other lanes take.
+    finished_style: ProgressStyle,
 }
+
+/// The bar's look before and after its lane finishes.
+const BAR: &str = "{prefix:>10} [{bar:32.green/white}] {pos:>6}/{len:<6} {percent:>3}%";
 
 /// The display, shared by every backend's progress hook and the result loop.
 #[derive(Clone)]
@@ -69,14 +78,18 @@ pub struct Display {
 impl Display {
     /// One lane per backend, with the number of rows it gets.
     pub fn new(mode: Mode, lanes: &[(ProviderName, u64)]) -> Self {
-        let bars = (mode == Mode::Bars).then(|| {
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
-                "{prefix:>10} [{bar:32.green/white}] {pos:>6}/{len:<6} {percent:>3}% \
-                 {per_sec:>9} eta {eta:>3} {msg}",
-            )
+        let finished_style = ProgressStyle::with_template(&format!("{BAR} {{msg}}"))
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
+        let bars = (mode == Mode::Bars).then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            let style =
+                ProgressStyle::with_template(&format!("{BAR} {{rate:>7}} eta {{eta:>3}} {{msg}}"))
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .with_key("rate", |state: &ProgressState, out: &mut dyn fmt::Write| {
+                        let _ = write!(out, "{:.1}/s", state.per_sec());
+                    })
+                    .progress_chars("=> ");
             let bars = lanes
                 .iter()
                 .map(|(name, total)| {
@@ -99,10 +112,12 @@ impl Display {
                             name: *name,
                             total: *total,
                             counters: Counters::default(),
+                            finished: None,
                         })
                         .collect(),
                 ),
                 bars,
+                finished_style,
             }),
         }
     }
@@ -115,17 +130,43 @@ impl Display {
             in_flight: progress.in_flight,
             rate_limited: progress.rate_limited,
         };
-        if let Some(entry) = lock(&self.shared.lanes).get_mut(lane) {
-            entry.counters = counters;
-        }
-        if let Some(bar) = self
+        let position = counters.done + counters.failed;
+        let just_finished = match lock(&self.shared.lanes).get_mut(lane) {
+            Some(entry) => {
+                entry.counters = counters;
+                let last = position == entry.total && counters.in_flight == 0;
+                if last && entry.finished.is_none() {
+                    entry.finished = Some(self.shared.started.elapsed());
+                }
+                last.then_some(entry.finished).flatten()
+            }
+            None => None,
+        };
+        let Some(bar) = self
             .shared
             .bars
             .as_ref()
             .and_then(|(_, bars)| bars.get(lane))
-        {
-            bar.set_position(counters.done + counters.failed);
-            bar.set_message(message(&counters));
+        else {
+            return;
+        };
+        if bar.is_finished() {
+            return;
+        }
+        bar.set_position(position);
+        match just_finished {
+            Some(took) => {
+                bar.set_style(self.shared.finished_style.clone());
+                bar.set_message(format!(
+                    "done in {:.1}s ({:.1}/s), failed {}, 429s {}",
+                    took.as_secs_f64(),
+                    position as f64 / took.as_secs_f64().max(0.001),
+                    counters.failed,
+                    counters.rate_limited
+                ));
+                bar.abandon();
+            }
+            None => bar.set_message(message(&counters)),
         }
     }
 
@@ -162,7 +203,10 @@ impl Display {
     /// Ends the bars where they stand, or prints the plain form's last line.
     pub fn finish(&self) {
         match (&self.shared.bars, self.shared.mode) {
-            (Some((_, bars)), _) => bars.iter().for_each(ProgressBar::abandon),
+            (Some((_, bars)), _) => bars
+                .iter()
+                .filter(|bar| !bar.is_finished())
+                .for_each(ProgressBar::abandon),
             (None, Mode::Lines) => eprintln!("{}", self.line()),
             (None, _) => {}
         }

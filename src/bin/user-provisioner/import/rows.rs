@@ -3,6 +3,7 @@
 //! file (exit 3) sends nothing.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::io::Read;
 
 use user_provisioner::NewUser;
@@ -112,7 +113,6 @@ impl Columns {
 }
 
 /// One person of the file.
-#[derive(Debug)]
 pub struct Row {
     /// The line the row starts on (the header is line 1).
     pub line: u64,
@@ -122,6 +122,17 @@ pub struct Row {
     pub user: NewUser,
     /// The `backend` cell: only this backend (if `--to` names it).
     only: Option<ProviderName>,
+}
+
+impl fmt::Debug for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the record: its password cell is as written. The user masks it.
+        f.debug_struct("Row")
+            .field("line", &self.line)
+            .field("user", &self.user)
+            .field("only", &self.only)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Row {
@@ -339,6 +350,10 @@ mod tests {
         assert_eq!(ada.email.as_deref(), Some("ada@example.com"));
         assert_eq!(ada.display_name.as_deref(), Some("Ada L."));
         assert_eq!(ada.password.as_ref().unwrap().expose(), " pw 1 ");
+        assert!(
+            !format!("{:?}", table.rows[0]).contains("pw 1"),
+            "no password in Debug"
+        );
         assert_eq!(ada.roles, ["admin", "viewer"]);
         assert_eq!(ada.enabled, Some(false));
         assert_eq!(
