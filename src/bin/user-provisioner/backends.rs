@@ -10,7 +10,7 @@ use user_provisioner::UserProvisioner;
 use crate::exit::{CliError, Exit};
 
 /// A provider the command line talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum ProviderName {
     Jambonz,
     Netsapiens,
