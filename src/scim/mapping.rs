@@ -17,7 +17,11 @@ use super::resource::get_ci;
 use super::schema::{BRIDGE_USER, ENTERPRISE_USER};
 
 /// What the bridge does on a backend when a user becomes inactive (`active: false`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+///
+/// Deserialized (serde) from its name in lower case (`"delete"`), as a configuration
+/// file spells it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Deactivation {
     /// [`Disable`](Self::Disable) where the backend stores an enabled flag

@@ -97,61 +97,57 @@ pub fn from_env(
     name: ProviderName,
     settings: &ProviderSettings,
 ) -> Result<Arc<dyn UserProvisioner>, CliError> {
+    // Each builder: its credential from a file where one is named, the base URL from
+    // the command line where given, then built behind the trait.
+    macro_rules! build {
+        ($builder:expr, $variable:expr, $with_credential:ident $(, $extra:expr)?) => {{
+            let mut builder = $builder;
+            if let Some(credential) = credential_file($variable)? {
+                builder = builder.$with_credential(credential);
+            }
+            if let Some(url) = &settings.base_url {
+                builder = builder.with_base_url(url.clone());
+            }
+            $(builder = $extra(builder);)?
+            builder
+                .build()
+                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
+        }};
+    }
     let configured: Result<Arc<dyn UserProvisioner>, user_provisioner::Error> = match name {
-        ProviderName::Jambonz => {
-            let mut builder = jambonz::JambonzBuilder::from_env();
-            if let Some(key) = credential_file(jambonz::ENV_API_KEY)? {
-                builder = builder.with_api_key(key);
+        ProviderName::Jambonz => build!(
+            jambonz::JambonzBuilder::from_env(),
+            jambonz::ENV_API_KEY,
+            with_api_key
+        ),
+        ProviderName::Netsapiens => build!(
+            netsapiens::NetSapiensBuilder::from_env(),
+            netsapiens::ENV_TOKEN,
+            with_token,
+            |builder: netsapiens::NetSapiensBuilder| match &settings.extension_range {
+                Some(range) => builder.with_extension_range(range.clone()),
+                None => builder,
             }
-            if let Some(url) = &settings.base_url {
-                builder = builder.with_base_url(url.clone());
-            }
-            builder
-                .build()
-                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
-        }
-        ProviderName::Netsapiens => {
-            let mut builder = netsapiens::NetSapiensBuilder::from_env();
-            if let Some(token) = credential_file(netsapiens::ENV_TOKEN)? {
-                builder = builder.with_token(token);
-            }
-            if let Some(url) = &settings.base_url {
-                builder = builder.with_base_url(url.clone());
-            }
-            if let Some(range) = &settings.extension_range {
-                builder = builder.with_extension_range(range.clone());
-            }
-            builder
-                .build()
-                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
-        }
-        ProviderName::Connect => {
-            let mut builder = connect::ConnectBuilder::from_env();
-            if let Some(key) = credential_file(connect::ENV_API_KEY)? {
-                builder = builder.with_api_key(key);
-            }
-            if let Some(url) = &settings.base_url {
-                builder = builder.with_base_url(url.clone());
-            }
-            builder
-                .build()
-                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
-        }
+        ),
+        ProviderName::Connect => build!(
+            connect::ConnectBuilder::from_env(),
+            connect::ENV_API_KEY,
+            with_api_key
+        ),
         ProviderName::Ece => {
-            let mut builder = ece::EceBuilder::from_env();
-            if let Some(key) = credential_file(ece::ENV_API_KEY)? {
-                builder = builder.with_api_key(key);
-            }
-            if let Some(password) = credential_file(ece::ENV_PASSWORD)? {
-                let user = std::env::var(ece::ENV_USERNAME).unwrap_or_default();
-                builder = builder.with_basic_auth(user, password);
-            }
-            if let Some(url) = &settings.base_url {
-                builder = builder.with_base_url(url.clone());
-            }
-            builder
-                .build()
-                .map(|client| Arc::new(client) as Arc<dyn UserProvisioner>)
+            let password = credential_file(ece::ENV_PASSWORD)?;
+            build!(
+                ece::EceBuilder::from_env(),
+                ece::ENV_API_KEY,
+                with_api_key,
+                |builder: ece::EceBuilder| match password {
+                    Some(password) => builder.with_basic_auth(
+                        std::env::var(ece::ENV_USERNAME).unwrap_or_default(),
+                        password,
+                    ),
+                    None => builder,
+                }
+            )
         }
     };
     configured.map_err(|error| {

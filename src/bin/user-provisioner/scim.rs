@@ -106,24 +106,13 @@ struct BackendConfig {
     base_url: Option<String>,
     extension_range: Option<String>,
     #[serde(default)]
-    deactivation: DeactivationConfig,
+    deactivation: Deactivation,
     #[serde(default)]
     generate_missing_passwords: bool,
     #[serde(default)]
     attributes: BTreeMap<String, toml::Value>,
     #[serde(default)]
     rules: Vec<RuleConfig>,
-}
-
-#[derive(Debug, Default, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum DeactivationConfig {
-    #[default]
-    Auto,
-    Disable,
-    Delete,
-    Keep,
-    Refuse,
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,13 +228,7 @@ fn backend_of(
     };
     let provisioner = backends::from_env(provider, &settings)?;
     let mut rules = BackendRules::new()
-        .on_deactivation(match config.deactivation {
-            DeactivationConfig::Auto => Deactivation::Auto,
-            DeactivationConfig::Disable => Deactivation::Disable,
-            DeactivationConfig::Delete => Deactivation::Delete,
-            DeactivationConfig::Keep => Deactivation::Keep,
-            DeactivationConfig::Refuse => Deactivation::Refuse,
-        })
+        .on_deactivation(config.deactivation)
         .generate_missing_passwords(config.generate_missing_passwords);
     for (key, value) in &config.attributes {
         let value = serde_json::to_value(value).map_err(|error| {
