@@ -188,10 +188,15 @@ async fn serve(path: &std::path::Path) -> Result<ExitCode, CliError> {
         .map_err(|error| CliError::other(format!("cannot listen on {}: {error}", config.listen)))?;
     let worker = bridge.spawn_worker();
     let app = axum::Router::new().nest("/scim/v2", bridge.router());
+    let names: Vec<&str> = config
+        .backends
+        .iter()
+        .map(|backend| backend.name.as_str())
+        .collect();
     eprintln!(
-        "scim bridge: listening on http://{address}/scim/v2 (public base URL {}), {} backends, state in {}",
+        "scim bridge: listening on http://{address}/scim/v2 (public base URL {}); backends: {}; state in {}",
         config.base_url,
-        config.backends.len(),
+        names.join(", "),
         redacted(&config.database)
     );
     axum::serve(listener, app)
