@@ -180,3 +180,21 @@ fn credential_file(variable: &str) -> Result<Option<String>, CliError> {
         text.lines().next().unwrap_or_default().trim().to_owned(),
     ))
 }
+
+/// A NetSapiens extension range, `7000-7999`: clap's parser of `--extension-range`, and the
+/// bridge configuration's `extension_range`.
+pub fn extension_range(text: &str) -> Result<std::ops::RangeInclusive<u32>, String> {
+    let (from, to) = text
+        .split_once('-')
+        .ok_or_else(|| format!("{text:?} is not FROM-TO, such as 7000-7999"))?;
+    let number = |part: &str| {
+        part.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{part:?} in {text:?} is not an extension number"))
+    };
+    let (from, to) = (number(from)?, number(to)?);
+    if from > to {
+        return Err(format!("{text:?} ends before it starts"));
+    }
+    Ok(from..=to)
+}

@@ -102,7 +102,7 @@ pub struct ProviderArgs {
         long,
         global = true,
         value_name = "FROM-TO",
-        value_parser = input::extension_range,
+        value_parser = crate::backends::extension_range,
         help_heading = PROVIDER_OPTIONS
     )]
     extension_range: Option<RangeInclusive<u32>>,

@@ -281,18 +281,8 @@ fn scim_value(backend: &str, from: &str) -> Result<ScimValue, CliError> {
 }
 
 fn parse_range(backend: &str, text: &str) -> Result<std::ops::RangeInclusive<u32>, CliError> {
-    let bad = || {
-        CliError::usage(format!(
-            "backend {backend:?}: extension_range is FIRST-LAST (7000-7999), not {text:?}"
-        ))
-    };
-    let (first, last) = text.split_once('-').ok_or_else(bad)?;
-    let first: u32 = first.trim().parse().map_err(|_| bad())?;
-    let last: u32 = last.trim().parse().map_err(|_| bad())?;
-    if first > last {
-        return Err(bad());
-    }
-    Ok(first..=last)
+    backends::extension_range(text)
+        .map_err(|reason| CliError::usage(format!("backend {backend:?}: extension_range {reason}")))
 }
 
 fn sync_settings(config: &SyncConfig) -> Result<SyncSettings, CliError> {

@@ -104,14 +104,7 @@ impl FromStr for ExtensionRange {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("{text:?}: write FIRST-LAST, such as 1000-1999");
-        let (first, last) = text.split_once('-').ok_or_else(bad)?;
-        let first: u32 = first.trim().parse().map_err(|_| bad())?;
-        let last: u32 = last.trim().parse().map_err(|_| bad())?;
-        if first > last {
-            return Err(format!("{text:?}: the first extension is above the last"));
-        }
-        Ok(ExtensionRange(first..=last))
+        crate::backends::extension_range(text).map(ExtensionRange)
     }
 }
 

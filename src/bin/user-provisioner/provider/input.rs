@@ -3,7 +3,6 @@
 //! of the machine can see in the process list).
 
 use std::io::BufRead;
-use std::ops::RangeInclusive;
 use std::path::Path;
 
 use serde_json::Value;
@@ -33,23 +32,6 @@ pub fn key_value(text: &str) -> Result<KeyValue, String> {
         key: key.to_owned(),
         value,
     })
-}
-
-/// clap's parser of `--extension-range 7000-7999`.
-pub fn extension_range(text: &str) -> Result<RangeInclusive<u32>, String> {
-    let (from, to) = text
-        .split_once('-')
-        .ok_or_else(|| format!("{text:?} is not FROM-TO, such as 7000-7999"))?;
-    let number = |part: &str| {
-        part.trim()
-            .parse::<u32>()
-            .map_err(|_| format!("{part:?} in {text:?} is not an extension number"))
-    };
-    let (from, to) = (number(from)?, number(to)?);
-    if from > to {
-        return Err(format!("{text:?} ends before it starts"));
-    }
-    Ok(from..=to)
 }
 
 /// Where a password comes from.
@@ -121,6 +103,7 @@ mod tests {
 
     #[test]
     fn ranges() {
+        use crate::backends::extension_range;
         assert_eq!(extension_range("7000-7999").unwrap(), 7000..=7999);
         assert!(extension_range("7999-7000").is_err());
         assert!(extension_range("7000").is_err());
