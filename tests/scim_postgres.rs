@@ -12,20 +12,15 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection, Row};
-use support::scim::{listener, okta_user, serve_built, ServedBridge, TOKEN};
+use support::scim::{listener, okta_user, serve_built, ServedBridge, StallAt, Stalling, TOKEN};
 use user_provisioner::scim::{BridgeStatus, BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::testing::{InMemoryProvisioner, Operation};
-use user_provisioner::{
-    async_trait, Capabilities, CreateOutcome, DeleteOutcome, ListUsers, NewUser, Provider,
-    RequestOptions, Result, UpdateOutcome, User, UserId, UserKey, UserPage, UserProvisioner,
-    UserUpdate,
-};
+use user_provisioner::{UserKey, UserProvisioner};
 
 /// The variable that names the server: `postgres://user:password@host:port/db`, a role
 /// that may create databases.
@@ -143,98 +138,6 @@ async fn converged(bridge: &ScimBridge, users: i64, within: Duration) -> BridgeS
     }
 }
 
-/// A backend in front of a shared in-memory store: counts the creates that went
-/// through it (one instance's share), and while `stall` is set never finishes one, as
-/// a backend that hangs while its instance dies.
-#[derive(Debug)]
-struct Tapped {
-    inner: Arc<InMemoryProvisioner>,
-    stall: AtomicBool,
-    creates: AtomicUsize,
-}
-
-impl Tapped {
-    fn new(inner: Arc<InMemoryProvisioner>) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
-            stall: AtomicBool::new(false),
-            creates: AtomicUsize::new(0),
-        })
-    }
-
-    fn creates(&self) -> usize {
-        self.creates.load(Ordering::SeqCst)
-    }
-}
-
-#[async_trait]
-impl UserProvisioner for Tapped {
-    fn provider(&self) -> Provider {
-        self.inner.provider()
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    fn validate_new_user(&self, user: &NewUser) -> Result<()> {
-        self.inner.validate_new_user(user)
-    }
-
-    fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
-        self.inner.validate_update(id, update)
-    }
-
-    async fn create_user_opts(
-        &self,
-        user: &NewUser,
-        options: &RequestOptions,
-    ) -> Result<CreateOutcome> {
-        self.creates.fetch_add(1, Ordering::SeqCst);
-        if self.stall.load(Ordering::SeqCst) {
-            std::future::pending::<()>().await;
-        }
-        self.inner.create_user_opts(user, options).await
-    }
-
-    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
-        self.inner.get_user_opts(id, options).await
-    }
-
-    async fn update_user_opts(
-        &self,
-        id: &UserId,
-        update: &UserUpdate,
-        options: &RequestOptions,
-    ) -> Result<UpdateOutcome> {
-        self.inner.update_user_opts(id, update, options).await
-    }
-
-    async fn delete_user_opts(
-        &self,
-        id: &UserId,
-        options: &RequestOptions,
-    ) -> Result<DeleteOutcome> {
-        self.inner.delete_user_opts(id, options).await
-    }
-
-    async fn list_users_opts(
-        &self,
-        request: &ListUsers,
-        options: &RequestOptions,
-    ) -> Result<UserPage> {
-        self.inner.list_users_opts(request, options).await
-    }
-
-    async fn find_user_opts(
-        &self,
-        key: &UserKey,
-        options: &RequestOptions,
-    ) -> Result<Option<User>> {
-        self.inner.find_user_opts(key, options).await
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL: see README"]
 async fn the_same_user_sent_to_two_instances_at_once_is_one_user() {
@@ -305,7 +208,10 @@ async fn two_workers_drain_a_backlog_and_create_every_user_once() {
     let queued = settings()
         .with_inline_wait(Duration::ZERO)
         .with_concurrency(4);
-    let (tap_a, tap_b) = (Tapped::new(backend.clone()), Tapped::new(backend.clone()));
+    let (tap_a, tap_b) = (
+        Stalling::counting(backend.clone()),
+        Stalling::counting(backend.clone()),
+    );
     let a = instance(database.open().await, tap_a.clone(), queued.clone()).await;
     let b = instance(database.open().await, tap_b.clone(), queued).await;
 
@@ -506,8 +412,8 @@ async fn a_lease_held_by_a_dead_instance_is_taken_only_once_it_ends() {
     // attempt still in flight and its lease in the database.
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (die_tx, die_rx) = tokio::sync::oneshot::channel::<()>();
-    let hung = Tapped::new(backend.clone());
-    hung.stall.store(true, Ordering::SeqCst);
+    // Every create it receives hangs.
+    let hung = Stalling::stalling_next(backend.clone(), StallAt::BeforeSending, usize::MAX);
     let dying = {
         let url = database.url.clone();
         let tap = hung.clone();

@@ -5,81 +5,13 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use support::scim::{entra_user, listener, SCIM_JSON, TOKEN};
+use support::scim::{entra_user, listener, StallAt, Stalling, SCIM_JSON, TOKEN};
 use user_provisioner::scim::{BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::testing::{InMemoryProvisioner, Operation};
-use user_provisioner::{
-    Capabilities, CreateOutcome, DeleteOutcome, ListUsers, NewUser, Provider, RequestOptions,
-    Result, UpdateOutcome, User, UserId, UserPage, UserProvisioner, UserUpdate,
-};
-
-/// Where a create stalls forever: before it reaches the backend, or after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StallAt {
-    BeforeSending,
-    AfterCreating,
-}
-
-/// A backend whose next create never answers.
-#[derive(Debug)]
-struct Stalling {
-    inner: Arc<InMemoryProvisioner>,
-    at: StallAt,
-    armed: AtomicBool,
-}
-
-#[async_trait]
-impl UserProvisioner for Stalling {
-    fn provider(&self) -> Provider {
-        self.inner.provider()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn create_user_opts(
-        &self,
-        user: &NewUser,
-        options: &RequestOptions,
-    ) -> Result<CreateOutcome> {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            if self.at == StallAt::AfterCreating {
-                let _created = self.inner.create_user_opts(user, options).await?;
-            }
-            std::future::pending::<()>().await;
-        }
-        self.inner.create_user_opts(user, options).await
-    }
-    async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
-        self.inner.get_user_opts(id, options).await
-    }
-    async fn update_user_opts(
-        &self,
-        id: &UserId,
-        update: &UserUpdate,
-        options: &RequestOptions,
-    ) -> Result<UpdateOutcome> {
-        self.inner.update_user_opts(id, update, options).await
-    }
-    async fn delete_user_opts(
-        &self,
-        id: &UserId,
-        options: &RequestOptions,
-    ) -> Result<DeleteOutcome> {
-        self.inner.delete_user_opts(id, options).await
-    }
-    async fn list_users_opts(
-        &self,
-        request: &ListUsers,
-        options: &RequestOptions,
-    ) -> Result<UserPage> {
-        self.inner.list_users_opts(request, options).await
-    }
-}
+use user_provisioner::UserProvisioner;
 
 fn settings() -> SyncSettings {
     SyncSettings::new()
@@ -121,11 +53,7 @@ fn killed_mid_sync_resumes(at: StallAt) {
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}", dir.join("state.db").display());
     let directory = Arc::new(InMemoryProvisioner::new());
-    let stalling = Arc::new(Stalling {
-        inner: directory.clone(),
-        at,
-        armed: AtomicBool::new(true),
-    });
+    let stalling = Stalling::stalling_next(directory.clone(), at, 1);
 
     let (first, _, base) = start_bridge(&url, stalling.clone());
     let client = tokio::runtime::Builder::new_current_thread()

@@ -5,6 +5,8 @@
 //! resolved name is the table's canonical spelling, so what the bridge writes back is
 //! always in canonical case whatever case the client used.
 
+use serde_json::{Map, Value};
+
 use super::schema::{BRIDGE_USER, ENTERPRISE_USER, USER};
 
 /// The schema an attribute belongs to; core attributes sit at the top level of a
@@ -463,6 +465,26 @@ pub(crate) fn clip(text: &str) -> String {
         let mut clipped: String = text.chars().take(MAX).collect();
         clipped.push('…');
         clipped
+    }
+}
+
+/// The value of `name` in `object`, matched without case (RFC 7643 §2.1).
+pub(crate) fn get_ci<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    })
+}
+
+/// A boolean, or the strings Entra ID sends for one (`"True"`, `"False"`).
+pub(crate) fn boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(flag) => Some(*flag),
+        Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
     }
 }
 

@@ -12,8 +12,8 @@ use crate::secret::Secret;
 use crate::update::{PasswordChange, UserUpdate};
 use crate::user::{Field, NewUser, User, UserId};
 
+use super::attributes::get_ci;
 use super::error::ScimError;
-use super::resource::get_ci;
 use super::schema::{BRIDGE_USER, ENTERPRISE_USER};
 
 /// What the bridge does on a backend when a user becomes inactive (`active: false`).

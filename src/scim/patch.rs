@@ -28,8 +28,8 @@
 use serde_json::{Map, Value};
 
 use super::attributes::{
-    self, clip, is_attribute_name, Attribute, Kind, Mutability, Resolved, Scalar, Schema, Sub,
-    SubPath,
+    self, boolean, clip, get_ci, is_attribute_name, Attribute, Kind, Mutability, Resolved, Scalar,
+    Schema, Sub, SubPath,
 };
 use super::error::ScimError;
 use super::filter::{tokenize, Token};
@@ -85,24 +85,13 @@ enum Op {
     Remove,
 }
 
-/// The member of this name in any case: RFC 7643 §2.1 makes attribute names, including
-/// the message's own `Operations`, `op`, `path` and `value`, case-insensitive.
-fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object.get(name).or_else(|| {
-        object
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
-    })
-}
-
 fn operations(request: &Value) -> Result<&Vec<Value>, ScimError> {
     let Some(message) = request.as_object() else {
         return Err(ScimError::invalid_syntax(
             "the PATCH body must be a JSON object, a PatchOp message",
         ));
     };
-    let declared = member(message, "schemas")
+    let declared = get_ci(message, "schemas")
         .and_then(Value::as_array)
         .is_some_and(|schemas| {
             schemas.iter().any(|urn| {
@@ -115,7 +104,7 @@ fn operations(request: &Value) -> Result<&Vec<Value>, ScimError> {
             "`schemas` must contain \"{PATCH_OP}\""
         )));
     }
-    let Some(operations) = member(message, "Operations").and_then(Value::as_array) else {
+    let Some(operations) = get_ci(message, "Operations").and_then(Value::as_array) else {
         return Err(ScimError::invalid_syntax(
             "`Operations` must be an array of operations",
         ));
@@ -140,7 +129,7 @@ fn apply_operation(document: &mut Map<String, Value>, operation: &Value) -> Resu
             "an operation must be an object with `op`",
         ));
     };
-    let op = match member(operation, "op").and_then(Value::as_str) {
+    let op = match get_ci(operation, "op").and_then(Value::as_str) {
         Some(op) if op.eq_ignore_ascii_case("add") => Op::Add,
         Some(op) if op.eq_ignore_ascii_case("replace") => Op::Replace,
         Some(op) if op.eq_ignore_ascii_case("remove") => Op::Remove,
@@ -157,13 +146,13 @@ fn apply_operation(document: &mut Map<String, Value>, operation: &Value) -> Resu
         }
     };
     // An empty path is read as none: some clients send `"path": ""` for the resource.
-    let path = match member(operation, "path") {
+    let path = match get_ci(operation, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(path)) if path.trim().is_empty() => None,
         Some(Value::String(path)) => Some(path.as_str()),
         Some(_) => return Err(ScimError::invalid_path("`path` must be a string")),
     };
-    let value = member(operation, "value");
+    let value = get_ci(operation, "value");
     match path {
         Some(path) => {
             let target = parse_target(path)?;
@@ -603,20 +592,16 @@ fn coerce(scalar: Scalar, value: Option<&Value>, label: &str) -> Result<Option<V
     match (scalar, value) {
         (_, None | Some(Value::Null)) => Ok(None),
         (Scalar::String, Some(Value::String(text))) => Ok(Some(Value::String(text.clone()))),
-        (Scalar::Boolean, Some(Value::Bool(flag))) => Ok(Some(Value::Bool(*flag))),
-        // Entra ID: `{"op":"Replace","path":"active","value":"False"}`.
-        (Scalar::Boolean, Some(Value::String(text))) if text.eq_ignore_ascii_case("true") => {
-            Ok(Some(Value::Bool(true)))
-        }
-        (Scalar::Boolean, Some(Value::String(text))) if text.eq_ignore_ascii_case("false") => {
-            Ok(Some(Value::Bool(false)))
-        }
         (Scalar::String, Some(_)) => Err(ScimError::invalid_value(format!(
             "{label} must be a string"
         ))),
-        (Scalar::Boolean, Some(_)) => Err(ScimError::invalid_value(format!(
-            "{label} must be true or false"
-        ))),
+        // Entra ID also sends `{"op":"Replace","path":"active","value":"False"}`.
+        (Scalar::Boolean, Some(value)) => match boolean(value) {
+            Some(flag) => Ok(Some(Value::Bool(flag))),
+            None => Err(ScimError::invalid_value(format!(
+                "{label} must be true or false"
+            ))),
+        },
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::secret::Secret;
 
-use super::attributes::{self, Kind, Mutability, Scalar, Schema};
+use super::attributes::{self, boolean, get_ci, Kind, Mutability, Scalar, Schema};
 use super::error::ScimError;
 use super::schema::{BRIDGE_USER, ENTERPRISE_USER, USER};
 use super::store::{SyncRecord, UserRecord};
@@ -232,26 +232,6 @@ pub(crate) fn backend_state(row: &SyncRecord) -> Value {
 /// The weak ETag of a version (RFC 7644 §3.14).
 pub(crate) fn etag(version: i64) -> String {
     format!("W/\"{version}\"")
-}
-
-/// The value of `name` in `object`, matched without case (RFC 7643 §2.1).
-pub(crate) fn get_ci<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object.get(name).or_else(|| {
-        object
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
-    })
-}
-
-/// A boolean, or the strings Entra ID sends for one (`"True"`, `"False"`).
-pub(crate) fn boolean(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(flag) => Some(*flag),
-        Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
 }
 
 fn text_at(

@@ -146,7 +146,7 @@ impl BridgeStore {
         .bind(&user.user_name)
         .bind(user_name_key(&user.user_name))
         .bind(&user.external_id)
-        .bind(Value::Object(user.document.clone()).to_string())
+        .bind(document_text(&user.document)?)
         .bind(user.version)
         .bind(user.password_version)
         .bind(rfc3339(user.created))
@@ -293,7 +293,7 @@ impl BridgeStore {
         .bind(&user.user_name)
         .bind(user_name_key(&user.user_name))
         .bind(&user.external_id)
-        .bind(Value::Object(user.document.clone()).to_string())
+        .bind(document_text(&user.document)?)
         .bind(user.version)
         .bind(user.password_version)
         .bind(rfc3339(user.updated))
@@ -678,6 +678,12 @@ impl FromStr for SyncState {
 /// userName compares without case (RFC 7643 §4.1.1: caseExact false).
 pub(crate) fn user_name_key(user_name: &str) -> String {
     user_name.to_lowercase()
+}
+
+/// The stored text of a user document.
+fn document_text(document: &Map<String, Value>) -> Result<String, StoreError> {
+    serde_json::to_string(document)
+        .map_err(|error| StoreError::Corrupt(format!("a user document is not JSON: {error}")))
 }
 
 fn rfc3339(time: DateTime<Utc>) -> String {

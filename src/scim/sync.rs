@@ -235,7 +235,7 @@ impl Engine {
     async fn attempt(&self, row: &SyncRecord) -> AttemptOutcome {
         let user = match self.store.user_any(&row.user_id).await {
             Ok(Some(user)) => user,
-            Ok(None) => return self.finished(row, SyncState::Removed, None, None, None),
+            Ok(None) => return self.removed(row),
             Err(error) => return self.failed(row, row.backend_user_id.clone(), &error.to_string()),
         };
         let Some(backend) = self.backend(&row.backend) else {
@@ -425,7 +425,7 @@ impl Engine {
                 Err(error) => return self.outcome_of_error(row, Some(id.into_string()), &error),
             }
         }
-        self.finished(row, SyncState::Removed, None, None, None)
+        self.removed(row)
     }
 
     fn synced(
@@ -446,22 +446,16 @@ impl Engine {
         }
     }
 
-    fn finished(
-        &self,
-        row: &SyncRecord,
-        state: SyncState,
-        backend_user_id: Option<String>,
-        error: Option<String>,
-        notice: Option<String>,
-    ) -> AttemptOutcome {
+    /// The backend holds no account for the user, as asked.
+    fn removed(&self, row: &SyncRecord) -> AttemptOutcome {
         AttemptOutcome {
-            backend_user_id,
+            backend_user_id: None,
             synced_version: row.desired_version,
             synced_state: None,
-            state,
+            state: SyncState::Removed,
             next_attempt: Utc::now(),
-            last_error: error,
-            notice,
+            last_error: None,
+            notice: None,
         }
     }
 

@@ -220,3 +220,136 @@ pub fn entra_user(user_name: &str, given: &str, family: &str, external_id: &str)
         }
     })
 }
+
+/// Where a [`Stalling`] backend's create hangs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StallAt {
+    /// Before the create reaches the store.
+    BeforeSending,
+    /// After the store created the user, so that only the answer is lost.
+    AfterCreating,
+}
+
+/// An in-memory backend whose next `count` creates never answer, as a backend that
+/// hangs while its bridge instance dies; it counts every create that reached it.
+#[derive(Debug)]
+pub struct Stalling {
+    inner: std::sync::Arc<user_provisioner::testing::InMemoryProvisioner>,
+    at: StallAt,
+    stalls_left: std::sync::atomic::AtomicUsize,
+    creates: std::sync::atomic::AtomicUsize,
+}
+
+impl Stalling {
+    /// A backend that stalls nothing (it only counts).
+    pub fn counting(
+        inner: std::sync::Arc<user_provisioner::testing::InMemoryProvisioner>,
+    ) -> std::sync::Arc<Self> {
+        Self::stalling_next(inner, StallAt::BeforeSending, 0)
+    }
+
+    /// A backend whose next `count` creates hang at `at`.
+    pub fn stalling_next(
+        inner: std::sync::Arc<user_provisioner::testing::InMemoryProvisioner>,
+        at: StallAt,
+        count: usize,
+    ) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            inner,
+            at,
+            stalls_left: std::sync::atomic::AtomicUsize::new(count),
+            creates: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    /// How many creates reached this backend.
+    pub fn creates(&self) -> usize {
+        self.creates.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl user_provisioner::UserProvisioner for Stalling {
+    fn provider(&self) -> user_provisioner::Provider {
+        self.inner.provider()
+    }
+
+    fn capabilities(&self) -> user_provisioner::Capabilities {
+        self.inner.capabilities()
+    }
+
+    fn validate_new_user(&self, user: &user_provisioner::NewUser) -> user_provisioner::Result<()> {
+        self.inner.validate_new_user(user)
+    }
+
+    fn validate_update(
+        &self,
+        id: &user_provisioner::UserId,
+        update: &user_provisioner::UserUpdate,
+    ) -> user_provisioner::Result<()> {
+        self.inner.validate_update(id, update)
+    }
+
+    async fn create_user_opts(
+        &self,
+        user: &user_provisioner::NewUser,
+        options: &user_provisioner::RequestOptions,
+    ) -> user_provisioner::Result<user_provisioner::CreateOutcome> {
+        use std::sync::atomic::Ordering;
+        self.creates.fetch_add(1, Ordering::SeqCst);
+        let stall = self
+            .stalls_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if stall {
+            if self.at == StallAt::AfterCreating {
+                let _created = self.inner.create_user_opts(user, options).await?;
+            }
+            std::future::pending::<()>().await;
+        }
+        self.inner.create_user_opts(user, options).await
+    }
+
+    async fn get_user_opts(
+        &self,
+        id: &user_provisioner::UserId,
+        options: &user_provisioner::RequestOptions,
+    ) -> user_provisioner::Result<user_provisioner::User> {
+        self.inner.get_user_opts(id, options).await
+    }
+
+    async fn update_user_opts(
+        &self,
+        id: &user_provisioner::UserId,
+        update: &user_provisioner::UserUpdate,
+        options: &user_provisioner::RequestOptions,
+    ) -> user_provisioner::Result<user_provisioner::UpdateOutcome> {
+        self.inner.update_user_opts(id, update, options).await
+    }
+
+    async fn delete_user_opts(
+        &self,
+        id: &user_provisioner::UserId,
+        options: &user_provisioner::RequestOptions,
+    ) -> user_provisioner::Result<user_provisioner::DeleteOutcome> {
+        self.inner.delete_user_opts(id, options).await
+    }
+
+    async fn list_users_opts(
+        &self,
+        request: &user_provisioner::ListUsers,
+        options: &user_provisioner::RequestOptions,
+    ) -> user_provisioner::Result<user_provisioner::UserPage> {
+        self.inner.list_users_opts(request, options).await
+    }
+
+    async fn find_user_opts(
+        &self,
+        key: &user_provisioner::UserKey,
+        options: &user_provisioner::RequestOptions,
+    ) -> user_provisioner::Result<Option<user_provisioner::User>> {
+        self.inner.find_user_opts(key, options).await
+    }
+}
