@@ -136,8 +136,8 @@ pub mod hooks;
 #[cfg_attr(docsrs, doc(cfg(feature = "orchestration")))]
 pub mod orchestration;
 pub mod providers;
-#[cfg(feature = "scim")]
-#[cfg_attr(docsrs, doc(cfg(feature = "scim")))]
+#[cfg(any(feature = "scim", feature = "scim-client"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "scim", feature = "scim-client"))))]
 pub mod scim;
 
 #[cfg(feature = "testing")]

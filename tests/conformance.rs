@@ -28,6 +28,10 @@ conformance_suite!(netsapiens, crate::netsapiens);
 conformance_suite!(connect, crate::connect);
 conformance_suite!(ece, crate::ece);
 conformance_suite!(ignored jambonz_real_server, crate::jambonz_real_server);
+#[cfg(feature = "scim-client")]
+conformance_suite!(ignored_scim scim_real_server, crate::scim_real_server);
+#[cfg(feature = "scim-client")]
+conformance_suite!(ignored_scim scim_put_only_server, crate::scim_put_only_server);
 
 fn person_with_password(n: u32) -> NewUser {
     NewUser::new(format!("user{n}"))
@@ -139,4 +143,31 @@ async fn netsapiens() -> Subject {
         requests: Box::new(move || Some(methods(log.server()))),
         _emulator: Some(Box::new(emulator)),
     }
+}
+
+/// The real SCIM server (`scim2-server`, see `tests/support/scim_server.rs`), in either
+/// configuration: the same cases, through PATCH with ETags or through PUT.
+#[cfg(feature = "scim-client")]
+async fn scim_subject(name: &'static str, flavour: support::scim_server::Flavour) -> Subject {
+    let target = Arc::new(support::scim_server::ScimTarget::real(flavour).await);
+    let people = Arc::clone(&target);
+    let wire = Arc::clone(&target);
+    Subject {
+        name,
+        provisioner: Arc::new(target.client()),
+        person: Box::new(move |n| people.person(n)),
+        absent_id: UserId::new("0b7e4f8a4b7e4f8a9c3d2e5f7b8a9c1d"),
+        requests: Box::new(move || Some(wire.seen().into_iter().map(|s| s.method).collect())),
+        _emulator: Some(Box::new(target)),
+    }
+}
+
+#[cfg(feature = "scim-client")]
+async fn scim_real_server() -> Subject {
+    scim_subject("SCIM server", support::scim_server::Flavour::Full).await
+}
+
+#[cfg(feature = "scim-client")]
+async fn scim_put_only_server() -> Subject {
+    scim_subject("SCIM server (PUT only)", support::scim_server::Flavour::PutOnly).await
 }

@@ -16,7 +16,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
@@ -54,6 +56,21 @@ pub(crate) struct HttpCore {
     auth: Arc<Auth>,
     options: ClientOptions,
     decode_error: ErrorDecoder,
+    media: MediaType,
+}
+
+/// The media types a provider speaks: what a body is sent as and what is accepted back.
+#[derive(Debug, Clone, Copy)]
+struct MediaType {
+    content_type: &'static str,
+    accept: &'static str,
+}
+
+impl MediaType {
+    const JSON: MediaType = MediaType {
+        content_type: "application/json",
+        accept: "application/json",
+    };
 }
 
 impl fmt::Debug for HttpCore {
@@ -79,6 +96,7 @@ pub(crate) struct ApiRequest<'a> {
     map_error: fn(Error) -> Error,
     secrets: Vec<Secret>,
     done_on_repeat: Option<fn(&Error) -> bool>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl<'a> ApiRequest<'a> {
@@ -100,7 +118,21 @@ impl<'a> ApiRequest<'a> {
             idempotency: None,
             map_error: std::convert::identity,
             secrets: Vec::new(),
+            headers: Vec::new(),
         }
+    }
+
+    /// A header of this request only (a precondition such as `If-Match`). A value that
+    /// cannot be a header is refused, naming `field`, before anything is sent.
+    pub(crate) fn header(mut self, field: &str, name: HeaderName, value: &str) -> Result<Self> {
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_input(
+                field,
+                "cannot be sent in an HTTP header (control characters)",
+            )
+        })?;
+        self.headers.push((name, value));
+        Ok(self)
     }
 
     /// A JSON body. The error names the field that could not be encoded.
@@ -178,7 +210,22 @@ impl HttpCore {
             auth: Arc::new(auth),
             options,
             decode_error,
+            media: MediaType::JSON,
         })
+    }
+
+    /// Sends bodies as `content_type` and asks for `accept`, for a provider whose API
+    /// has a media type of its own (SCIM's `application/scim+json`).
+    pub(crate) fn with_media_type(
+        mut self,
+        content_type: &'static str,
+        accept: &'static str,
+    ) -> Self {
+        self.media = MediaType {
+            content_type,
+            accept,
+        };
+        self
     }
 
     pub(crate) fn base_url(&self) -> &url::Url {
@@ -373,19 +420,25 @@ impl HttpCore {
             .client
             .request(request.method.clone(), url.clone())
             .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
+            .header(ACCEPT, HeaderValue::from_static(self.media.accept));
         for (name, value) in self.auth.header_pairs() {
             builder = builder.header(name, value.clone());
         }
         if let Some((header, key)) = request.idempotency {
             builder = builder.header(header, key.as_str());
         }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value.clone());
+        }
         for (name, value) in &call.headers {
             builder = builder.header(name, value.clone());
         }
         if let Some(body) = &request.body {
             builder = builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static(self.media.content_type),
+                )
                 .body(reqwest::Body::from(body.clone()));
         }
         builder

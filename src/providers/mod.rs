@@ -13,6 +13,9 @@ pub mod ece;
 #[cfg(feature = "netsapiens")]
 #[cfg_attr(docsrs, doc(cfg(feature = "netsapiens")))]
 pub mod netsapiens;
+#[cfg(feature = "scim-client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scim-client")))]
+pub mod scim;
 
 use crate::provisioner::Provider;
 
@@ -26,6 +29,8 @@ pub(crate) const BUILT: &[Provider] = &[
     Provider::CONNECT,
     #[cfg(feature = "ece")]
     Provider::ECE,
+    #[cfg(feature = "scim-client")]
+    Provider::SCIM,
 ];
 
 /// The capabilities of this crate's adapter for `provider` in its default configuration
@@ -41,6 +46,8 @@ pub(crate) fn default_capabilities(provider: Provider) -> Option<crate::Capabili
         Provider::CONNECT => Some(connect::portable::CAPABILITIES),
         #[cfg(feature = "ece")]
         Provider::ECE => Some(ece::portable::CAPABILITIES),
+        #[cfg(feature = "scim-client")]
+        Provider::SCIM => Some(scim::portable::CAPABILITIES),
         _ => None,
     }
 }

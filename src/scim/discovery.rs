@@ -9,10 +9,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::schema::{
-    BRIDGE_USER, ENTERPRISE_USER, LIST_RESPONSE, RESOURCE_TYPE, SCHEMA, SERVICE_PROVIDER_CONFIG,
-    USER,
-};
+use super::model::{AuthenticationScheme, BulkConfig, ListResponse, ServiceProviderConfig};
+use super::schema::{BRIDGE_USER, ENTERPRISE_USER, RESOURCE_TYPE, SCHEMA, USER};
 
 /// What the bridge's limits are, as far as the discovery documents tell a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,32 +24,40 @@ pub(crate) struct DiscoveryLimits {
 /// `base` is the bridge's public base URL (`https://bridge.example.com/scim/v2`).
 pub(crate) fn service_provider_config(base: &str, limits: &DiscoveryLimits) -> Value {
     let base = trim(base);
-    json!({
-        "schemas": [SERVICE_PROVIDER_CONFIG],
-        "patch": { "supported": true },
+    let max_results = u32::try_from(limits.max_results).unwrap_or(u32::MAX);
+    let mut bearer = AuthenticationScheme::new("oauthbearertoken", "OAuth Bearer Token");
+    bearer.description = Some(
+        "A bearer token in the Authorization header \
+         (`Authorization: Bearer <token>`), configured on the bridge."
+            .into(),
+    );
+    bearer.spec_uri = Some("https://www.rfc-editor.org/info/rfc6750".into());
+    bearer.primary = Some(true);
+    let mut config = ServiceProviderConfig::new()
+        .with_patch(true)
         // Each operation of a bulk request would need its own fan-out and its own
         // durable outcome; identity providers provision one user per request anyway.
-        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-        "filter": { "supported": true, "maxResults": limits.max_results },
+        .with_bulk(BulkConfig {
+            supported: false,
+            max_operations: Some(0),
+            max_payload_size: Some(0),
+        })
+        .with_filter(true, Some(max_results))
         // `password` is writable (PUT, PATCH); there is no separate change-password flow.
-        "changePassword": { "supported": true },
+        .with_change_password(true)
         // Lists come back in a stable order (RFC 7644 §3.4.2.4 paging needs that), but a
         // client cannot choose it.
-        "sort": { "supported": false },
-        "etag": { "supported": true },
-        "authenticationSchemes": [{
-            "type": "oauthbearertoken",
-            "name": "OAuth Bearer Token",
-            "description": "A bearer token in the Authorization header \
-                            (`Authorization: Bearer <token>`), configured on the bridge.",
-            "specUri": "https://www.rfc-editor.org/info/rfc6750",
-            "primary": true,
-        }],
-        "meta": {
+        .with_sort(false)
+        .with_etag(true)
+        .with_authentication_scheme(bearer);
+    config.other.insert(
+        "meta".into(),
+        json!({
             "resourceType": "ServiceProviderConfig",
             "location": format!("{base}/ServiceProviderConfig"),
-        },
-    })
+        }),
+    );
+    serde_json::to_value(config).unwrap_or_default()
 }
 
 /// `GET /ResourceTypes` (RFC 7644 §4): a list answer holding the one resource type.
@@ -99,13 +105,8 @@ fn trim(base: &str) -> &str {
 }
 
 fn list_response(resources: Vec<Value>) -> Value {
-    json!({
-        "schemas": [LIST_RESPONSE],
-        "totalResults": resources.len(),
-        "itemsPerPage": resources.len(),
-        "startIndex": 1,
-        "Resources": resources,
-    })
+    let total = resources.len() as u64;
+    serde_json::to_value(ListResponse::new(resources, total, 1)).unwrap_or_default()
 }
 
 /// An attribute's data type (RFC 7643 §2.3); only the types the bridge uses.
@@ -466,6 +467,7 @@ const SCHEMAS: &[SchemaDef] = &[
 
 #[cfg(test)]
 mod tests {
+    use crate::scim::schema::{LIST_RESPONSE, SERVICE_PROVIDER_CONFIG};
     use std::collections::BTreeSet;
 
     use super::*;

@@ -2,61 +2,10 @@
 
 use std::fmt;
 
+use super::model::{ErrorMessage, ScimType};
+use super::schema::SCIM_JSON;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
-
-use super::schema::{ERROR, SCIM_JSON};
-
-/// The `scimType` of a 400 or 409 SCIM error (RFC 7644 §3.12, table 9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ScimType {
-    /// The filter is malformed or uses what the bridge does not support.
-    InvalidFilter,
-    /// The request names more results than the bridge returns.
-    TooMany,
-    /// A value is taken: `userName` belongs to another user.
-    Uniqueness,
-    /// The request would change an attribute that cannot change (`id`, `meta`).
-    Mutability,
-    /// The body is not a SCIM message the bridge can read.
-    InvalidSyntax,
-    /// A PATCH path is malformed or names no attribute the bridge knows.
-    InvalidPath,
-    /// A PATCH path with a value filter matched nothing to remove or replace.
-    NoTarget,
-    /// A value is missing, of the wrong type, or refused by a backend's rules.
-    InvalidValue,
-    /// The `schemas` of the message are missing or not supported.
-    InvalidVers,
-    /// The request asks for something the bridge never returns.
-    Sensitive,
-}
-
-impl ScimType {
-    /// The keyword as SCIM spells it (`invalidFilter`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScimType::InvalidFilter => "invalidFilter",
-            ScimType::TooMany => "tooMany",
-            ScimType::Uniqueness => "uniqueness",
-            ScimType::Mutability => "mutability",
-            ScimType::InvalidSyntax => "invalidSyntax",
-            ScimType::InvalidPath => "invalidPath",
-            ScimType::NoTarget => "noTarget",
-            ScimType::InvalidValue => "invalidValue",
-            ScimType::InvalidVers => "invalidVers",
-            ScimType::Sensitive => "sensitive",
-        }
-    }
-}
-
-impl fmt::Display for ScimType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// An error the bridge answers in the SCIM error schema
 /// (`urn:ietf:params:scim:api:messages:2.0:Error`).
@@ -170,15 +119,8 @@ impl ScimError {
 
     /// The error as a SCIM error message.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut body = json!({
-            "schemas": [ERROR],
-            "status": self.status.as_u16().to_string(),
-            "detail": self.detail,
-        });
-        if let (Some(scim_type), Some(object)) = (self.scim_type, body.as_object_mut()) {
-            object.insert("scimType".into(), scim_type.as_str().into());
-        }
-        body
+        let message = ErrorMessage::new(self.status.as_u16(), self.scim_type, self.detail.clone());
+        serde_json::to_value(message).unwrap_or_default()
     }
 }
 

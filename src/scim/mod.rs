@@ -1,5 +1,11 @@
-//! A SCIM 2.0 bridge (RFC 7643, RFC 7644): an identity provider (Okta, Entra ID)
-//! provisions each person into every configured backend through one SCIM endpoint.
+//! SCIM 2.0 (RFC 7643, RFC 7644): the resource model ([`model`], with either feature)
+//! and, with the `scim` feature, a bridge through which an identity provider (Okta,
+//! Entra ID) provisions each person into every configured backend through one SCIM
+//! endpoint. The SCIM *client*, which provisions into any SCIM service provider, is
+//! [`providers::scim`](crate::providers::scim) (feature `scim-client`); both use this
+//! module's [`model`].
+//!
+//! # The bridge
 //!
 //! [`ScimBridge`] is an axum [`Router`](axum::Router) over one or more
 //! `Arc<dyn UserProvisioner>` backends. What the identity provider sends is checked
@@ -24,25 +30,44 @@
 //!   (`urn:user-provisioner:params:scim:schemas:extension:bridge:2.0:User`, attribute
 //!   `backends`) and at `GET /Status`; `POST /Status/retry` queues what was given up.
 
+#[cfg(feature = "scim")]
 mod attributes;
+#[cfg(feature = "scim")]
 mod bridge;
+#[cfg(feature = "scim")]
 mod discovery;
+#[cfg(feature = "scim")]
 mod error;
+#[cfg(feature = "scim")]
 mod filter;
+#[cfg(feature = "scim")]
 mod mapping;
+pub mod model;
+#[cfg(feature = "scim")]
 mod patch;
+#[cfg(feature = "scim")]
 mod projection;
+#[cfg(feature = "scim")]
 mod resource;
+#[cfg(feature = "scim")]
 mod router;
 pub mod schema;
+#[cfg(feature = "scim")]
 mod store;
+#[cfg(feature = "scim")]
 mod sync;
 
+#[cfg(feature = "scim")]
 pub use bridge::{
     BackendStatus, BridgeConfigError, BridgeStatus, BridgeWorker, BuildError, ScimBridge,
     ScimBridgeBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RESULTS,
 };
-pub use error::{ScimError, ScimType};
+#[cfg(feature = "scim")]
+pub use error::ScimError;
+#[cfg(feature = "scim")]
 pub use mapping::{AttributeRule, BackendRules, Deactivation, ScimValue};
+pub use model::ScimType;
+#[cfg(feature = "scim")]
 pub use store::{BridgeStore, StoreError, SyncState};
+#[cfg(feature = "scim")]
 pub use sync::SyncSettings;

@@ -33,6 +33,7 @@ use super::attributes::{
 };
 use super::error::ScimError;
 use super::filter::{tokenize, Token};
+use super::model::PatchOpKind;
 use super::schema::{PATCH_OP, USER};
 
 /// The most operations one PATCH may carry. More is refused with `invalidValue`: RFC 7644
@@ -78,12 +79,8 @@ pub(crate) fn apply_patch(
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Add,
-    Replace,
-    Remove,
-}
+/// The shared PATCH op keyword, read in any case.
+type Op = PatchOpKind;
 
 fn operations(request: &Value) -> Result<&Vec<Value>, ScimError> {
     let Some(message) = request.as_object() else {
@@ -129,11 +126,10 @@ fn apply_operation(document: &mut Map<String, Value>, operation: &Value) -> Resu
             "an operation must be an object with `op`",
         ));
     };
-    let op = match get_ci(operation, "op").and_then(Value::as_str) {
-        Some(op) if op.eq_ignore_ascii_case("add") => Op::Add,
-        Some(op) if op.eq_ignore_ascii_case("replace") => Op::Replace,
-        Some(op) if op.eq_ignore_ascii_case("remove") => Op::Remove,
-        Some(other) => {
+    let keyword = get_ci(operation, "op").and_then(Value::as_str);
+    let op = match keyword.map(|keyword| (keyword, PatchOpKind::parse(keyword))) {
+        Some((_, Some(op))) => op,
+        Some((other, None)) => {
             return Err(ScimError::invalid_syntax(format!(
                 "`op` must be add, replace or remove, not `{}`",
                 clip(other)
@@ -184,11 +180,7 @@ fn apply_operation(document: &mut Map<String, Value>, operation: &Value) -> Resu
 }
 
 fn op_name(op: Op) -> &'static str {
-    match op {
-        Op::Add => "add",
-        Op::Replace => "replace",
-        Op::Remove => "remove",
-    }
+    op.as_str()
 }
 
 /// Where an operation applies.

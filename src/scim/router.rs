@@ -18,10 +18,11 @@ use super::discovery::{self, DiscoveryLimits};
 use super::error::ScimError;
 use super::filter::parse_filter;
 use super::mapping::{Desired, PortableState};
+use super::model::ListResponse;
 use super::patch::apply_patch;
 use super::projection::project;
 use super::resource::{etag, read_user, render_user, UserInput};
-use super::schema::{LIST_RESPONSE, SCIM_JSON};
+use super::schema::SCIM_JSON;
 use super::store::{Inserted, StoreError, UserRecord, Written};
 
 type Shared = Arc<BridgeInner>;
@@ -212,13 +213,12 @@ async fn list_users(State(bridge): State<Shared>, RawQuery(query): RawQuery) -> 
     }
     Ok(scim_json(
         StatusCode::OK,
-        json!({
-            "schemas": [LIST_RESPONSE],
-            "totalResults": total,
-            "startIndex": start_index,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
+        serde_json::to_value(ListResponse::new(
+            resources,
+            total as u64,
+            start_index as u64,
+        ))
+        .unwrap_or_default(),
     ))
 }
 

@@ -18,11 +18,15 @@ use user_provisioner::{
 /// with one `#[tokio::test]` per case against the subject the async constructor builds
 /// (a path from the test crate's root, e.g. `crate::in_memory`);
 /// `conformance_suite!(ignored module, ...)` marks them as needing the real jambonz
-/// server (run with `--ignored`, see README).
+/// server, `conformance_suite!(ignored_scim module, ...)` the real SCIM server (run
+/// with `--ignored`, see README).
 #[macro_export]
 macro_rules! conformance_suite {
     (ignored $module:ident, $subject:path) => {
         $crate::conformance_suite!(@module $module, [ignore = "needs the real jambonz server: see README"], $subject);
+    };
+    (ignored_scim $module:ident, $subject:path) => {
+        $crate::conformance_suite!(@module $module, [ignore = "needs the real SCIM server: see README"], $subject);
     };
     ($module:ident, $subject:path) => {
         $crate::conformance_suite!(@module $module, [allow(clippy::all)], $subject);

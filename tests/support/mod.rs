@@ -6,6 +6,8 @@
 pub mod conformance;
 #[cfg(feature = "scim")]
 pub mod scim;
+#[cfg(feature = "scim-client")]
+pub mod scim_server;
 pub mod wiretap;
 
 use std::net::SocketAddr;
