@@ -15,10 +15,14 @@
 #             changePassword).
 #   put-only  127.0.0.1:$USER_PROVISIONER_CI_SCIM_PUT_ONLY_PORT (default 18092): announces
 #             patch, etag, changePassword and bulk unsupported
-#             (tests/fixtures/scim-server/put-only-config.json), so updates must be PUTs.
+#             (tests/fixtures/scim-server/put-only-config.json), so updates must be PUTs,
+#             and serves a smaller User schema (schemas-small.json), as many applications
+#             do: no nickName, phoneNumbers, roles, entitlements, ims, photos or
+#             x509Certificates,
+#             and emails required.
 # Both accept one random bearer token, drawn at each start, and nothing else; both serve
-# the RFC 7643 schemas plus an extension the client does not know,
-# urn:example:params:scim:schemas:extension:acme:2.0:User (tests/fixtures/scim-server/).
+# the RFC 7643 schemas (the User one as above) plus an extension the client does not
+# know, urn:example:params:scim:schemas:extension:acme:2.0:User (tests/fixtures/scim-server/).
 # The token is on the servers' command lines, as scim2-server takes it no other way; it
 # opens nothing but these two loopback servers and is drawn again at each start.
 # The bearer token scheme is not in put-only-config.json: --bearer-token adds it to the
@@ -152,7 +156,7 @@ launch() {
   setsid sh -c 'echo $$ > "$0"; exec "$@"' "$(pid_file "$name")" \
     "$VENV/bin/scim2-server" --hostname 127.0.0.1 --port "$port" \
     --bearer-token "$(cat "$TOKEN_FILE")" \
-    --schema "$FIXTURES/schemas.json" --resource-type "$FIXTURES/resource-types.json" \
+    --resource-type "$FIXTURES/resource-types.json" \
     "$@" </dev/null >"$(log_file "$name")" 2>&1 &
 }
 
@@ -185,7 +189,7 @@ start() {
     return 0
   fi
   stop
-  for file in schemas.json resource-types.json put-only-config.json; do
+  for file in schemas.json schemas-small.json resource-types.json put-only-config.json; do
     [ -f "$FIXTURES/$file" ] || die "missing fixture $FIXTURES/$file"
   done
   command -v curl >/dev/null || die "curl is needed to check the servers"
@@ -207,8 +211,9 @@ start() {
 
   # A start that fails half-way stops what it started (the logs stay).
   trap 'rc=$?; [ "$rc" -eq 0 ] || (stop) >/dev/null 2>&1 || true; exit "$rc"' EXIT
-  launch full
-  launch put-only --service-provider-config "$FIXTURES/put-only-config.json"
+  launch full --schema "$FIXTURES/schemas.json"
+  launch put-only --schema "$FIXTURES/schemas-small.json" \
+    --service-provider-config "$FIXTURES/put-only-config.json"
   for name in $INSTANCES; do wait_ready "$name"; done
 
   if command -v ss >/dev/null; then

@@ -169,5 +169,9 @@ async fn scim_real_server() -> Subject {
 
 #[cfg(feature = "scim-client")]
 async fn scim_put_only_server() -> Subject {
-    scim_subject("SCIM server (PUT only)", support::scim_server::Flavour::PutOnly).await
+    scim_subject(
+        "SCIM server (PUT only)",
+        support::scim_server::Flavour::PutOnly,
+    )
+    .await
 }

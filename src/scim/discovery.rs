@@ -7,10 +7,13 @@
 //! attribute pickers, PATCH versus PUT, whether to page), so an attribute listed here must
 //! be one the mapping really reads or writes.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::model::{AuthenticationScheme, BulkConfig, ListResponse, ServiceProviderConfig};
-use super::schema::{BRIDGE_USER, ENTERPRISE_USER, RESOURCE_TYPE, SCHEMA, USER};
+use super::model::{
+    AttributeType as Type, AuthenticationScheme, BulkConfig, ListResponse, Mutability, Returned,
+    Schema, SchemaAttribute, ServiceProviderConfig, Uniqueness,
+};
+use super::schema::{BRIDGE_USER, ENTERPRISE_USER, RESOURCE_TYPE, USER};
 
 /// What the bridge's limits are, as far as the discovery documents tell a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,80 +112,6 @@ fn list_response(resources: Vec<Value>) -> Value {
     serde_json::to_value(ListResponse::new(resources, total, 1)).unwrap_or_default()
 }
 
-/// An attribute's data type (RFC 7643 §2.3); only the types the bridge uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Type {
-    String,
-    Boolean,
-    Integer,
-    DateTime,
-    Complex,
-}
-
-impl Type {
-    fn as_str(self) -> &'static str {
-        match self {
-            Type::String => "string",
-            Type::Boolean => "boolean",
-            Type::Integer => "integer",
-            Type::DateTime => "dateTime",
-            Type::Complex => "complex",
-        }
-    }
-}
-
-/// RFC 7643 §7 `mutability`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mutability {
-    ReadOnly,
-    ReadWrite,
-    WriteOnly,
-}
-
-impl Mutability {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mutability::ReadOnly => "readOnly",
-            Mutability::ReadWrite => "readWrite",
-            Mutability::WriteOnly => "writeOnly",
-        }
-    }
-}
-
-/// RFC 7643 §7 `returned`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Returned {
-    Always,
-    Never,
-    Default,
-}
-
-impl Returned {
-    fn as_str(self) -> &'static str {
-        match self {
-            Returned::Always => "always",
-            Returned::Never => "never",
-            Returned::Default => "default",
-        }
-    }
-}
-
-/// RFC 7643 §7 `uniqueness`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Uniqueness {
-    None,
-    Server,
-}
-
-impl Uniqueness {
-    fn as_str(self) -> &'static str {
-        match self {
-            Uniqueness::None => "none",
-            Uniqueness::Server => "server",
-        }
-    }
-}
-
 /// One attribute definition (RFC 7643 §7).
 #[derive(Debug)]
 struct Attribute {
@@ -202,29 +131,30 @@ struct Attribute {
 }
 
 impl Attribute {
-    fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("name".into(), self.name.into());
-        out.insert("type".into(), self.kind.as_str().into());
-        out.insert("multiValued".into(), self.multi_valued.into());
-        out.insert("description".into(), self.description.into());
-        out.insert("required".into(), self.required.into());
-        if self.kind == Type::String {
-            out.insert("caseExact".into(), self.case_exact.into());
-        }
-        if !self.canonical_values.is_empty() {
-            out.insert("canonicalValues".into(), self.canonical_values.into());
-        }
-        out.insert("mutability".into(), self.mutability.as_str().into());
-        out.insert("returned".into(), self.returned.as_str().into());
-        if self.kind == Type::String {
-            out.insert("uniqueness".into(), self.uniqueness.as_str().into());
-        }
-        if self.kind == Type::Complex {
-            let subs: Vec<Value> = self.sub_attributes.iter().map(Attribute::to_json).collect();
-            out.insert("subAttributes".into(), subs.into());
-        }
-        Value::Object(out)
+    /// The definition as the shared model writes it: `caseExact` and `uniqueness` only
+    /// for strings, as RFC 7643 §8.7.1 does.
+    fn to_model(&self) -> SchemaAttribute {
+        let string = self.kind == Type::String;
+        let mut attribute = SchemaAttribute::new(self.name, self.kind);
+        attribute.multi_valued = Some(self.multi_valued);
+        attribute.description = Some(self.description.to_owned());
+        attribute.required = Some(self.required);
+        attribute.case_exact = string.then_some(self.case_exact);
+        attribute.canonical_values = self
+            .canonical_values
+            .iter()
+            .map(|v| (*v).to_owned())
+            .collect();
+        attribute.mutability = Some(self.mutability);
+        attribute.returned = Some(self.returned);
+        attribute.uniqueness = string.then_some(self.uniqueness);
+        attribute.sub_attributes = (self.kind == Type::Complex).then(|| {
+            self.sub_attributes
+                .iter()
+                .map(Attribute::to_model)
+                .collect()
+        });
+        attribute
     }
 }
 
@@ -269,18 +199,16 @@ struct SchemaDef {
 impl SchemaDef {
     fn to_json(&self, base: &str) -> Value {
         let base = trim(base);
-        let attributes: Vec<Value> = self.attributes.iter().map(Attribute::to_json).collect();
-        json!({
-            "schemas": [SCHEMA],
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "attributes": attributes,
-            "meta": {
+        let mut schema = Schema::new(self.id, self.name, self.description);
+        schema.attributes = self.attributes.iter().map(Attribute::to_model).collect();
+        schema.other.insert(
+            "meta".into(),
+            json!({
                 "resourceType": "Schema",
                 "location": format!("{base}/Schemas/{}", self.id),
-            },
-        })
+            }),
+        );
+        serde_json::to_value(schema).unwrap_or_default()
     }
 }
 
@@ -467,7 +395,7 @@ const SCHEMAS: &[SchemaDef] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::scim::schema::{LIST_RESPONSE, SERVICE_PROVIDER_CONFIG};
+    use crate::scim::schema::{LIST_RESPONSE, SCHEMA, SERVICE_PROVIDER_CONFIG};
     use std::collections::BTreeSet;
 
     use super::*;

@@ -1,15 +1,13 @@
 //! Configuration of a SCIM client.
 
-use std::sync::Arc;
-
 use crate::error::{Error, Result};
 use crate::http::{Auth, ClientOptions, HttpCore};
 use crate::provisioner::Provider;
-use crate::scim::model::ServiceProviderConfig;
+use crate::scim::model::{Schema, ServiceProviderConfig};
 use crate::scim::schema::SCIM_JSON;
 use crate::secret::Secret;
 
-use super::client::ScimClient;
+use super::client::{Discovered, ScimClient};
 use super::errors;
 
 /// Environment variable read by [`ScimBuilder::from_env`] for the base URL.
@@ -64,6 +62,7 @@ pub struct ScimBuilder {
     credentials: Option<Credentials>,
     options: ClientOptions,
     config: Option<ServiceProviderConfig>,
+    user_schema: Option<Schema>,
 }
 
 impl ScimBuilder {
@@ -127,9 +126,18 @@ impl ScimBuilder {
 
     /// Uses `config` as the server's configuration instead of reading
     /// `/ServiceProviderConfig`: for a server whose announcement is missing or wrong,
-    /// and for tests. The client then sends no discovery request.
+    /// and for tests. The client then sends no discovery request, and takes the User
+    /// schema of RFC 7643 unless [`with_user_schema`](Self::with_user_schema) gives one.
     pub fn with_service_provider_config(mut self, config: ServiceProviderConfig) -> Self {
         self.config = Some(config);
+        self
+    }
+
+    /// With [`with_service_provider_config`](Self::with_service_provider_config): the
+    /// server's User schema, for the fields it stores, instead of RFC 7643's. Without a
+    /// pinned configuration it is read from the server.
+    pub fn with_user_schema(mut self, schema: Schema) -> Self {
+        self.user_schema = Some(schema);
         self
     }
 
@@ -167,7 +175,9 @@ impl ScimBuilder {
             errors::decode,
         )?
         .with_media_type(SCIM_JSON, ACCEPT);
-        let config = Arc::new(tokio::sync::OnceCell::new_with(self.config));
-        Ok(ScimClient::new(http, config))
+        let discovered = self
+            .config
+            .map(|config| Discovered::new(config, self.user_schema));
+        Ok(ScimClient::new(http, discovered))
     }
 }

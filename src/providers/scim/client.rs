@@ -7,18 +7,22 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
+use crate::capabilities::Capabilities;
 use crate::error::{read_back_created, Error, Result};
 use crate::http::{ApiRequest, HttpCore, RawResponse};
 use crate::options::RequestOptions;
 use crate::provisioner::Provider;
-use crate::scim::model::{ListResponse, PatchOp, ScimUser, ServiceProviderConfig};
+use crate::scim::model::{ListResponse, PatchOp, Schema, ScimUser, ServiceProviderConfig};
+use crate::scim::schema::USER;
 
 use super::builder::ScimBuilder;
 use super::errors;
 use super::filter::Filter;
+use super::portable;
 
 const USERS: &str = "Users";
 const SERVICE_PROVIDER_CONFIG: &str = "ServiceProviderConfig";
+const SCHEMAS: &str = "Schemas";
 
 /// A SCIM 2.0 client of one service provider's `/Users`. Cheap to clone; clones share
 /// one connection pool and one reading of the server's configuration.
@@ -47,7 +51,27 @@ const SERVICE_PROVIDER_CONFIG: &str = "ServiceProviderConfig";
 #[derive(Debug, Clone)]
 pub struct ScimClient {
     http: HttpCore,
-    config: Arc<OnceCell<ServiceProviderConfig>>,
+    discovered: Arc<OnceCell<Discovered>>,
+}
+
+/// What a server announced, read once: its configuration, its User schema (when it
+/// serves one), and what the two make of the portable fields.
+#[derive(Debug, Clone)]
+pub(crate) struct Discovered {
+    pub(crate) config: ServiceProviderConfig,
+    pub(crate) user_schema: Option<Schema>,
+    pub(crate) capabilities: Capabilities,
+}
+
+impl Discovered {
+    pub(crate) fn new(config: ServiceProviderConfig, user_schema: Option<Schema>) -> Self {
+        let capabilities = portable::capabilities_of(user_schema.as_ref());
+        Self {
+            config,
+            user_schema,
+            capabilities,
+        }
+    }
 }
 
 /// The answer to a PATCH: the resource when the server sent it (200), else only its new
@@ -102,8 +126,11 @@ impl ListQuery {
 }
 
 impl ScimClient {
-    pub(crate) fn new(http: HttpCore, config: Arc<OnceCell<ServiceProviderConfig>>) -> Self {
-        Self { http, config }
+    pub(crate) fn new(http: HttpCore, discovered: Option<Discovered>) -> Self {
+        Self {
+            http,
+            discovered: Arc::new(OnceCell::new_with(discovered)),
+        }
     }
 
     /// A builder; same as [`ScimBuilder::new`].
@@ -125,29 +152,61 @@ impl ScimClient {
     /// call that needs it) or given to
     /// [`ScimBuilder::with_service_provider_config`].
     pub fn service_provider_config(&self) -> Option<&ServiceProviderConfig> {
-        self.config.get()
+        self.discovered.get().map(|discovered| &discovered.config)
     }
 
-    /// Reads `GET /ServiceProviderConfig` once and keeps it: what the server announces
-    /// decides whether updates are PATCH or PUT, whether `If-Match` is sent, whether
-    /// lookups filter, and whether a password can change.
+    /// The server's User schema (`/Schemas/urn:ietf:params:scim:schemas:core:2.0:User`),
+    /// once read by [`discover`](Self::discover), when the server serves it.
+    pub fn user_schema(&self) -> Option<&Schema> {
+        self.discovered
+            .get()
+            .and_then(|discovered| discovered.user_schema.as_ref())
+    }
+
+    /// What was discovered, if anything yet.
+    pub(crate) fn discovered(&self) -> Option<&Discovered> {
+        self.discovered.get()
+    }
+
+    /// Reads `GET /ServiceProviderConfig` and the User schema once and keeps them: what
+    /// the server announces decides whether updates are PATCH or PUT, whether
+    /// `If-Match` is sent, whether lookups filter, whether a password can change, and
+    /// which portable fields the server stores
+    /// ([`capabilities`](crate::UserProvisioner::capabilities): an attribute its User
+    /// schema lacks, or makes read-only, is refused before any write; one it requires
+    /// is required).
     ///
-    /// A server that has no such document (404) is taken to announce nothing optional
-    /// (PUT, no ETags, no filters). Any other failure is returned and the next call
-    /// reads again.
+    /// A server without a configuration document (404) is taken to announce nothing
+    /// optional (PUT, no ETags, no filters); one that serves no User schema (any 4xx) is
+    /// taken to have RFC 7643's. Any other failure is returned and the next call reads
+    /// again.
     pub async fn discover(&self, options: &RequestOptions) -> Result<&ServiceProviderConfig> {
-        self.config
+        Ok(&self.discovery(options).await?.config)
+    }
+
+    pub(crate) async fn discovery(&self, options: &RequestOptions) -> Result<&Discovered> {
+        self.discovered
             .get_or_try_init(|| async {
+                let options = options.without_idempotency_key();
                 let call = ApiRequest::new(Method::GET, &[SERVICE_PROVIDER_CONFIG]);
-                match self
-                    .http
-                    .send(call, &options.without_idempotency_key())
-                    .await
-                {
-                    Ok(response) => response.json(),
-                    Err(err) if err.is_not_found() => Ok(ServiceProviderConfig::new()),
-                    Err(err) => Err(err),
-                }
+                let config = match self.http.send(call, &options).await {
+                    Ok(response) => response.json()?,
+                    Err(err) if err.is_not_found() => ServiceProviderConfig::new(),
+                    Err(err) => return Err(err),
+                };
+                let call = ApiRequest::new(Method::GET, &[SCHEMAS, USER]);
+                let user_schema = match self.http.send(call, &options).await {
+                    Ok(response) => Some(response.json::<Schema>()?),
+                    Err(err)
+                        if err
+                            .status()
+                            .is_some_and(|status| (400..500).contains(&status)) =>
+                    {
+                        None
+                    }
+                    Err(err) => return Err(err),
+                };
+                Ok(Discovered::new(config, user_schema))
             })
             .await
     }

@@ -8,7 +8,7 @@ use crate::error::{resolve_unknown_create, Error, Result};
 use crate::options::RequestOptions;
 use crate::patch::Patch;
 use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
-use crate::scim::model::{PatchOp, ScimUser};
+use crate::scim::model::{PatchOp, Schema, SchemaAttribute, ScimUser};
 use crate::update::UserUpdate;
 use crate::user::{
     CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
@@ -16,13 +16,11 @@ use crate::user::{
 };
 use crate::validate;
 
-use super::changes::{self, ATTRIBUTES};
-use super::client::{ListQuery, Patched, ScimClient};
+use super::changes::{self, Change, ATTRIBUTES};
+use super::client::{Discovered, ListQuery, Patched, ScimClient};
 use super::errors;
 use super::filter::Filter;
 
-/// The portable fields SCIM has no place for.
-const UNSUPPORTED: &[Field] = &[Field::Metadata];
 const NOT_CLEARABLE: &[(Field, &str)] = &[
     (Field::Username, "SCIM requires a userName"),
     (
@@ -48,27 +46,91 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities::new()
     .with_field(Field::Enabled, FieldSupport::Stored)
     .with_server_side_paging(true);
 
+/// Where each portable field lives in a SCIM User.
+const FIELD_PATHS: &[(Field, &str)] = &[
+    (Field::Email, "emails"),
+    (Field::GivenName, "name.givenName"),
+    (Field::FamilyName, "name.familyName"),
+    (Field::DisplayName, "displayName"),
+    (Field::Password, "password"),
+    (Field::Phone, "phoneNumbers"),
+    (Field::Roles, "roles"),
+    (Field::Enabled, "active"),
+];
+
+/// The capabilities a server's User schema gives: a field whose attribute the schema
+/// lacks or makes read-only is not stored, one it requires is required. Without a
+/// schema, RFC 7643's User ([`CAPABILITIES`]).
+pub(crate) fn capabilities_of(schema: Option<&Schema>) -> Capabilities {
+    let Some(schema) = schema else {
+        return CAPABILITIES;
+    };
+    let mut capabilities = CAPABILITIES;
+    for (field, path) in FIELD_PATHS {
+        let support = match attribute_at(schema, path) {
+            Found::Missing => FieldSupport::NotStored,
+            Found::Attribute(attribute) if !attribute.is_writable() => FieldSupport::NotStored,
+            Found::Attribute(attribute) if attribute.is_required() => FieldSupport::Required,
+            _ => FieldSupport::Stored,
+        };
+        capabilities = capabilities.with_field(*field, support);
+    }
+    capabilities
+}
+
+enum Found<'a> {
+    Attribute(&'a SchemaAttribute),
+    /// A complex parent whose sub-attributes the schema does not list.
+    Unlisted,
+    Missing,
+}
+
+/// The definition at `path`; a sub-attribute of a parent that lists none counts as
+/// there (a required sub-attribute of an optional parent is not required).
+fn attribute_at<'a>(schema: &'a Schema, path: &str) -> Found<'a> {
+    match (schema.attribute(path), path.split_once('.')) {
+        (Some(found), None) => Found::Attribute(found),
+        (Some(found), Some((parent, _))) => match schema.attribute(parent) {
+            Some(parent) if !parent.is_required() && found.is_required() => Found::Unlisted,
+            _ => Found::Attribute(found),
+        },
+        (None, Some((parent, _))) => match schema.attribute(parent) {
+            Some(parent) if parent.sub_attributes.as_ref().is_none_or(Vec::is_empty) => {
+                Found::Unlisted
+            }
+            _ => Found::Missing,
+        },
+        (None, None) => Found::Missing,
+    }
+}
+
 #[async_trait]
 impl UserProvisioner for ScimClient {
     fn provider(&self) -> Provider {
         Provider::SCIM
     }
 
+    /// RFC 7643's User until the server was read ([`ScimClient::discover`]); after
+    /// that, what the server's User schema says.
     fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
+        self.discovered()
+            .map_or(CAPABILITIES, |discovered| discovered.capabilities)
     }
 
     fn validate_new_user(&self, user: &NewUser) -> Result<()> {
-        check_new_user(user)
+        check_new_user(user, self.discovered())
     }
 
     fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
         if id.as_str().trim().is_empty() {
             return Err(Error::invalid_input("id", "is empty"));
         }
-        update.check_unsupported(Provider::SCIM, UNSUPPORTED)?;
+        let not_stored: Vec<Field> = self.capabilities().not_stored_fields().collect();
+        update.check_unsupported(Provider::SCIM, &not_stored)?;
         update.check_clears(Provider::SCIM, NOT_CLEARABLE)?;
-        changes::of_update(update)?;
+        for change in changes::of_update(update)? {
+            check_attribute_known(&change, self.discovered())?;
+        }
         if let Patch::Set(name) = &update.username {
             validate::required_text("username", name)?;
         }
@@ -94,7 +156,11 @@ impl UserProvisioner for ScimClient {
         user: &NewUser,
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
-        check_new_user(user)?;
+        // What needs no server's word first, so that bad input sends nothing at all;
+        // then against what this server announced.
+        check_new_user(user, None)?;
+        let discovered = self.discovery(options).await?;
+        check_new_user(user, Some(discovered))?;
         let mut resource = ScimUser::new(user.username.clone());
         for change in changes::of_new_user(user)? {
             change.apply(&mut resource);
@@ -136,9 +202,8 @@ impl UserProvisioner for ScimClient {
         self.validate_update(id, update)?;
         let changes = changes::of_update(update)?;
         let config = self.discover(options).await?.clone();
-        if update.password.is_set() && !config.change_password.supported {
-            return Err(password_change_unsupported());
-        }
+        // Now with what the server announced.
+        self.validate_update(id, update)?;
         // Read first: a PUT must carry every attribute, a new primary email keeps the
         // others, and the version read guards the write where the server has ETags.
         let (current, _) = self.fetch(id.as_str(), options).await?;
@@ -301,15 +366,52 @@ impl ScimClient {
     }
 }
 
-/// Every problem of `user`, before any request: the capabilities' check and the `scim.`
-/// attributes' names and types.
-fn check_new_user(user: &NewUser) -> Result<()> {
-    let mut problems = Problems::of(&CAPABILITIES, Provider::SCIM, user, ATTRIBUTES);
+/// Every problem of `user`, before any request: the capabilities' check (RFC 7643's
+/// User, or what the server announced) and the `scim.` attributes' names and types (and,
+/// with a server's User schema, whether it has them).
+fn check_new_user(user: &NewUser, discovered: Option<&Discovered>) -> Result<()> {
+    let capabilities = discovered.map_or(CAPABILITIES, |discovered| discovered.capabilities);
+    let mut problems = Problems::of(&capabilities, Provider::SCIM, user, ATTRIBUTES);
     let attributes = user.attributes.known_for(Provider::SCIM);
     for name in ATTRIBUTES {
         problems.add(attributes.text(name).map(drop));
     }
+    if let Ok(changes) = changes::of_new_user(user) {
+        for change in &changes {
+            problems.add(check_attribute_known(change, discovered));
+        }
+    }
     problems.finish()
+}
+
+/// Refuses a `scim.` attribute of the core User that the server's User schema lacks or
+/// makes read-only (the server would refuse the whole request). The enterprise
+/// extension has its own schema, which is not read: its attributes are sent, and a
+/// server without the extension refuses them itself.
+fn check_attribute_known(change: &Change, discovered: Option<&Discovered>) -> Result<()> {
+    let (Change::Attribute(name, _), Some(schema)) =
+        (change, discovered.and_then(|d| d.user_schema.as_ref()))
+    else {
+        return Ok(());
+    };
+    // `externalId` is a common attribute of every resource (RFC 7643 §3.1), in no
+    // resource's schema.
+    if name.starts_with("enterprise.") || *name == "externalId" {
+        return Ok(());
+    }
+    match schema.attribute(name) {
+        Some(attribute) if attribute.is_writable() => Ok(()),
+        Some(_) => Err(Error::unsupported(
+            Provider::SCIM,
+            format!("attributes[\"scim.{name}\"]"),
+            "the server's User schema makes it read-only",
+        )),
+        None => Err(Error::unsupported(
+            Provider::SCIM,
+            format!("attributes[\"scim.{name}\"]"),
+            "the server's User schema has no such attribute",
+        )),
+    }
 }
 
 /// SCIM's `userName` is unique without regard to case (RFC 7643 §4.1.1), so a lookup
@@ -368,4 +470,48 @@ pub(crate) fn portable(user: ScimUser, raw: Value) -> Result<User> {
     portable.username = Some(user.user_name);
     portable.raw = raw;
     Ok(portable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema(attributes: Value) -> Schema {
+        serde_json::from_value(json!({"id": crate::scim::schema::USER, "attributes": attributes}))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_user_schema_decides_what_is_stored_and_required() {
+        let schema = schema(json!([
+            {"name": "userName", "type": "string", "required": true},
+            {"name": "emails", "type": "complex", "multiValued": true, "required": true},
+            {"name": "name", "type": "complex"},
+            {"name": "roles", "type": "complex", "mutability": "readOnly"},
+            {"name": "active", "type": "boolean"}
+        ]));
+        let caps = capabilities_of(Some(&schema));
+        assert_eq!(caps.field(Field::Email), FieldSupport::Required);
+        // `name` lists no sub-attributes: its parts count as there.
+        assert_eq!(caps.field(Field::GivenName), FieldSupport::Stored);
+        assert_eq!(caps.field(Field::Roles), FieldSupport::NotStored);
+        assert_eq!(caps.field(Field::Phone), FieldSupport::NotStored);
+        assert_eq!(caps.field(Field::Password), FieldSupport::NotStored);
+        assert_eq!(caps.field(Field::Enabled), FieldSupport::Stored);
+        assert_eq!(caps.field(Field::Username), FieldSupport::Required);
+        assert_eq!(capabilities_of(None), CAPABILITIES);
+    }
+
+    #[test]
+    fn a_required_part_of_an_optional_name_is_not_required() {
+        let schema = schema(json!([
+            {"name": "name", "type": "complex", "subAttributes": [
+                {"name": "givenName", "type": "string", "required": true}
+            ]}
+        ]));
+        let caps = capabilities_of(Some(&schema));
+        assert_eq!(caps.field(Field::GivenName), FieldSupport::Stored);
+        assert_eq!(caps.field(Field::FamilyName), FieldSupport::NotStored);
+    }
 }
