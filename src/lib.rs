@@ -7,6 +7,7 @@
 //! | NetSapiens v2 | [`providers::netsapiens`] | `netsapiens` | `200` + user → [`CreateOutcome::Created`] (synchronous), `202` → [`CreateOutcome::Accepted`] |
 //! | Telness Connect | [`providers::connect`] | `connect` | `200`/`201` + user → [`CreateOutcome::Created`]; deduplicated by `X-Idempotency-Key` |
 //! | Elastic Cloud Enterprise | [`providers::ece`] | `ece` | `200` + user → [`CreateOutcome::Created`] |
+//! | any SCIM 2.0 service provider | `providers::scim` | `scim-client` | `201` + resource → [`CreateOutcome::Created`]; PATCH or PUT and `If-Match` as the server announces |
 //!
 //! Every adapter implements [`UserProvisioner`], so services can hold any of them as
 //! `Arc<dyn UserProvisioner>`, and also exposes its provider's complete typed API for
@@ -81,6 +82,10 @@
 //! | `http2` | yes | HTTP/2, negotiated through ALPN on TLS connections (adds `h2`); without it every request is HTTP/1.1 |
 //! | `orchestration` | yes | [`orchestration`]: `ensure_user`, fan-out with rollback, bulk at the rate limit (adds `futures`) |
 //! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
+//! | `scim-client` | no | `providers::scim`: the SCIM 2.0 client adapter, with the SCIM resource model `scim::model` |
+//! | `scim` | no | `scim`: the SCIM 2.0 bridge for identity providers (adds axum and sqlx with SQLite) |
+//! | `scim-postgres` | no | the bridge's state in PostgreSQL |
+//! | `cli` | no | the `user-provisioner` command line (adds clap, toml, csv, indicatif) |
 //!
 //! # Public dependencies
 //! Types of these crates appear in the API, and each is re-exported at the crate root,
@@ -175,6 +180,7 @@ pub use visibility::VisibilityWait;
 #[cfg(all(
     doctest,
     feature = "scim",
+    feature = "scim-client",
     feature = "testing",
     feature = "jambonz",
     feature = "netsapiens",

@@ -12,6 +12,8 @@ use user_provisioner::providers::connect::{self, ConnectBuilder};
 use user_provisioner::providers::ece::{self, EceBuilder};
 use user_provisioner::providers::jambonz::{self, JambonzBuilder};
 use user_provisioner::providers::netsapiens::{self, NetSapiensBuilder};
+#[cfg(feature = "scim-client")]
+use user_provisioner::providers::scim::{self, ScimBuilder};
 use user_provisioner::Error;
 
 /// Set in the child, so the helpers below do nothing when run by hand with `--ignored`.
@@ -30,6 +32,14 @@ const ALL: &[&str] = &[
     ece::ENV_API_KEY,
     ece::ENV_USERNAME,
     ece::ENV_PASSWORD,
+    #[cfg(feature = "scim-client")]
+    scim::ENV_BASE_URL,
+    #[cfg(feature = "scim-client")]
+    scim::ENV_TOKEN,
+    #[cfg(feature = "scim-client")]
+    scim::ENV_USERNAME,
+    #[cfg(feature = "scim-client")]
+    scim::ENV_PASSWORD,
 ];
 
 /// Runs the ignored test `name` in a child process with `vars`; panics with its output
@@ -149,5 +159,45 @@ fn ece_child() {
         // The empty API key is unset, so the user name and password are used.
         let client = EceBuilder::from_env().build().unwrap();
         assert!(format!("{client:?}").contains("Basic(***)"), "{client:?}");
+    }
+}
+
+#[test]
+#[cfg(feature = "scim-client")]
+fn scim_treats_an_empty_token_as_unset_and_falls_back_to_basic() {
+    in_child(
+        "scim_child",
+        &[
+            (scim::ENV_BASE_URL, "https://app.example.com/scim/v2"),
+            (scim::ENV_TOKEN, ""),
+            (scim::ENV_USERNAME, "provisioner"),
+            (scim::ENV_PASSWORD, "Pr0v-password"),
+        ],
+    );
+    in_child(
+        "scim_without_credentials_child",
+        &[(scim::ENV_BASE_URL, "https://app.example.com/scim/v2")],
+    );
+}
+
+#[test]
+#[cfg(feature = "scim-client")]
+#[ignore = "run by scim_treats_an_empty_token_as_unset_and_falls_back_to_basic"]
+fn scim_child() {
+    if in_the_child() {
+        let client = ScimBuilder::from_env().build().unwrap();
+        let shown = format!("{client:?}");
+        assert!(shown.contains("Basic(***)"), "{shown}");
+        assert!(!shown.contains("Pr0v-password"), "{shown}");
+    }
+}
+
+#[test]
+#[cfg(feature = "scim-client")]
+#[ignore = "run by scim_treats_an_empty_token_as_unset_and_falls_back_to_basic"]
+fn scim_without_credentials_child() {
+    if in_the_child() {
+        let err = ScimBuilder::from_env().build().unwrap_err();
+        names(err, "credentials", scim::ENV_TOKEN);
     }
 }

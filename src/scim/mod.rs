@@ -39,7 +39,7 @@ mod discovery;
 #[cfg(feature = "scim")]
 mod error;
 #[cfg(feature = "scim")]
-mod filter;
+pub(crate) mod filter;
 #[cfg(feature = "scim")]
 mod mapping;
 pub mod model;

@@ -72,6 +72,8 @@ mod client;
 mod errors;
 mod filter;
 pub(crate) mod portable;
+#[cfg(test)]
+mod proptests;
 
 pub use builder::{ScimBuilder, ENV_BASE_URL, ENV_PASSWORD, ENV_TOKEN, ENV_USERNAME};
 pub use client::{ListQuery, Patched, ScimClient};
