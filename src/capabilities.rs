@@ -59,14 +59,14 @@ impl FieldSupport {
 /// ```
 /// use user_provisioner::{Capabilities, Field, FieldSupport, NewUser};
 ///
-/// const SCIM: Capabilities = Capabilities::new()
+/// const LDAP: Capabilities = Capabilities::new()
 ///     .with_field(Field::Email, FieldSupport::Required)
 ///     .with_field(Field::DisplayName, FieldSupport::Stored)
 ///     .with_server_side_paging(true);
 ///
-/// assert_eq!(SCIM.field(Field::Email), FieldSupport::Required);
-/// assert_eq!(SCIM.field(Field::Phone), FieldSupport::NotStored);
-/// let problems = SCIM.check(&NewUser::new("jdoe").with_phone("+15551234567"));
+/// assert_eq!(LDAP.field(Field::Email), FieldSupport::Required);
+/// assert_eq!(LDAP.field(Field::Phone), FieldSupport::NotStored);
+/// let problems = LDAP.check(&NewUser::new("jdoe").with_phone("+15551234567"));
 /// let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
 /// assert_eq!(fields, ["email", "phone"]); // email missing, phone not stored
 /// ```

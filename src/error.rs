@@ -279,13 +279,13 @@ impl Error {
     /// ```
     /// use user_provisioner::{Error, InputProblem, Provider, ProviderInfo};
     ///
-    /// const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM"));
-    /// assert!(Error::from_problems(SCIM, Vec::new()).is_none());
-    /// let one = Error::from_problems(SCIM, vec![InputProblem::invalid("email", "is required")]);
+    /// const LDAP: Provider = Provider::new(&ProviderInfo::new("ldap", "LDAP"));
+    /// assert!(Error::from_problems(LDAP, Vec::new()).is_none());
+    /// let one = Error::from_problems(LDAP, vec![InputProblem::invalid("email", "is required")]);
     /// assert!(matches!(one, Some(Error::InvalidInput { .. })));
-    /// let two = Error::from_problems(SCIM, vec![
+    /// let two = Error::from_problems(LDAP, vec![
     ///     InputProblem::invalid("email", "is required"),
-    ///     InputProblem::unsupported("phone", "SCIM here keeps no phone"),
+    ///     InputProblem::unsupported("phone", "LDAP here keeps no phone"),
     /// ]).unwrap();
     /// assert_eq!(two.problems().len(), 2);
     /// ```
@@ -928,12 +928,12 @@ impl ApiError {
 /// use user_provisioner::{ApiError, ErrorDetail, Provider, ProviderInfo};
 ///
 /// #[derive(Debug, PartialEq)]
-/// struct ScimError { scim_type: String }
+/// struct LdapError { result_code: String }
 ///
-/// const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM"));
-/// let api = ApiError::new(SCIM, 409, "taken")
-///     .with_detail(ScimError { scim_type: "uniqueness".into() });
-/// assert_eq!(api.detail.downcast_ref::<ScimError>().unwrap().scim_type, "uniqueness");
+/// const LDAP: Provider = Provider::new(&ProviderInfo::new("ldap", "LDAP"));
+/// let api = ApiError::new(LDAP, 409, "taken")
+///     .with_detail(LdapError { result_code: "entryAlreadyExists".into() });
+/// assert_eq!(api.detail.downcast_ref::<LdapError>().unwrap().result_code, "entryAlreadyExists");
 /// assert!(api.detail.downcast_ref::<String>().is_none());
 /// assert!(ErrorDetail::none().is_none());
 /// ```

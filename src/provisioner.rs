@@ -26,9 +26,9 @@ use crate::visibility::VisibilityWait;
 /// ```
 /// use user_provisioner::{Provider, ProviderInfo};
 ///
-/// const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM 2.0 service"));
-/// assert_eq!(SCIM.key(), "scim");
-/// assert_eq!(SCIM.to_string(), "SCIM 2.0 service");
+/// const LDAP: Provider = Provider::new(&ProviderInfo::new("ldap", "LDAP directory"));
+/// assert_eq!(LDAP.key(), "ldap");
+/// assert_eq!(LDAP.to_string(), "LDAP directory");
 /// # #[cfg(feature = "jambonz")]
 /// assert_eq!("jambonz".parse::<Provider>().unwrap(), Provider::JAMBONZ);
 /// ```
@@ -53,7 +53,7 @@ impl ProviderInfo {
 
 impl Provider {
     /// The provider described by `info`, for a constant:
-    /// `const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM"));`.
+    /// `const LDAP: Provider = Provider::new(&ProviderInfo::new("ldap", "LDAP"));`.
     pub const fn new(info: &'static ProviderInfo) -> Self {
         Self(info)
     }

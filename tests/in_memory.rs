@@ -236,12 +236,12 @@ async fn an_idempotency_key_is_refused_where_the_capabilities_have_none() {
 
 #[tokio::test]
 async fn capabilities_and_provider_can_be_set_for_a_backend_of_ones_own() {
-    const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM service"));
+    const LDAP: Provider = Provider::new(&ProviderInfo::new("ldap", "LDAP directory"));
     const CAPS: Capabilities = Capabilities::new()
         .with_field(Field::Email, FieldSupport::Required)
         .with_required_attributes(&["scim.tenant"]);
     let memory = InMemoryProvisioner::new()
-        .with_provider(SCIM)
+        .with_provider(LDAP)
         .with_capabilities(CAPS);
     assert_eq!(memory.capabilities(), CAPS);
     let err = memory
@@ -251,7 +251,7 @@ async fn capabilities_and_provider_can_be_set_for_a_backend_of_ones_own() {
     let Error::Refused { provider, problems } = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(*provider, SCIM);
+    assert_eq!(*provider, LDAP);
     let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
     assert_eq!(fields, ["email", "phone", "attributes[\"scim.tenant\"]"]);
     let ok = NewUser::new("a")
@@ -260,7 +260,7 @@ async fn capabilities_and_provider_can_be_set_for_a_backend_of_ones_own() {
     let CreateOutcome::Created(user) = memory.create_user(&ok).await.unwrap() else {
         panic!()
     };
-    assert_eq!(user.provider, SCIM);
+    assert_eq!(user.provider, LDAP);
 }
 
 #[tokio::test]

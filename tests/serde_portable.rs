@@ -164,10 +164,10 @@ fn users_outcomes_and_pages_round_trip_with_the_provider_as_its_key() {
 #[test]
 fn a_fifth_backends_users_round_trip() {
     // Registered: its own constant comes back, display name included.
-    const SCIM: Provider = Provider::new(&ProviderInfo::new("scim", "SCIM 2.0 service"));
-    SCIM.register().unwrap();
-    let user = sample_user(SCIM);
-    assert_eq!(serde_json::to_value(&user).unwrap()["provider"], "scim");
+    const LDAP: Provider = Provider::new(&ProviderInfo::new("ldap", "LDAP directory"));
+    LDAP.register().unwrap();
+    let user = sample_user(LDAP);
+    assert_eq!(serde_json::to_value(&user).unwrap()["provider"], "ldap");
     assert_eq!(round_trip(&user), user);
 
     // Not registered: interned once, with its key as its name.
@@ -186,7 +186,7 @@ fn a_fifth_backends_users_round_trip() {
         );
     }
     // A key of another provider cannot be taken over.
-    const FAKE: Provider = Provider::new(&ProviderInfo::new("scim", "impostor"));
+    const FAKE: Provider = Provider::new(&ProviderInfo::new("ldap", "impostor"));
     assert!(FAKE.register().is_err());
 }
 

@@ -1,7 +1,7 @@
 //! `/ServiceProviderConfig` (RFC 7643 §5): what a SCIM service provider announces it
 //! supports.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::scim::schema::SERVICE_PROVIDER_CONFIG;
@@ -20,29 +20,29 @@ pub struct ServiceProviderConfig {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub documentation_uri: Option<String>,
     /// PATCH (RFC 7644 §3.5.2).
-    #[serde(default, deserialize_with = "lenient_or_default")]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub patch: Supported,
     /// Bulk requests (RFC 7644 §3.7).
-    #[serde(default, deserialize_with = "lenient_or_default")]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub bulk: BulkConfig,
     /// Filtered queries (RFC 7644 §3.4.2.2).
-    #[serde(default, deserialize_with = "lenient_or_default")]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub filter: FilterConfig,
     /// Changing a password (`password` in PUT or PATCH).
-    #[serde(default, deserialize_with = "lenient_or_default")]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub change_password: Supported,
     /// Sorted queries (RFC 7644 §3.4.2.3).
-    #[serde(default, deserialize_with = "lenient_or_default")]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub sort: Supported,
     /// ETags and `If-Match` (RFC 7644 §3.14).
-    #[serde(default, deserialize_with = "lenient_or_default")]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub etag: Supported,
     /// The authentication schemes the provider takes.
-    #[serde(default, deserialize_with = "lenient_or_default")]
+    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub authentication_schemes: Vec<AuthenticationScheme>,
     /// Anything else the server sent (`meta`, vendor extensions).
     #[serde(flatten)]
@@ -124,7 +124,7 @@ impl ServiceProviderConfig {
 #[non_exhaustive]
 pub struct Supported {
     /// Whether the feature is supported; `false` unless the server says `true`.
-    #[serde(default, deserialize_with = "lenient_bool")]
+    #[serde(default, deserialize_with = "super::lenient::flag")]
     pub supported: bool,
 }
 
@@ -134,20 +134,20 @@ pub struct Supported {
 #[non_exhaustive]
 pub struct BulkConfig {
     /// Whether bulk requests are supported.
-    #[serde(default, deserialize_with = "lenient_bool")]
+    #[serde(default, deserialize_with = "super::lenient::flag")]
     pub supported: bool,
     /// The most operations of one bulk request.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub max_operations: Option<u32>,
     /// The largest bulk request, in bytes.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub max_payload_size: Option<u64>,
 }
@@ -158,13 +158,13 @@ pub struct BulkConfig {
 #[non_exhaustive]
 pub struct FilterConfig {
     /// Whether `filter=` queries are supported.
-    #[serde(default, deserialize_with = "lenient_bool")]
+    #[serde(default, deserialize_with = "super::lenient::flag")]
     pub supported: bool,
     /// The most resources one query answer holds.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub max_results: Option<u32>,
 }
@@ -175,30 +175,34 @@ pub struct FilterConfig {
 #[non_exhaustive]
 pub struct AuthenticationScheme {
     /// The scheme: `oauthbearertoken`, `httpbasic`, `oauth2`, ….
-    #[serde(rename = "type", default, deserialize_with = "lenient")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "super::lenient::optional"
+    )]
     pub scheme_type: Option<String>,
     /// Its name.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "super::lenient::optional")]
     pub name: Option<String>,
     /// Its description.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub description: Option<String>,
     /// The specification it follows.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub spec_uri: Option<String>,
     /// Whether it is the primary scheme.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub primary: Option<bool>,
 }
@@ -212,34 +216,6 @@ impl AuthenticationScheme {
             ..Self::default()
         }
     }
-}
-
-/// A value that does not decode as `T` reads as absent.
-fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = Value::deserialize(deserializer)?;
-    Ok(serde_json::from_value(value).ok())
-}
-
-/// A value that does not decode as `T` reads as its default.
-fn lenient_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned + Default,
-{
-    Ok(lenient(deserializer)?.unwrap_or_default())
-}
-
-/// `true`, or the string `"true"` in any case; anything else is `false`.
-fn lenient_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    Ok(match Value::deserialize(deserializer)? {
-        Value::Bool(flag) => flag,
-        Value::String(text) => text.trim().eq_ignore_ascii_case("true"),
-        _ => false,
-    })
 }
 
 #[cfg(test)]

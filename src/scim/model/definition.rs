@@ -1,6 +1,6 @@
 //! Schema definitions (RFC 7643 §7): what `/Schemas` says a resource's attributes are.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::scim::schema::SCHEMA;
@@ -23,18 +23,18 @@ pub struct Schema {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub name: Option<String>,
     /// Its description.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub description: Option<String>,
     /// Its attributes.
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "super::lenient::list")]
     pub attributes: Vec<SchemaAttribute>,
     /// Anything else the server sent (`meta`).
     #[serde(flatten)]
@@ -92,70 +92,70 @@ pub struct SchemaAttribute {
         rename = "type",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub kind: Option<AttributeType>,
     /// Whether it holds several values.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub multi_valued: Option<bool>,
     /// Its description.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub description: Option<String>,
     /// Whether a resource must have it.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub required: Option<bool>,
     /// The values a client should use (`work`, `home`).
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "lenient_list"
+        deserialize_with = "super::lenient::list"
     )]
     pub canonical_values: Vec<String>,
     /// Whether values compare with regard to case.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub case_exact: Option<bool>,
     /// Who may write it.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub mutability: Option<Mutability>,
     /// When it is returned.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub returned: Option<Returned>,
     /// Where its values are unique.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
+        deserialize_with = "super::lenient::optional"
     )]
     pub uniqueness: Option<Uniqueness>,
     /// The resource types a reference may point to.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "lenient_list"
+        deserialize_with = "super::lenient::list"
     )]
     pub reference_types: Vec<String>,
     /// The sub-attributes of a complex attribute (present, maybe empty, for every
@@ -163,7 +163,7 @@ pub struct SchemaAttribute {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_some_list"
+        deserialize_with = "super::lenient::some_list"
     )]
     pub sub_attributes: Option<Vec<SchemaAttribute>>,
     /// Anything else the server sent.
@@ -256,39 +256,6 @@ pub enum Uniqueness {
     Server,
     /// Unique everywhere.
     Global,
-}
-
-/// A value that does not decode as `T` reads as absent.
-fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    Ok(serde_json::from_value(Value::deserialize(deserializer)?).ok())
-}
-
-/// A list whose items that do not decode as `T` are left out (and a non-list is empty).
-fn lenient_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    Ok(match Value::deserialize(deserializer)? {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value(item).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
-}
-
-/// [`lenient_list`], present.
-fn lenient_some_list<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    lenient_list(deserializer).map(Some)
 }
 
 #[cfg(test)]

@@ -96,14 +96,14 @@ pub struct ErrorMessage {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_text"
+        deserialize_with = "super::lenient::optional"
     )]
     pub scim_type: Option<String>,
     /// The human-readable detail.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_text"
+        deserialize_with = "super::lenient::optional"
     )]
     pub detail: Option<String>,
 }
@@ -141,15 +141,6 @@ fn status_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Stri
     })
 }
 
-/// A text field of an error: anything but a string reads as absent, so that a strange
-/// error body never hides the status it came with.
-fn lenient_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(deserializer)? {
-        Value::String(text) => Some(text),
-        _ => None,
-    })
-}
-
 /// A list answer (`urn:ietf:params:scim:api:messages:2.0:ListResponse`, RFC 7644
 /// §3.4.2): one page of resources with the paging figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,20 +151,20 @@ pub struct ListResponse<T> {
     #[serde(default)]
     pub schemas: Vec<String>,
     /// How many resources match the query in all pages.
-    #[serde(default, deserialize_with = "lenient_count")]
+    #[serde(default, deserialize_with = "super::lenient::count")]
     pub total_results: Option<u64>,
     /// The 1-based index of the first resource of this page.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
+        deserialize_with = "super::lenient::count"
     )]
     pub start_index: Option<u64>,
     /// How many resources this page holds.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
+        deserialize_with = "super::lenient::count"
     )]
     pub items_per_page: Option<u64>,
     /// The resources of this page (`Resources`; `resources` is read too).
@@ -192,15 +183,6 @@ impl<T> ListResponse<T> {
             resources,
         }
     }
-}
-
-/// A count of a list answer: a number, or a number in a string; anything else is absent.
-fn lenient_count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    Ok(match Value::deserialize(deserializer)? {
-        Value::Number(number) => number.as_u64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    })
 }
 
 /// What a PATCH operation does (RFC 7644 §3.5.2). Read in any case (Entra ID sends

@@ -9,6 +9,7 @@
 
 mod config;
 mod definition;
+mod lenient;
 mod messages;
 mod user;
 
