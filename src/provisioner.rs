@@ -45,7 +45,7 @@ pub struct ProviderInfo {
 
 impl ProviderInfo {
     /// A short lowercase `key` (also the prefix of the provider's
-    /// [`Attributes`](crate::Attributes), such as `scim.` for `scim`) and a display `name`.
+    /// [`Attributes`](crate::Attributes), such as `ldap.` for `ldap`) and a display `name`.
     pub const fn new(key: &'static str, name: &'static str) -> Self {
         Self { key, name }
     }

@@ -217,7 +217,7 @@ impl HttpCore {
     }
 
     /// Sends bodies as `content_type` and asks for `accept`, for a provider whose API
-    /// has a media type of its own (SCIM's `application/scim+json`).
+    /// has a media type of its own (a vendor `application/…+json` type).
     // Builds without an adapter that has its own media type do not call it.
     #[allow(dead_code)]
     pub(crate) fn with_media_type(
