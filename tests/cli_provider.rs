@@ -30,6 +30,12 @@ const VARIABLES: &[&str] = &[
     "ECE_USERNAME",
     "ECE_PASSWORD",
     "ECE_PASSWORD_FILE",
+    "SCIM_BASE_URL",
+    "SCIM_TOKEN",
+    "SCIM_TOKEN_FILE",
+    "SCIM_USERNAME",
+    "SCIM_PASSWORD",
+    "SCIM_PASSWORD_FILE",
 ];
 
 const PASSWORD: &str = "Str0ngP@ss1";
@@ -1508,4 +1514,96 @@ async fn real_jambonz_server_create_get_update_delete() {
     let deleted = cli.run(&["jambonz", "delete", &id]).await;
     assert_eq!(deleted.ok().stdout, format!("deleted jambonz user {id}\n"));
     cli.run(&["jambonz", "get", &id]).await.expect(4);
+}
+
+/// The SCIM client as `scim-app`, against the real SCIM server `.ci/scim-server.sh`
+/// starts (the one announcing PATCH and ETags): the whole cycle, a `uniqueness`
+/// conflict's exit code, an attribute of the enterprise extension, and the
+/// configuration message without a token.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real SCIM server: see README"]
+async fn scim_app_on_the_real_scim_server() {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: start the SCIM servers with `eval \"$(.ci/scim-server.sh start)\"`")
+        })
+    };
+    let base = format!("{}/v2", var("USER_PROVISIONER_TEST_SCIM_URL"));
+    let missing = Cli::new().with("SCIM_BASE_URL", base.clone());
+    let refused = missing.run(&["scim-app", "list"]).await;
+    refused.expect(2);
+    assert!(
+        refused.stderr.contains("SCIM_TOKEN") && refused.stderr.contains("SCIM_USERNAME"),
+        "{}",
+        refused.stderr
+    );
+
+    let cli = Cli::new()
+        .with("SCIM_BASE_URL", base)
+        .with_secret("SCIM_TOKEN", &var("USER_PROVISIONER_TEST_SCIM_TOKEN"));
+    let name = format!("cli-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let email = format!("{name}@example.com");
+    let department = "scim.enterprise.department=Analytics";
+    let create = [
+        "scim-app",
+        "create",
+        "--username",
+        &name,
+        "--email",
+        &email,
+        "--attribute",
+        department,
+        "--password-stdin",
+        "--output",
+        "json",
+    ];
+    let stdin = format!("{PASSWORD}\n");
+    let created = cli.run_with_stdin(&create, &stdin).await;
+    let id = created.ok().json()["created"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The same userName in another case: SCIM's `uniqueness`, exit code 5.
+    let upper = name.to_uppercase();
+    let again = cli
+        .run(&[
+            "scim-app",
+            "create",
+            "--username",
+            &upper,
+            "--email",
+            &email,
+        ])
+        .await;
+    again.expect(5);
+    assert!(again.stderr.contains("uniqueness"), "{}", again.stderr);
+
+    let updated = cli
+        .run(&[
+            "scim-app",
+            "update",
+            &id,
+            "--enabled",
+            "false",
+            "--given-name",
+            "Ada",
+        ])
+        .await;
+    updated.ok();
+    let got = cli.run(&["scim-app", "get", &id, "--output", "json"]).await;
+    let got = got.ok().json();
+    assert_eq!(got["username"], json!(name));
+    assert_eq!(got["enabled"], json!(false));
+    assert_eq!(got["given_name"], json!("Ada"));
+    let listed = cli
+        .run(&["scim-app", "list", "--all", "--output", "json"])
+        .await;
+    assert!(listed
+        .ok()
+        .json_lines()
+        .iter()
+        .any(|user| user["id"] == json!(id)));
+    let deleted = cli.run(&["scim-app", "delete", &id]).await;
+    assert_eq!(deleted.ok().stdout, format!("deleted scim-app user {id}\n"));
+    cli.run(&["scim-app", "get", &id]).await.expect(4);
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use user_provisioner::providers::{connect, ece, jambonz, netsapiens};
+use user_provisioner::providers::{connect, ece, jambonz, netsapiens, scim};
 use user_provisioner::UserProvisioner;
 
 use crate::exit::{CliError, Exit};
@@ -16,14 +16,18 @@ pub enum ProviderName {
     Netsapiens,
     Connect,
     Ece,
+    /// Any SCIM 2.0 application (`providers::scim`).
+    #[value(name = "scim-app")]
+    ScimApp,
 }
 
 impl ProviderName {
-    pub const ALL: [ProviderName; 4] = [
+    pub const ALL: [ProviderName; 5] = [
         ProviderName::Jambonz,
         ProviderName::Netsapiens,
         ProviderName::Connect,
         ProviderName::Ece,
+        ProviderName::ScimApp,
     ];
 
     /// The name on the command line and in configuration files.
@@ -33,6 +37,27 @@ impl ProviderName {
             ProviderName::Netsapiens => "netsapiens",
             ProviderName::Connect => "connect",
             ProviderName::Ece => "ece",
+            ProviderName::ScimApp => "scim-app",
+        }
+    }
+
+    /// The prefix of the provider's attributes (`scim.` for the SCIM application): its
+    /// adapter's [`Provider`](user_provisioner::Provider) key.
+    pub fn attribute_prefix(self) -> &'static str {
+        match self {
+            ProviderName::ScimApp => user_provisioner::Provider::SCIM.key(),
+            other => other.as_str(),
+        }
+    }
+
+    /// The variable of the base URL.
+    fn base_url_variable(self) -> &'static str {
+        match self {
+            ProviderName::Jambonz => jambonz::ENV_BASE_URL,
+            ProviderName::Netsapiens => netsapiens::ENV_BASE_URL,
+            ProviderName::Connect => connect::ENV_BASE_URL,
+            ProviderName::Ece => ece::ENV_BASE_URL,
+            ProviderName::ScimApp => scim::ENV_BASE_URL,
         }
     }
 
@@ -43,6 +68,7 @@ impl ProviderName {
             ProviderName::Netsapiens => &[netsapiens::ENV_TOKEN],
             ProviderName::Connect => &[connect::ENV_API_KEY],
             ProviderName::Ece => &[ece::ENV_API_KEY, ece::ENV_USERNAME, ece::ENV_PASSWORD],
+            ProviderName::ScimApp => &[scim::ENV_TOKEN, scim::ENV_USERNAME, scim::ENV_PASSWORD],
         }
     }
 
@@ -56,8 +82,8 @@ impl ProviderName {
             other => other.join(", "),
         };
         format!(
-            "{}_BASE_URL (or --base-url) and {credentials}",
-            self.as_str().to_uppercase()
+            "{} (or --base-url) and {credentials}",
+            self.base_url_variable()
         )
     }
 }
@@ -76,7 +102,9 @@ impl FromStr for ProviderName {
             .into_iter()
             .find(|name| name.as_str().eq_ignore_ascii_case(text.trim()))
             .ok_or_else(|| {
-                format!("unknown provider {text:?}: use jambonz, netsapiens, connect or ece")
+                format!(
+                    "unknown provider {text:?}: use jambonz, netsapiens, connect, ece or scim-app"
+                )
             })
     }
 }
@@ -143,6 +171,21 @@ pub fn from_env(
                 |builder: ece::EceBuilder| match password {
                     Some(password) => builder.with_basic_auth(
                         std::env::var(ece::ENV_USERNAME).unwrap_or_default(),
+                        password,
+                    ),
+                    None => builder,
+                }
+            )
+        }
+        ProviderName::ScimApp => {
+            let password = credential_file(scim::ENV_PASSWORD)?;
+            build!(
+                scim::ScimBuilder::from_env(),
+                scim::ENV_TOKEN,
+                with_bearer_token,
+                |builder: scim::ScimBuilder| match password {
+                    Some(password) => builder.with_basic_auth(
+                        std::env::var(scim::ENV_USERNAME).unwrap_or_default(),
                         password,
                     ),
                     None => builder,

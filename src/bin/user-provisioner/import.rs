@@ -100,7 +100,7 @@ pub struct ImportArgs {
     input: PathBuf,
 
     /// The providers to create each row on, comma-separated (jambonz, netsapiens, connect,
-    /// ece), each configured from its environment variables.
+    /// ece, scim-app), each configured from its environment variables.
     #[arg(
         long,
         required = true,

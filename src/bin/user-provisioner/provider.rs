@@ -32,12 +32,16 @@ EXAMPLES:
   user-provisioner netsapiens --extension-range 7000-7999 create --username ada \\
       --email ada@example.com --given-name Ada --family-name Lovelace
   user-provisioner ece --base-url https://ece.example.com:12443/api/v1 delete ada --dry-run
+  user-provisioner scim-app create --username ada --email ada@example.com \\
+      --attribute scim.externalId=hr-1815 --attribute scim.enterprise.department=Analytics
 
 ENVIRONMENT:
   jambonz     JAMBONZ_BASE_URL, JAMBONZ_API_KEY
   netsapiens  NETSAPIENS_BASE_URL, NETSAPIENS_TOKEN, NETSAPIENS_DOMAIN (default ~)
   connect     CONNECT_BASE_URL, CONNECT_API_KEY
   ece         ECE_BASE_URL, ECE_API_KEY or ECE_USERNAME and ECE_PASSWORD
+  scim-app    SCIM_BASE_URL (such as https://app.example.com/scim/v2),
+              SCIM_TOKEN or SCIM_USERNAME and SCIM_PASSWORD
 Each credential can instead be read from the file <VARIABLE>_FILE names.";
 
 const CREATE_EXAMPLES: &str = "\

@@ -33,7 +33,7 @@ bridge.toml:
 
     [[backends]]
     name = "jambonz"            # how the bridge's extension and /Status name it
-    provider = "jambonz"        # jambonz, netsapiens, connect or ece; credentials from its variables
+    provider = "jambonz"        # jambonz, netsapiens, connect, ece or scim-app; credentials from its variables
     generate_missing_passwords = true
     attributes = { "jambonz.account_sid" = "9351f46a-678c-43f5-b8a6-d4eb58d131af" }
 

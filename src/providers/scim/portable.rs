@@ -372,6 +372,15 @@ impl ScimClient {
 fn check_new_user(user: &NewUser, discovered: Option<&Discovered>) -> Result<()> {
     let capabilities = discovered.map_or(CAPABILITIES, |discovered| discovered.capabilities);
     let mut problems = Problems::of(&capabilities, Provider::SCIM, user, ATTRIBUTES);
+    for (field, path) in FIELD_PATHS {
+        if !capabilities.field(*field).is_kept() && CAPABILITIES.field(*field).is_kept() {
+            let reason = format!(
+                "the server's User schema has no writable `{path}`; leave it unset or use \
+                 ignoring_unsupported_fields()"
+            );
+            problems.explain(field.name(), &reason);
+        }
+    }
     let attributes = user.attributes.known_for(Provider::SCIM);
     for name in ATTRIBUTES {
         problems.add(attributes.text(name).map(drop));

@@ -53,7 +53,7 @@ impl Column {
     fn parse(name: &str) -> Result<Column, String> {
         if let Some(key) = name.strip_prefix(ATTRIBUTE) {
             let known = ProviderName::ALL.iter().any(|p| {
-                key.strip_prefix(p.as_str())
+                key.strip_prefix(p.attribute_prefix())
                     .is_some_and(|rest| rest.len() > 1 && rest.starts_with('.'))
             });
             return if known {
@@ -62,7 +62,7 @@ impl Column {
                 Err(format!(
                     "column {name:?}: an attribute column is attr:<provider>.<name> \
                      (attr:jambonz.account_sid), the provider one of jambonz, netsapiens, \
-                     connect, ece"
+                     connect, ece, scim (the scim-app backend)"
                 ))
             };
         }
