@@ -445,3 +445,102 @@ async fn the_netsapiens_extension_can_come_from_a_scim_value() {
     );
     assert_eq!(emulators.netsapiens.user_count(), 1);
 }
+
+/// An identity provider provisions through the bridge into SCIM applications: the SCIM
+/// client as the bridge's backend, against the real SCIM servers (`scim2-server`, one
+/// announcing PATCH and ETags, one PUT only with a smaller User schema).
+#[cfg(feature = "scim-client")]
+mod real_scim_server {
+    use super::*;
+    use support::scim_server::{Flavour, ScimTarget};
+    use user_provisioner::providers::scim::ScimClient;
+    use user_provisioner::RequestOptions;
+
+    async fn discovered(target: &ScimTarget) -> Arc<ScimClient> {
+        let client = target.client();
+        // Read first, so that the bridge checks people against what this server stores.
+        client.discover(&RequestOptions::new()).await.unwrap();
+        Arc::new(client)
+    }
+
+    fn rules() -> BackendRules {
+        BackendRules::new()
+            .with_attribute(AttributeRule::from_scim(
+                "scim.externalId",
+                ScimValue::ExternalId,
+            ))
+            .with_attribute(AttributeRule::from_scim(
+                "scim.enterprise.department",
+                ScimValue::Department,
+            ))
+    }
+
+    #[tokio::test]
+    #[ignore = "needs the real SCIM server: see README"]
+    async fn a_person_from_the_identity_provider_reaches_each_scim_application() {
+        let full = ScimTarget::real(Flavour::Full).await;
+        let small = ScimTarget::real(Flavour::PutOnly).await;
+        let (full_app, small_app) = (discovered(&full).await, discovered(&small).await);
+        let bridge = serve(|b| {
+            b.backend_with_rules("full-app", full_app.clone(), rules())
+                .backend_with_rules("small-app", small_app.clone(), rules())
+                .sync_settings(quick())
+        })
+        .await;
+        let name = format!("idp-{}", full.run);
+        let mut person = entra_user(&name, "Ada", "Lovelace", &format!("e-{}", full.run));
+        person["phoneNumbers"] = json!([{ "type": "work", "value": "+15551234567" }]);
+        let created = bridge.post("/Users", person).await;
+        assert_eq!(created.status, 201, "{:#}", created.body);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        let mut ids = Vec::new();
+        for (backend, client) in [("full-app", &full_app), ("small-app", &small_app)] {
+            let state = created.backend(backend);
+            assert_eq!(state["state"], "synced", "{backend}: {state:#}");
+            let app_id = state["id"].as_str().unwrap().to_owned();
+            let user = client.get(&app_id, &RequestOptions::new()).await.unwrap();
+            assert_eq!(user.user_name, name, "{backend}");
+            assert_eq!(
+                user.external_id,
+                Some(format!("e-{}", full.run)),
+                "{backend}"
+            );
+            let department = user
+                .enterprise
+                .as_ref()
+                .and_then(|e| e.department.as_deref());
+            assert_eq!(department, Some("Support"), "{backend}");
+            ids.push((backend, client, app_id, user));
+        }
+        // The small application has no phoneNumbers: the bridge sent none there.
+        assert_eq!(ids[0].3.primary_phone(), Some("+15551234567"));
+        assert!(ids[1].3.phone_numbers.is_empty());
+
+        let disabled = bridge
+            .patch(
+                &format!("/Users/{id}"),
+                json!({ "schemas": [PATCH_OP], "Operations": [
+                    { "op": "Replace", "path": "active", "value": "False" }
+                ]}),
+            )
+            .await;
+        assert_eq!(disabled.status, 200, "{:#}", disabled.body);
+        for (backend, client, app_id, _) in &ids {
+            assert_eq!(
+                disabled.backend(backend)["state"],
+                "synced",
+                "{:#}",
+                disabled.body
+            );
+            let user = client.get(app_id, &RequestOptions::new()).await.unwrap();
+            assert_eq!(user.active, Some(false), "{backend}");
+        }
+
+        let deleted = bridge.delete(&format!("/Users/{id}")).await;
+        assert_eq!(deleted.status, 204);
+        for (backend, client, app_id, _) in &ids {
+            let gone = client.get_user(&UserId::new(app_id.as_str())).await;
+            assert!(gone.unwrap_err().is_not_found(), "{backend}");
+        }
+    }
+}

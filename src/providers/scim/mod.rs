@@ -32,6 +32,14 @@
 //!   read.
 //! - `changePassword.supported`: a password change to a server that does not announce
 //!   it is refused before any write.
+//! - The User schema (`/Schemas/urn:ietf:params:scim:schemas:core:2.0:User`, read with
+//!   the configuration): [`capabilities`](crate::UserProvisioner::capabilities) follows
+//!   it, so a field the server lacks or makes read-only (a phone number on a server
+//!   without `phoneNumbers`) is refused before any write, naming the SCIM attribute, and
+//!   one it requires is required. Until the server is read, the capabilities are RFC
+//!   7643's User: call [`ScimClient::discover`] before handing the client to a layer
+//!   that checks people without sending (the [SCIM bridge](crate::scim), which then
+//!   sends each SCIM application only what it stores).
 //!
 //! # Creates are sent once
 //! SCIM has no idempotency key. A create whose outcome is unknown (timeout, reset,
