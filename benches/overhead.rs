@@ -1,12 +1,14 @@
 //! What the crate costs on top of a hand-written reqwest call, end to end, for every
-//! provider: `cargo bench --bench overhead` (all of it, about two minutes), or one
-//! provider or operation: `cargo bench --bench overhead -- netsapiens`, `-- create`.
+//! provider: `cargo bench --bench overhead --features scim-client` (all of it, about
+//! three minutes), or the cases whose name contains any of the words given:
+//! `-- netsapiens`, `-- create`, `-- 'scim create'` (one word, quoted, for one case).
 //! `--rounds=N`, `--sequential=N` and `--concurrent=N` change the rounds and the
-//! requests per round. `--only=hand|native|portable|hand-portable` sends `--sequential=N` requests of
-//! that side alone and times nothing, for a profiler: instruction counts of the sides,
-//! taken one after the other, compare without noise from the rest of the machine
-//! (`valgrind --tool=callgrind target/release/deps/overhead-* -- netsapiens create
-//! --only=native --sequential=2000`).
+//! requests per round. `--only=hand|native|portable|hand-portable` sends
+//! `--sequential=N` requests of that side alone and times nothing, for a profiler:
+//! instruction counts of the sides, taken one after the other, compare without noise
+//! from the rest of the machine (`valgrind --tool=callgrind --separate-threads=yes
+//! target/release/deps/overhead-* 'netsapiens create' --only=native --sequential=2000`;
+//! the client is the first thread's file, the loopback server the second's).
 //!
 //! Both sides talk to one loopback HTTP/1.1 server on its own thread
 //! (`support/server.rs`), which reads each whole request and answers it in one write
@@ -15,10 +17,10 @@
 //! `UserProvisioner` call and (iii) a hand-written reqwest call that does what any
 //! correct client must do for the same request: a client built like the crate's
 //! (redirects off, 10 s connect timeout), a 30 s per-request timeout, the same headers
-//! (user agent, accept, credentials, content type, Connect's idempotency key; SCIM's
-//! `application/scim+json` media type), the path
-//! segment percent-encoded, the status checked, the body read chunk by chunk within
-//! 1 MiB and decoded into the crate's own model with `serde_json::from_slice`.
+//! (user agent, accept, credentials, content type, Connect's idempotency key, SCIM's
+//! `application/scim+json`), the path segment percent-encoded, the status checked, the
+//! body read chunk by chunk within 1 MiB and decoded into the crate's own model with
+//! `serde_json::from_slice`.
 //!
 //! Before anything is timed, the server records one request of each side and the bench
 //! exits non-zero unless the crate's request and the hand-written one are the same
