@@ -1,12 +1,14 @@
 //! What the crate costs on top of a hand-written reqwest call, end to end, for every
-//! provider: `cargo bench --bench overhead` (all of it, about two minutes), or one
-//! provider or operation: `cargo bench --bench overhead -- netsapiens`, `-- create`.
+//! provider: `cargo bench --bench overhead --features scim-client` (all of it, about
+//! three minutes), or the cases whose name contains any of the words given:
+//! `-- netsapiens`, `-- create`, `-- 'scim create'` (one word, quoted, for one case).
 //! `--rounds=N`, `--sequential=N` and `--concurrent=N` change the rounds and the
-//! requests per round. `--only=hand|native|portable|hand-portable` sends `--sequential=N` requests of
-//! that side alone and times nothing, for a profiler: instruction counts of the sides,
-//! taken one after the other, compare without noise from the rest of the machine
-//! (`valgrind --tool=callgrind target/release/deps/overhead-* -- netsapiens create
-//! --only=native --sequential=2000`).
+//! requests per round. `--only=hand|native|portable|hand-portable` sends
+//! `--sequential=N` requests of that side alone and times nothing, for a profiler:
+//! instruction counts of the sides, taken one after the other, compare without noise
+//! from the rest of the machine (`valgrind --tool=callgrind --separate-threads=yes
+//! target/release/deps/overhead-* 'netsapiens create' --only=native --sequential=2000`;
+//! the client is the first thread's file, the loopback server the second's).
 //!
 //! Both sides talk to one loopback HTTP/1.1 server on its own thread
 //! (`support/server.rs`), which reads each whole request and answers it in one write
@@ -15,9 +17,10 @@
 //! `UserProvisioner` call and (iii) a hand-written reqwest call that does what any
 //! correct client must do for the same request: a client built like the crate's
 //! (redirects off, 10 s connect timeout), a 30 s per-request timeout, the same headers
-//! (user agent, accept, credentials, content type, Connect's idempotency key), the path
-//! segment percent-encoded, the status checked, the body read chunk by chunk within
-//! 1 MiB and decoded into the crate's own model with `serde_json::from_slice`.
+//! (user agent, accept, credentials, content type, Connect's idempotency key, SCIM's
+//! `application/scim+json`), the path segment percent-encoded, the status checked, the
+//! body read chunk by chunk within 1 MiB and decoded into the crate's own model with
+//! `serde_json::from_slice`.
 //!
 //! Before anything is timed, the server records one request of each side and the bench
 //! exits non-zero unless the crate's request and the hand-written one are the same
@@ -52,6 +55,8 @@ use user_provisioner::providers::connect::{self, ConnectBuilder, ConnectClient};
 use user_provisioner::providers::ece::{self, EceBuilder, EceClient};
 use user_provisioner::providers::jambonz::{self, JambonzBuilder, JambonzClient};
 use user_provisioner::providers::netsapiens::{self, NetSapiensBuilder, NetSapiensClient};
+use user_provisioner::providers::scim::{ScimBuilder, ScimClient};
+use user_provisioner::scim::model::{ScimUser, ServiceProviderConfig};
 use user_provisioner::{CreateOutcome, NewUser, RequestOptions, UserId, UserProvisioner};
 
 use server::{Recorded, Route, Server};
@@ -71,6 +76,10 @@ const NETSAPIENS_TOKEN: &str = "nss_0123456789abcdef0123456789abcdef";
 const CONNECT_KEY: &str = "ck_live_4f1e9b7c2d5a8e3f6b0c";
 const ECE_USER: &str = "admin";
 const ECE_PASSWORD: &str = "ece-admin-pass-7731";
+const SCIM_TOKEN: &str = "scim_tok_8c1f4e2a9b7d3c6e5f0a";
+/// What SCIM requests accept and send (RFC 7644 §8.1), as the crate spells it.
+const SCIM_ACCEPT: &str = "application/scim+json, application/json;q=0.9";
+const SCIM_JSON: &str = "application/scim+json";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -109,6 +118,8 @@ struct Hand {
     client: reqwest::Client,
     user_agent: HeaderValue,
     json: HeaderValue,
+    scim_accept: HeaderValue,
+    scim_json: HeaderValue,
 }
 
 impl Hand {
@@ -122,12 +133,59 @@ impl Hand {
             client,
             user_agent: HeaderValue::from_static(USER_AGENT_VALUE),
             json: HeaderValue::from_static("application/json"),
+            scim_accept: HeaderValue::from_static(SCIM_ACCEPT),
+            scim_json: HeaderValue::from_static(SCIM_JSON),
         }
     }
 
-    /// Sends one request and decodes its 2xx body as `T`.
+    /// Sends one JSON request and decodes its 2xx body as `T`.
     async fn send<T: DeserializeOwned>(
         &self,
+        method: Method,
+        url: url::Url,
+        credentials: &[(HeaderName, HeaderValue)],
+        extra: Option<(HeaderName, HeaderValue)>,
+        body: Option<Vec<u8>>,
+    ) -> T {
+        self.send_as(
+            &self.json,
+            &self.json,
+            method,
+            url,
+            credentials,
+            extra,
+            body,
+        )
+        .await
+    }
+
+    /// Sends one SCIM request (`application/scim+json`) and decodes its 2xx body as `T`.
+    async fn send_scim<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: url::Url,
+        credentials: &[(HeaderName, HeaderValue)],
+        body: Option<Vec<u8>>,
+    ) -> T {
+        self.send_as(
+            &self.scim_accept,
+            &self.scim_json,
+            method,
+            url,
+            credentials,
+            None,
+            body,
+        )
+        .await
+    }
+
+    /// Sends one request accepting `accept`, its body (if any) as `content_type`, and
+    /// decodes its 2xx body as `T`.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_as<T: DeserializeOwned>(
+        &self,
+        accept: &HeaderValue,
+        content_type: &HeaderValue,
         method: Method,
         url: url::Url,
         credentials: &[(HeaderName, HeaderValue)],
@@ -139,7 +197,7 @@ impl Hand {
             .request(method, url)
             .timeout(TIMEOUT)
             .header(USER_AGENT, self.user_agent.clone())
-            .header(ACCEPT, self.json.clone());
+            .header(ACCEPT, accept.clone());
         for (name, value) in credentials {
             builder = builder.header(name, value.clone());
         }
@@ -147,7 +205,9 @@ impl Hand {
             builder = builder.header(name, value);
         }
         if let Some(body) = body {
-            builder = builder.header(CONTENT_TYPE, self.json.clone()).body(body);
+            builder = builder
+                .header(CONTENT_TYPE, content_type.clone())
+                .body(body);
         }
         let mut response = builder.send().await.expect("hand-written send");
         let status = response.status();
@@ -525,6 +585,93 @@ impl Ece {
     }
 }
 
+struct Scim {
+    client: ScimClient,
+    users: url::Url,
+    credentials: Vec<(HeaderName, HeaderValue)>,
+    id: UserId,
+    /// Both with their declared `schemas`, as the crate sends them.
+    request: ScimUser,
+    portable_request: ScimUser,
+    new_user: NewUser,
+}
+
+impl Scim {
+    fn new(server: &str) -> Self {
+        let base = format!("{server}/scim/v2");
+        // Pinned, so that no call reads /ServiceProviderConfig or /Schemas first: each
+        // timed call is its one request.
+        let config = ServiceProviderConfig::new()
+            .with_patch(true)
+            .with_etag(true)
+            .with_filter(true, Some(100))
+            .with_change_password(true);
+        Self {
+            client: ScimBuilder::new()
+                .with_base_url(&base)
+                .with_bearer_token(SCIM_TOKEN)
+                .with_service_provider_config(config)
+                .build()
+                .expect("scim client"),
+            users: format!("{base}/Users").parse().expect("url"),
+            credentials: vec![(AUTHORIZATION, sensitive(&format!("Bearer {SCIM_TOKEN}")))],
+            id: UserId::new(fixtures::SCIM_USER_ID),
+            request: fixtures::scim_create(),
+            portable_request: fixtures::scim_portable_create(),
+            new_user: fixtures::scim_new_user(),
+        }
+    }
+
+    async fn run(&self, hand: &Hand, op: Op, side: Side) {
+        let options = RequestOptions::new();
+        match (op, side) {
+            (Op::Get, Side::Hand | Side::HandPortable) => {
+                let url = with_segment(&self.users, fixtures::SCIM_USER_ID);
+                let _: ScimUser = hand
+                    .send_scim(Method::GET, url, &self.credentials, None)
+                    .await;
+            }
+            (Op::Get, Side::Native) => {
+                self.client
+                    .get(fixtures::SCIM_USER_ID, &options)
+                    .await
+                    .expect("get");
+            }
+            (Op::Get, Side::Portable) => {
+                self.client.get_user(&self.id).await.expect("get_user");
+            }
+            (Op::Create, Side::Hand | Side::HandPortable) => {
+                let request = match side {
+                    Side::Hand => &self.request,
+                    _ => &self.portable_request,
+                };
+                let _: ScimUser = hand
+                    .send_scim(
+                        Method::POST,
+                        self.users.clone(),
+                        &self.credentials,
+                        Some(body(request)),
+                    )
+                    .await;
+            }
+            (Op::Create, Side::Native) => {
+                self.client
+                    .create(&self.request, &options)
+                    .await
+                    .expect("create");
+            }
+            (Op::Create, Side::Portable) => {
+                created(
+                    self.client
+                        .create_user(&self.new_user)
+                        .await
+                        .expect("create_user"),
+                );
+            }
+        }
+    }
+}
+
 /// The basic-auth header reqwest itself makes, built once as a hand-written client would.
 fn basic_auth(user: &str, password: &str) -> HeaderValue {
     let request = reqwest::Client::new()
@@ -541,13 +688,14 @@ fn basic_auth(user: &str, password: &str) -> HeaderValue {
     value
 }
 
-// Four values, built once; boxing them would add an indirection to every timed call.
+// Five values, built once; boxing them would add an indirection to every timed call.
 #[allow(clippy::large_enum_variant)]
 enum Target {
     Jambonz(Jambonz),
     NetSapiens(NetSapiens),
     Connect(Connect),
     Ece(Ece),
+    Scim(Scim),
 }
 
 impl Target {
@@ -557,6 +705,7 @@ impl Target {
             Target::NetSapiens(_) => "netsapiens",
             Target::Connect(_) => "connect",
             Target::Ece(_) => "ece",
+            Target::Scim(_) => "scim",
         }
     }
 
@@ -566,6 +715,7 @@ impl Target {
             Target::NetSapiens(target) => target.run(hand, op, side).await,
             Target::Connect(target) => target.run(hand, op, side).await,
             Target::Ece(target) => target.run(hand, op, side).await,
+            Target::Scim(target) => target.run(hand, op, side).await,
         }
     }
 
@@ -580,6 +730,7 @@ impl Target {
             Target::NetSapiens(t) => body(&t.request) != body(&t.portable_request),
             Target::Connect(t) => body(&t.request) != body(&t.portable_request),
             Target::Ece(t) => body(&t.request) != body(&t.portable_request),
+            Target::Scim(t) => body(&t.request) != body(&t.portable_request),
         }
     }
 }
@@ -596,6 +747,22 @@ fn routes() -> Vec<Route> {
         Route::json("POST", "/connect/api/v1/users", 201, CONNECT_USER),
         Route::json("GET", "/ece/api/v1/users/", 200, ECE_USER),
         Route::json("POST", "/ece/api/v1/users", 200, ECE_USER),
+        Route::typed(
+            "GET",
+            "/scim/v2/Users/",
+            200,
+            "application/scim+json; charset=utf-8",
+            &[("etag", SCIM_VERSION)],
+            SCIM_USER,
+        ),
+        Route::typed(
+            "POST",
+            "/scim/v2/Users",
+            201,
+            "application/scim+json; charset=utf-8",
+            &[("etag", SCIM_VERSION), ("location", SCIM_LOCATION)],
+            SCIM_CREATED,
+        ),
     ]
 }
 
@@ -954,6 +1121,7 @@ fn main() {
         Target::NetSapiens(NetSapiens::new(&url)),
         Target::Connect(Connect::new(&url)),
         Target::Ece(Ece::new(&url)),
+        Target::Scim(Scim::new(&url)),
     ];
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(

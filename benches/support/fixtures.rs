@@ -226,3 +226,134 @@ pub const ECE_USER: &str = r#"{"user_name":"jdoe","builtin":false,"security":{"r
 
 /// The `409` of a taken user name (with `x-cloud-error-codes: user.user_name.conflict`).
 pub const ECE_ERROR: &str = r#"{"errors":[{"code":"user.user_name.conflict","message":"The username is already in use.","fields":["user_name"]}]}"#;
+
+// ---- SCIM 2.0 -----------------------------------------------------------------------
+
+// In a module of its own only to gate it on the feature at once; re-exported so that
+// the benches name these like every other provider's (a bench using none of them, such
+// as codec, leaves the re-export unused, as the dead_code allowance above does).
+#[cfg(feature = "scim-client")]
+#[allow(unused_imports)]
+pub use self::scim::*;
+
+#[cfg(feature = "scim-client")]
+mod scim {
+    use user_provisioner::scim::model::{EnterpriseUser, Manager, MultiValued, Name, ScimUser};
+    use user_provisioner::{NewUser, Secret};
+
+    use super::PASSWORD;
+
+    pub const SCIM_USER_ID: &str = "2819c223-7f76-453a-919d-413861904646";
+    pub const SCIM_MANAGER_ID: &str = "26118915-6090-4610-87e4-49d8ca9f808d";
+    /// The `ETag` of [`SCIM_USER`] and [`SCIM_CREATED`] (also their `meta.version`).
+    pub const SCIM_VERSION: &str = "W/\"a330bc54f0671c9\"";
+    pub const SCIM_LOCATION: &str =
+        "https://scim.example.com/scim/v2/Users/2819c223-7f76-453a-919d-413861904646";
+
+    /// The enterprise extension every SCIM fixture sets.
+    fn enterprise(manager: Manager) -> EnterpriseUser {
+        let mut enterprise = EnterpriseUser::default();
+        enterprise.employee_number = Some("004711".into());
+        enterprise.cost_center = Some("4130".into());
+        enterprise.organization = Some("Acme".into());
+        enterprise.division = Some("Americas".into());
+        enterprise.department = Some("Sales".into());
+        enterprise.manager = Some(manager);
+        enterprise
+    }
+
+    fn manager() -> Manager {
+        let mut manager = Manager::default();
+        manager.value = Some(SCIM_MANAGER_ID.into());
+        manager
+    }
+
+    /// `POST /Users` as an identity provider sends it: the core attributes a directory
+    /// holds (name parts, two emails and phones, a role), a password and the enterprise
+    /// extension, with its declared `schemas` (what the crate sends).
+    pub fn scim_create() -> ScimUser {
+        let mut user = ScimUser::new("jdoe@example.com");
+        user.external_id = Some("hr-004711".into());
+        let mut name = Name::new("Jane", "Doe");
+        name.formatted = Some("Ms. Jane Q. Doe".into());
+        name.middle_name = Some("Quinn".into());
+        name.honorific_prefix = Some("Ms.".into());
+        user.name = Some(name);
+        user.display_name = Some("Jane Doe".into());
+        user.title = Some("Account Executive".into());
+        user.user_type = Some("Employee".into());
+        user.preferred_language = Some("en-US".into());
+        user.locale = Some("en-US".into());
+        user.timezone = Some("America/Chicago".into());
+        user.active = Some(true);
+        user.password = Some(Secret::new(PASSWORD));
+        let mut home = MultiValued::new("jane@example.org");
+        home.kind = Some("home".into());
+        user.emails = vec![MultiValued::primary("jdoe@example.com", "work"), home];
+        let mut mobile = MultiValued::new("+15557654321");
+        mobile.kind = Some("mobile".into());
+        user.phone_numbers = vec![MultiValued::primary("+15551234567", "work"), mobile];
+        let mut role = MultiValued::new("sales-agent");
+        role.display = Some("Sales agent".into());
+        role.primary = Some(true);
+        user.roles = vec![role];
+        user.enterprise = Some(enterprise(manager()));
+        user.with_declared_schemas()
+    }
+
+    /// The portable user with everything the SCIM mapping stores.
+    pub fn scim_new_user() -> NewUser {
+        NewUser::new("jdoe@example.com")
+            .with_email("jdoe@example.com")
+            .with_names("Jane", "Doe")
+            .with_display_name("Jane Doe")
+            .with_phone("+15551234567")
+            .with_password(PASSWORD)
+            .with_enabled(true)
+            .with_role("sales-agent")
+            .with_attribute("scim.externalId", "hr-004711")
+            .with_attribute("scim.title", "Account Executive")
+            .with_attribute("scim.userType", "Employee")
+            .with_attribute("scim.preferredLanguage", "en-US")
+            .with_attribute("scim.locale", "en-US")
+            .with_attribute("scim.timezone", "America/Chicago")
+            .with_attribute("scim.enterprise.employeeNumber", "004711")
+            .with_attribute("scim.enterprise.costCenter", "4130")
+            .with_attribute("scim.enterprise.organization", "Acme")
+            .with_attribute("scim.enterprise.division", "Americas")
+            .with_attribute("scim.enterprise.department", "Sales")
+            .with_attribute("scim.enterprise.manager", SCIM_MANAGER_ID)
+    }
+
+    /// What the portable create of [`scim_new_user`] sends: one email and one phone,
+    /// each the primary `work` value, roles by value only, and no `name.formatted`.
+    pub fn scim_portable_create() -> ScimUser {
+        let mut user = ScimUser::new("jdoe@example.com");
+        user.external_id = Some("hr-004711".into());
+        user.name = Some(Name::new("Jane", "Doe"));
+        user.display_name = Some("Jane Doe".into());
+        user.title = Some("Account Executive".into());
+        user.user_type = Some("Employee".into());
+        user.preferred_language = Some("en-US".into());
+        user.locale = Some("en-US".into());
+        user.timezone = Some("America/Chicago".into());
+        user.active = Some(true);
+        user.password = Some(Secret::new(PASSWORD));
+        user.emails = vec![MultiValued::primary("jdoe@example.com", "work")];
+        user.phone_numbers = vec![MultiValued::primary("+15551234567", "work")];
+        user.roles = vec![MultiValued::new("sales-agent")];
+        user.enterprise = Some(enterprise(manager()));
+        user.with_declared_schemas()
+    }
+
+    /// `GET /Users/{id}` as a service provider answers it (RFC 7643 §8.2's full user,
+    /// with the server's `meta`, a group membership and the manager's display name).
+    pub const SCIM_USER: &str = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"id":"2819c223-7f76-453a-919d-413861904646","externalId":"hr-004711","meta":{"resourceType":"User","created":"2024-03-01T10:00:00.000Z","lastModified":"2024-05-13T04:42:34.000Z","location":"https://scim.example.com/scim/v2/Users/2819c223-7f76-453a-919d-413861904646","version":"W/\"a330bc54f0671c9\""},"userName":"jdoe@example.com","name":{"formatted":"Ms. Jane Q. Doe","familyName":"Doe","givenName":"Jane","middleName":"Quinn","honorificPrefix":"Ms."},"displayName":"Jane Doe","title":"Account Executive","userType":"Employee","preferredLanguage":"en-US","locale":"en-US","timezone":"America/Chicago","active":true,"emails":[{"value":"jdoe@example.com","type":"work","primary":true},{"value":"jane@example.org","type":"home"}],"phoneNumbers":[{"value":"+15551234567","type":"work","primary":true},{"value":"+15557654321","type":"mobile"}],"groups":[{"value":"e9e30dba-f08f-4109-8486-d5c6a331660a","$ref":"https://scim.example.com/scim/v2/Groups/e9e30dba-f08f-4109-8486-d5c6a331660a","display":"Sales","type":"direct"}],"roles":[{"value":"sales-agent","display":"Sales agent","primary":true}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"004711","costCenter":"4130","organization":"Acme","division":"Americas","department":"Sales","manager":{"value":"26118915-6090-4610-87e4-49d8ca9f808d","$ref":"https://scim.example.com/scim/v2/Users/26118915-6090-4610-87e4-49d8ca9f808d","displayName":"John Smith"}}}"#;
+
+    /// The `201` of a create (with `Location` and `ETag`): the resource as stored, no
+    /// password, `meta` set, no groups yet.
+    pub const SCIM_CREATED: &str = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"id":"2819c223-7f76-453a-919d-413861904646","externalId":"hr-004711","meta":{"resourceType":"User","created":"2024-05-13T04:42:34.000Z","lastModified":"2024-05-13T04:42:34.000Z","location":"https://scim.example.com/scim/v2/Users/2819c223-7f76-453a-919d-413861904646","version":"W/\"a330bc54f0671c9\""},"userName":"jdoe@example.com","name":{"formatted":"Ms. Jane Q. Doe","familyName":"Doe","givenName":"Jane","middleName":"Quinn","honorificPrefix":"Ms."},"displayName":"Jane Doe","title":"Account Executive","userType":"Employee","preferredLanguage":"en-US","locale":"en-US","timezone":"America/Chicago","active":true,"emails":[{"value":"jdoe@example.com","type":"work","primary":true},{"value":"jane@example.org","type":"home"}],"phoneNumbers":[{"value":"+15551234567","type":"work","primary":true},{"value":"+15557654321","type":"mobile"}],"roles":[{"value":"sales-agent","display":"Sales agent","primary":true}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"004711","costCenter":"4130","organization":"Acme","division":"Americas","department":"Sales","manager":{"value":"26118915-6090-4610-87e4-49d8ca9f808d","$ref":"https://scim.example.com/scim/v2/Users/26118915-6090-4610-87e4-49d8ca9f808d","displayName":"John Smith"}}}"#;
+
+    /// The `409` of a taken `userName`.
+    pub const SCIM_ERROR: &str = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"userName jdoe@example.com is already in use"}"#;
+}

@@ -33,18 +33,43 @@ pub struct Route {
 impl Route {
     /// A JSON answer with `status` and `body`.
     pub fn json(method: &'static str, prefix: impl Into<String>, status: u16, body: &str) -> Self {
+        Self::typed(
+            method,
+            prefix,
+            status,
+            "application/json; charset=utf-8",
+            &[],
+            body,
+        )
+    }
+
+    /// An answer of `content_type` with `status`, `body` and `extra` headers (a SCIM
+    /// server's `ETag` and `Location`).
+    pub fn typed(
+        method: &'static str,
+        prefix: impl Into<String>,
+        status: u16,
+        content_type: &str,
+        extra: &[(&str, &str)],
+        body: &str,
+    ) -> Self {
         let reason = match status {
             200 => "OK",
             201 => "Created",
             202 => "Accepted",
             _ => "Other",
         };
+        let extra: String = extra
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         let response = format!(
             "HTTP/1.1 {status} {reason}\r\n\
-             content-type: application/json; charset=utf-8\r\n\
+             content-type: {content_type}\r\n\
              content-length: {}\r\n\
              connection: keep-alive\r\n\
              x-request-id: 5f0c2a4e-bench\r\n\
+             {extra}\
              \r\n\
              {body}",
             body.len()
