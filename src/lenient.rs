@@ -65,6 +65,17 @@ impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
     }
 }
 
+/// `T` by its strict decoding only: the fast path for an answer in which every value
+/// fits, tried before the lenient decoding, which reads each read-only value twice (once
+/// to check it). Where both succeed they give the same model.
+pub(crate) struct Strict<T>(pub(crate) T);
+
+impl<'de, T: Lenient> serde::Deserialize<'de> for Strict<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::strict(deserializer).map(Strict)
+    }
+}
+
 /// The map as the strict decoding sees it: read-only entries that do not fit are moved
 /// to `kept` and never offered.
 struct Withhold<'k, A> {

@@ -158,31 +158,27 @@ impl Change {
         }
     }
 
-    /// Makes the change on `user`.
-    pub(crate) fn apply(&self, user: &mut ScimUser) {
+    /// Makes the change on `user`, its values moved there.
+    pub(crate) fn apply(self, user: &mut ScimUser) {
         match self {
-            Change::UserName(name) => user.user_name = name.clone(),
-            Change::Email(email) => set_primary(&mut user.emails, email.clone()),
-            Change::Phone(phone) => set_primary(&mut user.phone_numbers, phone.clone()),
+            Change::UserName(name) => user.user_name = name,
+            Change::Email(email) => set_primary(&mut user.emails, email),
+            Change::Phone(phone) => set_primary(&mut user.phone_numbers, phone),
             Change::GivenName(given) => {
-                name_of(user).given_name = given.clone();
+                name_of(user).given_name = given;
                 drop_empty_name(user);
             }
             Change::FamilyName(family) => {
-                name_of(user).family_name = family.clone();
+                name_of(user).family_name = family;
                 drop_empty_name(user);
             }
-            Change::DisplayName(display) => user.display_name = display.clone(),
-            Change::Password(password) => user.password = Some(password.clone()),
-            Change::Active(active) => user.active = Some(*active),
+            Change::DisplayName(display) => user.display_name = display,
+            Change::Password(password) => user.password = Some(password),
+            Change::Active(active) => user.active = Some(active),
             Change::Roles(roles) => {
-                user.roles = roles
-                    .iter()
-                    .flatten()
-                    .map(|role| MultiValued::new(role.clone()))
-                    .collect();
+                user.roles = roles.into_iter().flatten().map(MultiValued::new).collect();
             }
-            Change::Attribute(name, value) => set_attribute(user, name, value.clone()),
+            Change::Attribute(name, value) => set_attribute(user, name, value),
         }
     }
 
@@ -296,7 +292,7 @@ mod tests {
     fn applied(user: &ScimUser, changes: &[Change]) -> ScimUser {
         let mut next = user.clone();
         for change in changes {
-            change.apply(&mut next);
+            change.clone().apply(&mut next);
         }
         next
     }

@@ -10,6 +10,7 @@ use tokio::sync::OnceCell;
 use crate::capabilities::Capabilities;
 use crate::error::{read_back_created, Error, Result};
 use crate::http::{ApiRequest, HttpCore, RawResponse};
+use crate::lenient::Strict;
 use crate::options::RequestOptions;
 use crate::provisioner::Provider;
 use crate::scim::model::{ListResponse, PatchOp, Schema, ScimUser, ServiceProviderConfig};
@@ -227,14 +228,21 @@ impl ScimClient {
     pub async fn create(&self, user: &ScimUser, options: &RequestOptions) -> Result<ScimUser> {
         refuse_idempotency_key(options)?;
         crate::validate::required_text("userName", &user.user_name)?;
-        let body = user.clone().with_declared_schemas();
+        // Copied only when its `schemas` must change (the portable create's never do).
+        let declared;
+        let body = if user.schemas == user.declared_schemas() {
+            user
+        } else {
+            declared = user.clone().with_declared_schemas();
+            &declared
+        };
         let call = ApiRequest::new(Method::POST, &[USERS])
-            .json(Provider::SCIM, &body)?
+            .json(Provider::SCIM, body)?
             .scrub_also(user.password.as_ref())
             .send_once()
             .map_error(errors::classify);
         let answer = match self.http.send(call, options).await {
-            Ok(response) => response.json(),
+            Ok(response) => read_user(&response),
             Err(err) => Err(err),
         };
         match answer {
@@ -447,7 +455,7 @@ impl ScimClient {
             call = call.query("count", count);
         }
         let response = self.http.send(call, options).await?;
-        let list: ListResponse<ScimUser> = response.json()?;
+        let list = read_list(&response)?;
         let raw = if options.keeps_raw_json() {
             match response.raw_json(options) {
                 Value::Object(mut page) => match page.remove("Resources") {
@@ -493,8 +501,31 @@ impl ScimClient {
     }
 }
 
+/// A user: by the strict decoding where every value fits (most answers, at half the
+/// cost), else leniently.
 fn read_user(response: &RawResponse) -> Result<ScimUser> {
-    response.json()
+    match serde_json::from_slice::<Strict<ScimUser>>(&response.body) {
+        Ok(Strict(user)) => Ok(user),
+        Err(_) => response.json(),
+    }
+}
+
+/// A list answer, as [`read_user`] reads its users.
+fn read_list(response: &RawResponse) -> Result<ListResponse<ScimUser>> {
+    match serde_json::from_slice::<ListResponse<Strict<ScimUser>>>(&response.body) {
+        Ok(list) => Ok(ListResponse {
+            schemas: list.schemas,
+            total_results: list.total_results,
+            start_index: list.start_index,
+            items_per_page: list.items_per_page,
+            resources: list
+                .resources
+                .into_iter()
+                .map(|Strict(user)| user)
+                .collect(),
+        }),
+        Err(_) => response.json(),
+    }
 }
 
 fn check_id(id: &str) -> Result<()> {

@@ -157,14 +157,17 @@ impl UserProvisioner for ScimClient {
         options: &RequestOptions,
     ) -> Result<CreateOutcome> {
         // What needs no server's word first, so that bad input sends nothing at all;
-        // then against what this server announced.
+        // then against what this server announced, where that says more.
         check_new_user(user, None)?;
         let discovered = self.discovery(options).await?;
-        check_new_user(user, Some(discovered))?;
+        if discovered.capabilities != CAPABILITIES || discovered.user_schema.is_some() {
+            check_new_user(user, Some(discovered))?;
+        }
         let mut resource = ScimUser::new(user.username.clone());
         for change in changes::of_new_user(user)? {
             change.apply(&mut resource);
         }
+        let resource = resource.with_declared_schemas();
         let created = match ScimClient::create(self, &resource, options).await {
             Ok(created) => created,
             Err(err) => {
@@ -214,7 +217,7 @@ impl UserProvisioner for ScimClient {
             .flatten();
         let mut next = current;
         for change in &changes {
-            change.apply(&mut next);
+            change.clone().apply(&mut next);
         }
         if config.patch.supported {
             let after = changes::to_json(&next)?;
@@ -385,9 +388,12 @@ fn check_new_user(user: &NewUser, discovered: Option<&Discovered>) -> Result<()>
     for name in ATTRIBUTES {
         problems.add(attributes.text(name).map(drop));
     }
-    if let Ok(changes) = changes::of_new_user(user) {
-        for change in &changes {
-            problems.add(check_attribute_known(change, discovered));
+    // Only a server's User schema can refuse a `scim.` attribute the names above allow.
+    if discovered.is_some_and(|discovered| discovered.user_schema.is_some()) {
+        if let Ok(changes) = changes::of_new_user(user) {
+            for change in &changes {
+                problems.add(check_attribute_known(change, discovered));
+            }
         }
     }
     problems.finish()

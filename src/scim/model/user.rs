@@ -37,8 +37,13 @@ pub struct ScimUser {
     /// The schema URNs of the resource: the core User and each extension it carries.
     #[serde(default)]
     pub schemas: Vec<String>,
-    /// The service provider's id (read-only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The service provider's id (read-only). Read from a number too, which some servers
+    /// send though RFC 7643 §3.1 says string.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "id_text"
+    )]
     pub id: Option<String>,
     /// The provisioning client's own id of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,12 +131,12 @@ pub struct ScimUser {
     pub other: Map<String, Value>,
 }
 
+// `id` and `userName` identify the user: decoded strictly, so that a malformed one
+// fails the read (naming the field) instead of giving a user nobody can address.
 lenient_model!(ScimUser {
     "schemas" => fits::<Vec<String>>,
-    "id" => fits::<Option<String>>,
     "externalId" => fits::<Option<String>>,
     "meta" => fits::<Option<Meta>>,
-    "userName" => fits::<String>,
     "name" => fits::<Option<Name>>,
     "displayName" => fits::<Option<String>>,
     "nickName" => fits::<Option<String>>,
@@ -169,6 +174,12 @@ impl ScimUser {
     /// carries (the enterprise extension when set, every `urn:` key of
     /// [`other`](Self::other)), as RFC 7643 §3 asks of what is sent.
     pub fn with_declared_schemas(mut self) -> Self {
+        self.schemas = self.declared_schemas();
+        self
+    }
+
+    /// The `schemas` [`with_declared_schemas`](Self::with_declared_schemas) sets.
+    pub fn declared_schemas(&self) -> Vec<String> {
         let mut schemas = vec![USER.to_owned()];
         if self.enterprise.is_some() {
             schemas.push(ENTERPRISE_USER.to_owned());
@@ -179,8 +190,7 @@ impl ScimUser {
                 schemas.push(key.clone());
             }
         }
-        self.schemas = schemas;
-        self
+        schemas
     }
 
     /// The primary email, else the first.
@@ -205,6 +215,16 @@ impl ScimUser {
         user.meta = None;
         user.groups.clear();
         user.with_declared_schemas()
+    }
+}
+
+/// An id as text: a string, or a number written as one.
+fn id_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(Value::Number(number)) => Ok(Some(number.to_string())),
+        Some(_) => Err(serde::de::Error::custom("an id must be a string")),
     }
 }
 
@@ -473,6 +493,29 @@ mod tests {
         assert_eq!(user.primary_email(), Some("j@example.com"));
         assert_eq!(user.version(), Some("W/\"3\""));
         assert_eq!(user.other["urn:example:x:1.0:User"]["badge"], "B-7");
+    }
+
+    #[test]
+    fn the_identity_is_read_strictly_and_a_numeric_id_as_text() {
+        let user: ScimUser = serde_json::from_value(json!({"id": 42, "userName": "jdoe"})).unwrap();
+        assert_eq!(user.id.as_deref(), Some("42"));
+        assert!(serde_json::from_value::<ScimUser>(json!({"id": "1", "userName": 7})).is_err());
+        assert!(serde_json::from_value::<ScimUser>(json!({"id": ["1"], "userName": "j"})).is_err());
+    }
+
+    #[test]
+    fn the_strict_fast_path_gives_the_lenient_result() {
+        use crate::lenient::Strict;
+        let body = json!({
+            "schemas": [USER], "id": "42", "userName": "jdoe", "title": "Boss",
+            "emails": [{"value": "j@example.com", "primary": true}],
+            "meta": {"version": "W/\"3\""}, "urn:example:x:1.0:User": {"badge": "B-7"}
+        });
+        let Strict(fast) = serde_json::from_value::<Strict<ScimUser>>(body.clone()).unwrap();
+        let lenient: ScimUser = serde_json::from_value(body).unwrap();
+        assert_eq!(fast, lenient);
+        let odd = json!({"id": "42", "userName": "jdoe", "title": 7});
+        assert!(serde_json::from_value::<Strict<ScimUser>>(odd).is_err());
     }
 
     #[test]
