@@ -54,7 +54,11 @@ impl fmt::Display for Filter {
 
 fn check_path(attribute: &str) -> Result<()> {
     let name_part = match attribute.rfind(':') {
-        Some(at) if attribute[..4.min(attribute.len())].eq_ignore_ascii_case("urn:") => {
+        Some(at)
+            if attribute
+                .get(..4)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("urn:")) =>
+        {
             &attribute[at + 1..]
         }
         _ => attribute,

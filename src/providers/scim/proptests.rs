@@ -80,3 +80,30 @@ proptest! {
         prop_assert_eq!(conditions[0].attribute, crate::scim::filter::FilterAttribute::UserName);
     }
 }
+
+proptest! {
+    #![proptest_config(support::config())]
+
+    /// Whatever a caller passes as an attribute path, building a filter answers (a
+    /// filter or an `InvalidInput`) and never panics, multi-byte characters included.
+    #[test]
+    fn any_attribute_path_is_built_or_refused(attribute in any::<String>(), value in any::<String>()) {
+        if let Ok(filter) = super::Filter::equals(&attribute, &value) {
+            prop_assert!(filter.as_str().starts_with(attribute.as_str()));
+        }
+    }
+
+    /// A resource with any keys decodes or is a decode error, and every key not in the
+    /// model is kept; declaring its schemas never panics on a key.
+    #[test]
+    fn any_keys_are_kept_and_declared_safely(keys in proptest::collection::vec(any::<String>(), 0..6)) {
+        let mut object = serde_json::Map::new();
+        object.insert("userName".into(), "jdoe".into());
+        for key in &keys {
+            object.insert(key.clone(), serde_json::Value::from(1));
+        }
+        if let Ok(user) = serde_json::from_value::<ScimUser>(serde_json::Value::Object(object)) {
+            let _ = user.declared_schemas();
+        }
+    }
+}

@@ -230,7 +230,10 @@ fn id_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<S
 
 /// Whether `key` names an extension's attributes (`urn:…`), not a core attribute.
 fn is_extension_urn(key: &str) -> bool {
-    key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:")
+    key.len() > 4
+        && key
+            .get(..4)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("urn:"))
 }
 
 fn primary(values: &[MultiValued]) -> Option<&str> {
@@ -525,6 +528,10 @@ mod tests {
         user.other
             .insert("urn:example:x:1.0:User".into(), json!({}));
         user.other.insert("nickName2".into(), json!("x"));
+        user.other.insert(
+            "aé€:x".into(),
+            json!("not a URN, and no char boundary at 4"),
+        );
         let user = user.with_declared_schemas();
         assert_eq!(
             user.schemas,
