@@ -262,6 +262,24 @@ impl RequestOptions {
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.idempotency_key.as_ref()
     }
+
+    /// Refuses a create carrying an idempotency key on a provider that has none: the key
+    /// would promise a safe re-send the provider cannot keep. `instead` says what the
+    /// adapter does with an unknown outcome.
+    pub(crate) fn refuse_idempotency_key(
+        &self,
+        provider: crate::provisioner::Provider,
+        instead: &str,
+    ) -> Result<(), Error> {
+        if self.idempotency_key.is_none() {
+            return Ok(());
+        }
+        Err(Error::unsupported(
+            provider,
+            "idempotency_key",
+            format!("{provider} has no idempotency key; a create is sent once and {instead}"),
+        ))
+    }
 }
 
 #[cfg(test)]

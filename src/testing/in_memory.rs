@@ -540,12 +540,9 @@ impl UserProvisioner for InMemoryProvisioner {
             (state.provider, state.capabilities())
         };
         caps.validate(provider, user)?;
-        if options.idempotency_key().is_some() && !caps.idempotent_create {
-            return Err(Error::unsupported(
-                provider,
-                "idempotency_key",
-                format!("{provider} has no idempotency key"),
-            ));
+        if !caps.idempotent_create {
+            options
+                .refuse_idempotency_key(provider, "an unknown outcome is reported as an error")?;
         }
         let mut state = self.begin(Operation::Create)?;
         let print = fingerprint(user);

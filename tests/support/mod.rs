@@ -10,8 +10,6 @@ pub mod scim;
 pub mod scim_server;
 pub mod wiretap;
 
-use std::net::SocketAddr;
-
 use serde_json::{json, Value};
 use user_provisioner::providers::jambonz::{CreateUser, JambonzBuilder, JambonzClient};
 use user_provisioner::testing::JambonzEmulator;
@@ -120,13 +118,7 @@ impl JambonzTarget {
         service_provider_sid: Uuid,
     ) -> Self {
         let url = url::Url::parse(base_url).expect("base URL");
-        let upstream: SocketAddr = url
-            .socket_addrs(|| Some(80))
-            .expect("address")
-            .into_iter()
-            .next()
-            .expect("address");
-        let tap = WireTap::start(upstream).await.expect("wire tap");
+        let tap = WireTap::in_front_of(&url).await.expect("wire tap");
         Self {
             name,
             admin_key,

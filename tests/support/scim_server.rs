@@ -4,8 +4,6 @@
 //! "put-only" (none of those). Reached through a [`WireTap`], so a test can see what
 //! was sent.
 
-use std::net::SocketAddr;
-
 use user_provisioner::providers::scim::{ScimBuilder, ScimClient};
 use user_provisioner::NewUser;
 use uuid::Uuid;
@@ -52,17 +50,11 @@ impl ScimTarget {
             Flavour::PutOnly => var("USER_PROVISIONER_TEST_SCIM_PUT_ONLY_URL"),
         };
         let url = url::Url::parse(&url).expect("SCIM URL");
-        let upstream: SocketAddr = url
-            .socket_addrs(|| Some(80))
-            .expect("address")
-            .into_iter()
-            .next()
-            .expect("address");
         Self {
             flavour,
             run: Uuid::new_v4().simple().to_string()[..8].to_owned(),
             token: var("USER_PROVISIONER_TEST_SCIM_TOKEN"),
-            tap: WireTap::start(upstream).await.expect("wire tap"),
+            tap: WireTap::in_front_of(&url).await.expect("wire tap"),
         }
     }
 

@@ -29,6 +29,16 @@ impl Drop for WireTap {
 }
 
 impl WireTap {
+    /// Relays `127.0.0.1:<random>` to the host and port of `url`.
+    pub async fn in_front_of(url: &url::Url) -> std::io::Result<Self> {
+        let upstream = url
+            .socket_addrs(|| Some(80))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| std::io::Error::other(format!("{url} names no address")))?;
+        Self::start(upstream).await
+    }
+
     /// Relays `127.0.0.1:<random>` to `upstream`.
     pub async fn start(upstream: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;

@@ -70,14 +70,8 @@ impl EceClient {
         request: &CreateUser,
         options: &RequestOptions,
     ) -> Result<(EceUser, Value)> {
-        if options.idempotency_key().is_some() {
-            return Err(Error::unsupported(
-                Provider::ECE,
-                "idempotency_key",
-                "Elastic Cloud Enterprise has no idempotency key; a create is sent once and \
-                 an unknown outcome is reported as an error",
-            ));
-        }
+        options
+            .refuse_idempotency_key(Provider::ECE, "an unknown outcome is reported as an error")?;
         validate::new_user_name("user_name", &request.user_name)?;
         validate::roles("security.roles", &request.security.roles)?;
         if let Some(email) = &request.email {

@@ -83,7 +83,10 @@ impl JambonzClient {
         request: &CreateUser,
         options: &RequestOptions,
     ) -> Result<CreatedUser> {
-        self.refuse_idempotency_key(options)?;
+        options.refuse_idempotency_key(
+            Provider::JAMBONZ,
+            "an unknown outcome is reported as an error",
+        )?;
         validate::name("name", &request.name)?;
         validate::email("email", &request.email)?;
         self.password_policy
@@ -209,18 +212,6 @@ impl JambonzClient {
             Err(err) if err.api_error().is_some_and(is_empty_list) => Ok(Vec::new()),
             Err(err) => Err(err),
         }
-    }
-
-    fn refuse_idempotency_key(&self, options: &RequestOptions) -> Result<()> {
-        if options.idempotency_key().is_some() {
-            return Err(Error::unsupported(
-                Provider::JAMBONZ,
-                "idempotency_key",
-                "jambonz has no idempotency key; a create is sent once and an unknown \
-                 outcome is reported as an error",
-            ));
-        }
-        Ok(())
     }
 
     pub(crate) fn check_update(&self, change: &UpdateUser) -> Result<()> {

@@ -136,7 +136,10 @@ impl NetSapiensClient {
         request: &CreateUser,
         options: &RequestOptions,
     ) -> Result<CreateReply> {
-        refuse_idempotency_key(options)?;
+        options.refuse_idempotency_key(
+            Provider::NETSAPIENS,
+            "an unknown outcome is reported as an error",
+        )?;
         validate::create(request)?;
         let call = ApiRequest::new(Method::POST, &self.users_path(&[]))
             .json(Provider::NETSAPIENS, request)?
@@ -363,16 +366,4 @@ fn acknowledgement(response: &RawResponse) -> Acknowledgement {
         .unwrap_or_default();
     ack.request_id = response.request_id.clone();
     ack
-}
-
-fn refuse_idempotency_key(options: &RequestOptions) -> Result<()> {
-    if options.idempotency_key().is_some() {
-        return Err(Error::unsupported(
-            Provider::NETSAPIENS,
-            "idempotency_key",
-            "NetSapiens has no idempotency key; a create is sent once and an unknown \
-             outcome is reported as an error",
-        ));
-    }
-    Ok(())
 }

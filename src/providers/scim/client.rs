@@ -226,7 +226,10 @@ impl ScimClient {
     /// (`uniqueness`); [`Error::CreatedUnreadable`] for a 2xx whose user could not be
     /// read back.
     pub async fn create(&self, user: &ScimUser, options: &RequestOptions) -> Result<ScimUser> {
-        refuse_idempotency_key(options)?;
+        options.refuse_idempotency_key(
+            Provider::SCIM,
+            "an unknown outcome is looked up by userName (or externalId)",
+        )?;
         crate::validate::required_text("userName", &user.user_name)?;
         // Copied only when its `schemas` must change (the portable create's never do).
         let declared;
@@ -493,11 +496,7 @@ impl ScimClient {
         if self.discover(options).await?.change_password.supported {
             return Ok(());
         }
-        Err(Error::unsupported(
-            Provider::SCIM,
-            "password",
-            "the server does not announce password changes (changePassword.supported is false)",
-        ))
+        Err(password_change_unsupported())
     }
 }
 
@@ -528,21 +527,16 @@ fn read_list(response: &RawResponse) -> Result<ListResponse<ScimUser>> {
     }
 }
 
-fn check_id(id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid_input("id", "is empty"));
-    }
-    crate::validate::required_text("id", id)
+/// A password change to a server that does not announce them.
+pub(crate) fn password_change_unsupported() -> Error {
+    Error::unsupported(
+        Provider::SCIM,
+        "password",
+        "the server does not announce password changes (changePassword.supported is false)",
+    )
 }
 
-fn refuse_idempotency_key(options: &RequestOptions) -> Result<()> {
-    if options.idempotency_key().is_some() {
-        return Err(Error::unsupported(
-            Provider::SCIM,
-            "idempotency_key",
-            "SCIM has no idempotency key; a create is sent once and an unknown outcome is \
-             looked up by userName (or externalId)",
-        ));
-    }
-    Ok(())
+/// An id to put in a path: not blank, no control characters.
+pub(crate) fn check_id(id: &str) -> Result<()> {
+    crate::validate::required_text("id", id)
 }

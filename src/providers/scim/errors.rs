@@ -26,25 +26,20 @@ pub(crate) fn classify(error: Error) -> Error {
 }
 
 fn is_conflict(api: &ApiError) -> bool {
-    api.status == 412
-        || api
-            .code
-            .as_deref()
-            .and_then(ScimType::parse)
-            .is_some_and(|kind| kind == ScimType::Uniqueness)
+    api.status == 412 || scim_type(api) == Some(ScimType::Uniqueness)
+}
+
+/// The answer's `scimType`, when it is one RFC 7644 defines.
+fn scim_type(api: &ApiError) -> Option<ScimType> {
+    api.code.as_deref().and_then(ScimType::parse)
 }
 
 /// An error that says the server cannot read the filter (`invalidFilter`), so the
 /// lookup can fall back to reading every page.
 pub(crate) fn is_invalid_filter(error: &Error) -> bool {
-    error.api_error().is_some_and(|api| {
-        api.status == 400
-            && api
-                .code
-                .as_deref()
-                .and_then(ScimType::parse)
-                .is_some_and(|kind| kind == ScimType::InvalidFilter)
-    })
+    error
+        .api_error()
+        .is_some_and(|api| api.status == 400 && scim_type(api) == Some(ScimType::InvalidFilter))
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ use crate::user::{
 use crate::validate;
 
 use super::changes::{self, Change, ATTRIBUTES};
-use super::client::{Discovered, ListQuery, Patched, ScimClient};
+use super::client::{
+    check_id, password_change_unsupported, Discovered, ListQuery, Patched, ScimClient,
+};
 use super::errors;
 use super::filter::Filter;
 
@@ -122,9 +124,7 @@ impl UserProvisioner for ScimClient {
     }
 
     fn validate_update(&self, id: &UserId, update: &UserUpdate) -> Result<()> {
-        if id.as_str().trim().is_empty() {
-            return Err(Error::invalid_input("id", "is empty"));
-        }
+        check_id(id.as_str())?;
         let not_stored: Vec<Field> = self.capabilities().not_stored_fields().collect();
         update.check_unsupported(Provider::SCIM, &not_stored)?;
         update.check_clears(Provider::SCIM, NOT_CLEARABLE)?;
@@ -441,14 +441,6 @@ fn has_email(user: &ScimUser, email: &str) -> bool {
             .as_deref()
             .is_some_and(|own| own.eq_ignore_ascii_case(email))
     })
-}
-
-fn password_change_unsupported() -> Error {
-    Error::unsupported(
-        Provider::SCIM,
-        "password",
-        "the server does not announce password changes (changePassword.supported is false)",
-    )
 }
 
 /// The portable user of a SCIM User. A resource without an `id` cannot be addressed,

@@ -45,6 +45,36 @@ const ECHOES: &[&str] = &[
     r#"{"status":"409","scimType":{S},"detail":"taken"}"#,
 ];
 
+/// The JSON names of [`ScimUser`]'s typed fields; every other key lands in `other`.
+const MODEL_KEYS: &[&str] = &[
+    "schemas",
+    "id",
+    "externalId",
+    "meta",
+    "userName",
+    "name",
+    "displayName",
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "active",
+    "password",
+    "emails",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "groups",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+];
+
 fn every_response_model(response: &crate::http::RawResponse) {
     support::decodes_or_decode_error::<ScimUser>(response);
     support::decodes_or_decode_error::<ListResponse<ScimUser>>(response);
@@ -103,7 +133,11 @@ proptest! {
             object.insert(key.clone(), serde_json::Value::from(1));
         }
         if let Ok(user) = serde_json::from_value::<ScimUser>(serde_json::Value::Object(object)) {
-            let _ = user.declared_schemas();
+            for key in keys.iter().filter(|key| !MODEL_KEYS.contains(&key.as_str())) {
+                prop_assert!(user.other.contains_key(key), "{key:?} was dropped");
+            }
+            let declared = user.declared_schemas();
+            prop_assert_eq!(declared[0].as_str(), crate::scim::schema::USER);
         }
     }
 }
