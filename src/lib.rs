@@ -82,10 +82,8 @@
 //! | `http2` | yes | HTTP/2, negotiated through ALPN on TLS connections (adds `h2`); without it every request is HTTP/1.1 |
 //! | `orchestration` | yes | [`orchestration`]: `ensure_user`, fan-out with rollback, bulk at the rate limit (adds `futures`) |
 //! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
-//! | `scim-client` | no | `providers::scim`: the SCIM 2.0 client adapter, with the SCIM resource model `scim::model` |
-//! | `scim` | no | `scim`: the SCIM 2.0 bridge for identity providers (adds axum and sqlx with SQLite) |
-//! | `scim-postgres` | no | the bridge's state in PostgreSQL |
-//! | `cli` | no | the `user-provisioner` command line (adds clap, toml, csv, indicatif) |
+//! | `scim-client` | no | `providers::scim`: the SCIM 2.0 client adapter (turns on `scim`) |
+//! | `scim` | no | `scim`: the SCIM 2.0 protocol both sides speak (resource model, schemas, filter grammar, PATCH and error messages); no dependency of its own |
 //!
 //! # Public dependencies
 //! Types of these crates appear in the API, and each is re-exported at the crate root,
@@ -141,8 +139,8 @@ pub mod hooks;
 #[cfg_attr(docsrs, doc(cfg(feature = "orchestration")))]
 pub mod orchestration;
 pub mod providers;
-#[cfg(any(feature = "scim", feature = "scim-client"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "scim", feature = "scim-client"))))]
+#[cfg(feature = "scim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scim")))]
 pub mod scim;
 
 #[cfg(feature = "testing")]

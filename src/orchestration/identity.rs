@@ -49,7 +49,11 @@ impl Identity {
 
     /// The user with this username, or with this email where the provider refuses
     /// username keys.
-    pub(crate) async fn find(
+    ///
+    /// # Errors
+    /// The backend's error for the lookup (after the email lookup, where the username
+    /// one was refused as unsupported).
+    pub async fn find(
         &self,
         backend: &dyn UserProvisioner,
         options: &RequestOptions,

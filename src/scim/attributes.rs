@@ -1,5 +1,8 @@
-//! The one table of the User attributes the bridge knows, and the reading of an attribute
-//! path (RFC 7644 §3.10) against it, shared by the filter, PATCH and projection code.
+//! The one table of the User attributes the SDK knows (the core User schema, the
+//! enterprise extension and the bridge's own extension, RFC 7643 §4), and the reading of
+//! an attribute path (RFC 7644 §3.10) against it: what the filter grammar
+//! ([`filter`](super::filter)) reads paths with, and what the SCIM bridge's PATCH,
+//! projection and discovery documents are built on.
 //!
 //! Names and URNs are matched without regard to ASCII case (RFC 7643 §2.1) and every
 //! resolved name is the table's canonical spelling, so what the bridge writes back is
@@ -12,17 +15,21 @@ use super::schema::{BRIDGE_USER, ENTERPRISE_USER, USER};
 /// The schema an attribute belongs to; core attributes sit at the top level of a
 /// resource, extension attributes in an object under the extension's URN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Schema {
+pub enum Schema {
+    /// `urn:ietf:params:scim:schemas:core:2.0:User` ([`USER`]).
     Core,
+    /// The enterprise extension ([`ENTERPRISE_USER`]).
     Enterprise,
+    /// The bridge's extension ([`BRIDGE_USER`]): provider attributes and backend states.
     Bridge,
 }
 
 impl Schema {
-    pub(crate) const ALL: [Schema; 3] = [Schema::Core, Schema::Enterprise, Schema::Bridge];
+    /// Every schema, core first.
+    pub const ALL: [Schema; 3] = [Schema::Core, Schema::Enterprise, Schema::Bridge];
 
     /// The schema's URN in canonical case.
-    pub(crate) fn urn(self) -> &'static str {
+    pub fn urn(self) -> &'static str {
         match self {
             Schema::Core => USER,
             Schema::Enterprise => ENTERPRISE_USER,
@@ -32,7 +39,7 @@ impl Schema {
 
     /// The key of the extension object in a resource; `None` for the core schema, whose
     /// attributes are at the top level.
-    pub(crate) fn extension_key(self) -> Option<&'static str> {
+    pub fn extension_key(self) -> Option<&'static str> {
         match self {
             Schema::Core => None,
             other => Some(other.urn()),
@@ -42,7 +49,8 @@ impl Schema {
 
 /// The type of a single value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scalar {
+pub enum Scalar {
+    /// A JSON string.
     String,
     /// JSON `true`/`false`; a write also takes the strings `"true"`/`"false"` in any
     /// case, because Entra ID sends `"value": "False"` (see `patch`).
@@ -51,20 +59,24 @@ pub(crate) enum Scalar {
 
 /// A sub-attribute of a complex attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Sub {
-    pub(crate) name: &'static str,
-    pub(crate) scalar: Scalar,
+pub struct Sub {
+    /// Its name in canonical case.
+    pub name: &'static str,
+    /// The type of its value.
+    pub scalar: Scalar,
 }
 
 /// What values an attribute holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// A single string or boolean.
     Scalar(Scalar),
     /// One object of known sub-attributes. `shorthand` names the sub-attribute a bare
     /// string stands for: Entra ID sends `manager` as a string as well as `{"value": …}`.
     Complex {
+        /// The known sub-attributes.
         subs: &'static [Sub],
+        /// The sub-attribute a bare string stands for, if any.
         shorthand: Option<&'static str>,
     },
     /// An array of objects of known sub-attributes (`emails`, `phoneNumbers`).
@@ -81,8 +93,10 @@ pub(crate) enum Kind {
 
 /// RFC 7643 §2.2 `mutability`, as far as the bridge distinguishes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mutability {
+pub enum Mutability {
+    /// Taken in requests and returned.
     ReadWrite,
+    /// Returned, never taken from a client (`id`, `meta`).
     ReadOnly,
     /// Taken in requests, never returned (`password`).
     WriteOnly,
@@ -90,16 +104,20 @@ pub(crate) enum Mutability {
 
 /// One known attribute.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Attribute {
-    pub(crate) schema: Schema,
-    pub(crate) name: &'static str,
-    pub(crate) kind: Kind,
-    pub(crate) mutability: Mutability,
+pub struct Attribute {
+    /// The schema it belongs to.
+    pub schema: Schema,
+    /// Its name in canonical case.
+    pub name: &'static str,
+    /// What values it holds.
+    pub kind: Kind,
+    /// Whether a client may write it and whether it is returned.
+    pub mutability: Mutability,
 }
 
 impl Attribute {
     /// The known sub-attribute of this name (any case), for complex attributes.
-    pub(crate) fn sub(&self, name: &str) -> Option<&'static Sub> {
+    pub fn sub(&self, name: &str) -> Option<&'static Sub> {
         let subs = match self.kind {
             Kind::Complex { subs, .. } | Kind::MultiComplex(subs) => subs,
             _ => return None,
@@ -109,7 +127,7 @@ impl Attribute {
 
     /// How an error detail names the attribute: bare for a core one, after its URN for
     /// an extension's.
-    pub(crate) fn label(&self) -> String {
+    pub fn label(&self) -> String {
         match self.schema {
             Schema::Core => self.name.to_owned(),
             other => format!("{}:{}", other.urn(), self.name),
@@ -176,7 +194,8 @@ const fn attribute(
 }
 
 /// Every attribute the bridge stores or renders; any other name is unknown.
-pub(crate) static ATTRIBUTES: &[Attribute] = &[
+/// Every known attribute, each schema's in the order a resource is written.
+pub static ATTRIBUTES: &[Attribute] = &[
     attribute(Schema::Core, "schemas", Kind::Schemas, Mutability::ReadOnly),
     attribute(Schema::Core, "id", STRING, Mutability::ReadOnly),
     attribute(Schema::Core, "externalId", STRING, Mutability::ReadWrite),
@@ -265,14 +284,14 @@ pub(crate) static ATTRIBUTES: &[Attribute] = &[
 ];
 
 /// The known attribute of this schema and name (any case).
-pub(crate) fn lookup(schema: Schema, name: &str) -> Option<&'static Attribute> {
+pub fn lookup(schema: Schema, name: &str) -> Option<&'static Attribute> {
     ATTRIBUTES
         .iter()
         .find(|attribute| attribute.schema == schema && attribute.name.eq_ignore_ascii_case(name))
 }
 
 /// The known attributes of one schema.
-pub(crate) fn of_schema(schema: Schema) -> impl Iterator<Item = &'static Attribute> {
+pub fn of_schema(schema: Schema) -> impl Iterator<Item = &'static Attribute> {
     ATTRIBUTES
         .iter()
         .filter(move |attribute| attribute.schema == schema)
@@ -280,7 +299,7 @@ pub(crate) fn of_schema(schema: Schema) -> impl Iterator<Item = &'static Attribu
 
 /// The sub-attribute part of a resolved path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SubPath {
+pub enum SubPath {
     /// A sub-attribute from the table, in canonical case.
     Known(&'static Sub),
     /// A key of a [`Kind::FreeMap`] or [`Kind::Opaque`] attribute, as the client wrote it.
@@ -289,7 +308,7 @@ pub(crate) enum SubPath {
 
 impl SubPath {
     /// The sub-attribute's name (canonical for a known one).
-    pub(crate) fn name(&self) -> &str {
+    pub fn name(&self) -> &str {
         match self {
             SubPath::Known(sub) => sub.name,
             SubPath::Free(key) => key,
@@ -299,10 +318,12 @@ impl SubPath {
 
 /// A path without a value filter, read against the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Resolved {
+pub enum Resolved {
     /// A known attribute, or one sub-attribute of it.
     Attribute {
+        /// The attribute from the table.
         attribute: &'static Attribute,
+        /// The sub-attribute named after its dot, if any.
         sub: Option<SubPath>,
     },
     /// A schema URN alone: all of an extension object (or of the core attributes).
@@ -314,7 +335,7 @@ pub(crate) enum Resolved {
 
 /// Reads `urn:…:attr.sub`, `attr.sub` or a URN alone. The error is a detail naming what
 /// is malformed, for the caller to put in its own `scimType`.
-pub(crate) fn resolve(path: &str) -> Result<Resolved, String> {
+pub fn resolve(path: &str) -> Result<Resolved, String> {
     let path = path.trim();
     if path.is_empty() {
         return Err("the attribute path is empty".into());
@@ -353,7 +374,7 @@ pub(crate) fn resolve(path: &str) -> Result<Resolved, String> {
 
 /// Reads `attr` or `attr.sub` as an attribute of `schema` (the key of an object nested
 /// under a schema URN, or the part of a path after the URN).
-pub(crate) fn resolve_in(schema: Schema, path: &str) -> Result<Resolved, String> {
+pub fn resolve_in(schema: Schema, path: &str) -> Result<Resolved, String> {
     let (name, rest) = match path.split_once('.') {
         Some((name, rest)) => (name, Some(rest)),
         None => (path, None),
@@ -409,7 +430,7 @@ pub(crate) fn resolve_in(schema: Schema, path: &str) -> Result<Resolved, String>
 }
 
 /// RFC 7643 §2.1 ATTRNAME (`ALPHA *(nameChar)`), plus `$ref`'s leading `$`.
-pub(crate) fn is_attribute_name(name: &str) -> bool {
+pub fn is_attribute_name(name: &str) -> bool {
     let mut chars = name.chars();
     match chars.next() {
         Some(first) if first.is_ascii_alphabetic() || first == '$' => {}
@@ -451,13 +472,14 @@ fn check_unknown_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+/// Whether `text` starts with `prefix`, compared without ASCII case.
+pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.get(..prefix.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// At most 64 characters of client text for an error detail.
-pub(crate) fn clip(text: &str) -> String {
+pub fn clip(text: &str) -> String {
     const MAX: usize = 64;
     if text.chars().count() <= MAX {
         text.to_owned()
@@ -469,7 +491,7 @@ pub(crate) fn clip(text: &str) -> String {
 }
 
 /// The value of `name` in `object`, matched without case (RFC 7643 §2.1).
-pub(crate) fn get_ci<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub fn get_ci<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     object.get(name).or_else(|| {
         object
             .iter()
@@ -479,7 +501,7 @@ pub(crate) fn get_ci<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&
 }
 
 /// A boolean, or the strings Entra ID sends for one (`"True"`, `"False"`).
-pub(crate) fn boolean(value: &Value) -> Option<bool> {
+pub fn boolean(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(flag) => Some(*flag),
         Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),

@@ -18,8 +18,8 @@ use crate::scim::schema::USER;
 
 use super::builder::ScimBuilder;
 use super::errors;
-use super::filter::Filter;
 use super::portable;
+use super::Filter;
 
 const USERS: &str = "Users";
 const SERVICE_PROVIDER_CONFIG: &str = "ServiceProviderConfig";

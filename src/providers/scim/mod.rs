@@ -78,14 +78,15 @@ mod builder;
 mod changes;
 mod client;
 mod errors;
-mod filter;
 pub(crate) mod portable;
 #[cfg(test)]
 mod proptests;
 
+/// The filter writer, part of the SCIM protocol the SDK speaks both ways: re-exported
+/// here where the client's queries use it.
+pub use crate::scim::filter::Filter;
 pub use builder::{ScimBuilder, ENV_BASE_URL, ENV_PASSWORD, ENV_TOKEN, ENV_USERNAME};
 pub use client::{ListQuery, Patched, ScimClient};
-pub use filter::Filter;
 
 impl crate::Provider {
     /// A SCIM 2.0 service provider (this module's adapter).

@@ -21,7 +21,7 @@ use super::client::{
     check_id, password_change_unsupported, Discovered, ListQuery, Patched, ScimClient,
 };
 use super::errors;
-use super::filter::Filter;
+use super::Filter;
 
 const NOT_CLEARABLE: &[(Field, &str)] = &[
     (Field::Username, "SCIM requires a userName"),
