@@ -1,4 +1,8 @@
-//! The SCIM HTTP endpoints (RFC 7644 §3) over the bridge's store and sync engine.
+//! The SCIM HTTP endpoints (RFC 7644 §3): each reads a request into a call on the
+//! [`service`](super::service) and writes what it returns back (the resource rendered
+//! and projected, its ETag and Location, or the error in the SCIM error schema). The
+//! rules themselves (backends' checks, uniqueness, versions, a re-sent POST) are the
+//! service's.
 
 use std::sync::Arc;
 
@@ -16,12 +20,10 @@ use user_provisioner::Secret;
 use super::bridge::BridgeInner;
 use super::discovery::{self, DiscoveryLimits};
 use super::error::ScimError;
-use super::mapping::{Desired, PortableState};
-use super::patch::apply_patch;
 use super::projection::project;
-use super::resource::{etag, read_user, render_user, UserInput};
-use super::store::{Inserted, StoreError, UserRecord, Written};
-use user_provisioner::scim::filter::parse as parse_filter;
+use super::resource::{etag, render_user};
+use super::service::{self, ListRequest};
+use super::store::UserRecord;
 use user_provisioner::scim::model::ListResponse;
 use user_provisioner::scim::schema::SCIM_JSON;
 
@@ -160,52 +162,20 @@ fn read_query(query: Option<&str>) -> ReadQuery {
     read
 }
 
-fn integer(name: &str, value: Option<&str>) -> Result<Option<i64>, ScimError> {
-    value
-        .map(|text| {
-            text.trim().parse::<i64>().map_err(|_| {
-                ScimError::invalid_value(format!("{name} must be an integer, not {text:?}"))
-            })
-        })
-        .transpose()
-}
-
 async fn list_users(State(bridge): State<Shared>, RawQuery(query): RawQuery) -> Answer {
     let query = read_query(query.as_deref());
-    let conditions = match query.filter.as_deref() {
-        Some(filter) => parse_filter(filter)?,
-        None => Vec::new(),
-    };
-    // RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is 0, and the
-    // service provider may return fewer than asked.
-    let start_index = integer("startIndex", query.start_index.as_deref())?
-        .unwrap_or(1)
-        .max(1);
-    let max = i64::try_from(bridge.max_results).unwrap_or(i64::MAX);
-    let count = integer("count", query.count.as_deref())?
-        .unwrap_or(max)
-        .clamp(0, max);
-    let (total, users) = bridge
-        .engine
-        .store
-        .list_users(&conditions, start_index - 1, count)
-        .await
-        .map_err(database)?;
-    let ids: Vec<&str> = users.iter().map(|user| user.id.as_str()).collect();
-    let rows = bridge
-        .engine
-        .store
-        .sync_rows(&ids)
-        .await
-        .map_err(database)?;
-    let mut resources = Vec::with_capacity(users.len());
-    for user in &users {
-        let own: Vec<_> = rows
-            .iter()
-            .filter(|row| row.user_id == user.id)
-            .cloned()
-            .collect();
-        let mut resource = render_user(&bridge.base_url, user, &own);
+    let listed = service::list(
+        &bridge,
+        &ListRequest {
+            filter: query.filter.as_deref(),
+            start_index: query.start_index.as_deref(),
+            count: query.count.as_deref(),
+        },
+    )
+    .await?;
+    let mut resources = Vec::with_capacity(listed.users.len());
+    for (user, rows) in &listed.users {
+        let mut resource = render_user(&bridge.base_url, user, rows);
         project(
             &mut resource,
             query.attributes.as_deref(),
@@ -217,8 +187,8 @@ async fn list_users(State(bridge): State<Shared>, RawQuery(query): RawQuery) -> 
         StatusCode::OK,
         serde_json::to_value(ListResponse::new(
             resources,
-            total as u64,
-            start_index as u64,
+            listed.total as u64,
+            listed.start_index as u64,
         ))
         .unwrap_or_default(),
     ))
@@ -231,8 +201,11 @@ async fn get_user(
     headers: HeaderMap,
 ) -> Answer {
     let query = read_query(query.as_deref());
-    let user = live_user(&bridge, &id).await?;
-    if etag_listed(&headers, header::IF_NONE_MATCH, user.version) {
+    let user = service::live_user(&bridge, &id).await?;
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok());
+    if service::version_listed(if_none_match, user.version) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         if let Ok(tag) = HeaderValue::from_str(&etag(user.version)) {
             response.headers_mut().insert(header::ETAG, tag);
@@ -243,57 +216,16 @@ async fn get_user(
 }
 
 async fn create_user(State(bridge): State<Shared>, body: Body) -> Answer {
-    let input = read_user(&read_json(&bridge, body).await?)?;
-    check_backends(&bridge, None, &input)?;
-    let store = &bridge.engine.store;
-    let now = chrono::Utc::now();
-    let record = UserRecord {
-        id: uuid::Uuid::new_v4().to_string(),
-        user_name: input.user_name().to_owned(),
-        external_id: input.external_id().map(str::to_owned),
-        document: input.document.clone(),
-        version: 1,
-        password_version: if input.password.is_some() { 1 } else { 0 },
-        deleted: false,
-        created: now,
-        updated: now,
-    };
-    let names = bridge.engine.backend_names();
-    let user = match store.insert_user(&record, &names).await.map_err(database)? {
-        Inserted::Inserted => {
-            if let Some(password) = input.password {
-                bridge.keep_password(&record.id, 1, password);
-            }
-            record
-        }
-        Inserted::UserNameTaken => replayed_create(&bridge, &input).await?,
-    };
-    // The sync changes only the backends' rows, which the answer reads afresh.
-    bridge.sync_now(&user.id).await;
+    let user = service::create(&bridge, &read_json(&bridge, body).await?).await?;
     respond_user(&bridge, &user, StatusCode::CREATED, &ReadQuery::default()).await
 }
 
-/// A POST whose userName is taken: the same user sent again (an identity provider
-/// retrying after a timeout) is answered with the user it created; anything else is a
-/// 409 `uniqueness`.
-async fn replayed_create(bridge: &BridgeInner, input: &UserInput) -> Result<UserRecord, ScimError> {
-    let existing = bridge
-        .engine
-        .store
-        .user_by_name(input.user_name())
-        .await
-        .map_err(database)?;
-    match existing {
-        Some(user) if user.deleted => Err(ScimError::uniqueness(format!(
-            "userName {:?} belongs to a user the bridge is still removing from its backends",
-            input.user_name()
-        ))),
-        Some(user) if user.document == input.document => Ok(user),
-        _ => Err(ScimError::uniqueness(format!(
-            "userName {:?} is taken",
-            input.user_name()
-        ))),
-    }
+/// The `If-Match` header as sent; one that is not text is `Some("")`, which names no
+/// version.
+fn if_match(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::IF_MATCH)
+        .map(|value| value.to_str().unwrap_or_default())
 }
 
 async fn replace_user(
@@ -302,10 +234,8 @@ async fn replace_user(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let current = live_user(&bridge, &id).await?;
-    check_if_match(&headers, &current)?;
-    let input = read_user(&read_json(&bridge, body).await?)?;
-    store_new_version(&bridge, current, input).await
+    let user = service::replace(&bridge, &id, if_match(&headers), read_json(&bridge, body)).await?;
+    respond_user(&bridge, &user, StatusCode::OK, &ReadQuery::default()).await
 }
 
 async fn patch_user(
@@ -314,64 +244,8 @@ async fn patch_user(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let current = live_user(&bridge, &id).await?;
-    check_if_match(&headers, &current)?;
-    let request = read_json(&bridge, body).await?;
-    let mut document = current.document.clone();
-    apply_patch(&mut document, &request)?;
-    let input = read_user(&Value::Object(document))?;
-    store_new_version(&bridge, current, input).await
-}
-
-async fn store_new_version(bridge: &Shared, current: UserRecord, input: UserInput) -> Answer {
-    let rows = bridge
-        .engine
-        .store
-        .sync_rows(&[current.id.as_str()])
-        .await
-        .map_err(database)?;
-    check_backends(bridge, Some(&rows), &input)?;
-    if input.document == current.document && input.password.is_none() {
-        // Nothing changed: no new version, no backend call.
-        return respond_user(bridge, &current, StatusCode::OK, &ReadQuery::default()).await;
-    }
-    let version = current.version + 1;
-    let record = UserRecord {
-        user_name: input.user_name().to_owned(),
-        external_id: input.external_id().map(str::to_owned),
-        document: input.document,
-        version,
-        password_version: if input.password.is_some() {
-            version
-        } else {
-            current.password_version
-        },
-        updated: chrono::Utc::now(),
-        ..current.clone()
-    };
-    match bridge
-        .engine
-        .store
-        .replace_user(&record, current.version)
-        .await
-        .map_err(database)?
-    {
-        Written::Done => {}
-        Written::VersionChanged => return Err(ScimError::precondition_failed(
-            "the user changed while this request was handled; read it and send the change again",
-        )),
-        Written::UserNameTaken => {
-            return Err(ScimError::uniqueness(format!(
-                "userName {:?} is taken",
-                record.user_name
-            )))
-        }
-    }
-    if let Some(password) = input.password {
-        bridge.keep_password(&record.id, version, password);
-    }
-    bridge.sync_now(&record.id).await;
-    respond_user(bridge, &record, StatusCode::OK, &ReadQuery::default()).await
+    let user = service::patch(&bridge, &id, if_match(&headers), read_json(&bridge, body)).await?;
+    respond_user(&bridge, &user, StatusCode::OK, &ReadQuery::default()).await
 }
 
 async fn delete_user(
@@ -379,121 +253,18 @@ async fn delete_user(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    let current = live_user(&bridge, &id).await?;
-    check_if_match(&headers, &current)?;
-    match bridge
-        .engine
-        .store
-        .delete_user(&current.id, current.version)
-        .await
-        .map_err(database)?
-    {
-        Written::Done => {}
-        Written::VersionChanged | Written::UserNameTaken => {
-            return Err(ScimError::precondition_failed(
-                "the user changed while this request was handled; read it and delete it again",
-            ))
-        }
-    }
-    bridge.engine.passwords.forget(&current.id);
-    bridge.sync_now(&current.id).await;
+    service::delete(&bridge, &id, if_match(&headers)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn status(State(bridge): State<Shared>) -> Answer {
-    let status = bridge.status().await.map_err(database)?;
+    let status = service::status(&bridge).await?;
     Ok(scim_json(StatusCode::OK, status.to_json()))
 }
 
 async fn retry_given_up(State(bridge): State<Shared>) -> Answer {
-    let requeued = bridge
-        .engine
-        .store
-        .retry_given_up()
-        .await
-        .map_err(database)?;
+    let requeued = service::retry_given_up(&bridge).await?;
     Ok(scim_json(StatusCode::OK, json!({ "requeued": requeued })))
-}
-
-/// Refuses, before anything is stored or sent, a user some backend could not take:
-/// its rules, its create check for a backend without the account, its update check
-/// for one with it.
-fn check_backends(
-    bridge: &BridgeInner,
-    rows: Option<&[super::store::SyncRecord]>,
-    input: &UserInput,
-) -> Result<(), ScimError> {
-    for backend in &bridge.engine.backends {
-        let Desired::Present { state, .. } = backend.desired(&input.document)? else {
-            continue;
-        };
-        let row = rows
-            .into_iter()
-            .flatten()
-            .find(|row| row.backend == backend.name);
-        let synced = row.and_then(|row| {
-            let id = row.backend_user_id.clone()?;
-            let old: PortableState = serde_json::from_value(row.synced_state.clone()?).ok()?;
-            Some((id, old))
-        });
-        let checked = match synced {
-            Some((id, old)) => backend
-                .checked_update(
-                    &user_provisioner::UserId::new(id),
-                    &old,
-                    &state,
-                    input.password.clone(),
-                )
-                .map(drop),
-            None => {
-                let new_user = backend.new_user(&state, input.password.clone())?;
-                backend.provisioner.validate_new_user(&new_user)
-            }
-        };
-        checked.map_err(|error| backend.refusal("user", &format!("refuses it: {error}")))?;
-    }
-    Ok(())
-}
-
-async fn live_user(bridge: &BridgeInner, id: &str) -> Result<UserRecord, ScimError> {
-    bridge
-        .engine
-        .store
-        .user(id)
-        .await
-        .map_err(database)?
-        .ok_or_else(|| ScimError::not_found(format!("no user {id:?}")))
-}
-
-/// RFC 7644 §3.14: `If-Match` names the version the change is based on; `*` any.
-fn check_if_match(headers: &HeaderMap, user: &UserRecord) -> Result<(), ScimError> {
-    if headers.get(header::IF_MATCH).is_none()
-        || etag_listed(headers, header::IF_MATCH, user.version)
-    {
-        return Ok(());
-    }
-    let given = headers
-        .get(header::IF_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    Err(ScimError::precondition_failed(format!(
-        "If-Match {given} is not the user's version {}",
-        etag(user.version)
-    )))
-}
-
-/// Whether the `If-Match` or `If-None-Match` header lists the version (weak
-/// comparison, RFC 9110 §8.8.3.2) or `*`.
-fn etag_listed(headers: &HeaderMap, name: header::HeaderName, version: i64) -> bool {
-    let Some(listed) = headers.get(name).and_then(|value| value.to_str().ok()) else {
-        return false;
-    };
-    let current = etag(version);
-    let opaque = current.trim_start_matches("W/");
-    listed
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == opaque)
 }
 
 async fn respond_user(
@@ -502,12 +273,7 @@ async fn respond_user(
     status: StatusCode,
     query: &ReadQuery,
 ) -> Answer {
-    let rows = bridge
-        .engine
-        .store
-        .sync_rows(&[user.id.as_str()])
-        .await
-        .map_err(database)?;
+    let rows = service::sync_rows(bridge, user).await?;
     let mut resource = render_user(&bridge.base_url, user, &rows);
     project(
         &mut resource,
@@ -544,12 +310,4 @@ fn scim_json(status: StatusCode, body: Value) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     response
-}
-
-/// A database failure, told to the client without the database's words.
-fn database(error: StoreError) -> ScimError {
-    #[cfg(feature = "tracing")]
-    tracing::error!(error = %error, "SCIM bridge store failed");
-    let _ = &error;
-    ScimError::internal("the bridge could not read or write its state; try again")
 }

@@ -1,1 +1,367 @@
-//! The bridge's rules, between the HTTP router above and the store and sync engine below.
+//! The bridge's rules, between the HTTP router above and the store and sync engine
+//! below: what a client sends is checked against every backend before anything is
+//! stored, `userName` stays unique, a change names the version it is based on, a re-sent
+//! POST is answered with the user the first one made, and every change is handed to the
+//! sync engine.
+//!
+//! The router reads a request into one of these calls and writes what it returns (a
+//! [`UserRecord`] with its backends' rows, or a [`ScimError`]) back as HTTP; nothing
+//! here knows a header or a status line beyond the error's.
+
+use std::future::Future;
+
+use serde_json::Value;
+use user_provisioner::scim::filter::parse as parse_filter;
+use user_provisioner::UserId;
+
+use super::bridge::{BridgeInner, BridgeStatus};
+use super::error::ScimError;
+use super::mapping::{Desired, PortableState};
+use super::patch::apply_patch;
+use super::resource::{etag, read_user, UserInput};
+use super::store::{Inserted, StoreError, SyncRecord, UserRecord, Written};
+
+/// What a list request asked for, as the client wrote it.
+#[derive(Debug, Default)]
+pub(crate) struct ListRequest<'a> {
+    /// The `filter` parameter.
+    pub filter: Option<&'a str>,
+    /// The `startIndex` parameter (1-based).
+    pub start_index: Option<&'a str>,
+    /// The `count` parameter.
+    pub count: Option<&'a str>,
+}
+
+/// One page of users, each with its backends' rows.
+pub(crate) struct Listed {
+    /// How many users match the filter in all.
+    pub total: i64,
+    /// The 1-based index of the first user of the page.
+    pub start_index: i64,
+    /// The page.
+    pub users: Vec<(UserRecord, Vec<SyncRecord>)>,
+}
+
+/// The users a filter selects, one page of them (RFC 7644 §3.4.2).
+pub(crate) async fn list(
+    bridge: &BridgeInner,
+    request: &ListRequest<'_>,
+) -> Result<Listed, ScimError> {
+    let conditions = match request.filter {
+        Some(filter) => parse_filter(filter)?,
+        None => Vec::new(),
+    };
+    // RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is 0, and the
+    // service provider may return fewer than asked.
+    let start_index = integer("startIndex", request.start_index)?
+        .unwrap_or(1)
+        .max(1);
+    let max = i64::try_from(bridge.max_results).unwrap_or(i64::MAX);
+    let count = integer("count", request.count)?
+        .unwrap_or(max)
+        .clamp(0, max);
+    let store = &bridge.engine.store;
+    let (total, users) = store
+        .list_users(&conditions, start_index - 1, count)
+        .await
+        .map_err(database)?;
+    let ids: Vec<&str> = users.iter().map(|user| user.id.as_str()).collect();
+    let rows = store.sync_rows(&ids).await.map_err(database)?;
+    let users = users
+        .into_iter()
+        .map(|user| {
+            let own: Vec<_> = rows
+                .iter()
+                .filter(|row| row.user_id == user.id)
+                .cloned()
+                .collect();
+            (user, own)
+        })
+        .collect();
+    Ok(Listed {
+        total,
+        start_index,
+        users,
+    })
+}
+
+fn integer(name: &str, value: Option<&str>) -> Result<Option<i64>, ScimError> {
+    value
+        .map(|text| {
+            text.trim().parse::<i64>().map_err(|_| {
+                ScimError::invalid_value(format!("{name} must be an integer, not {text:?}"))
+            })
+        })
+        .transpose()
+}
+
+/// The user of this id, unless it is unknown or being removed.
+pub(crate) async fn live_user(bridge: &BridgeInner, id: &str) -> Result<UserRecord, ScimError> {
+    bridge
+        .engine
+        .store
+        .user(id)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| ScimError::not_found(format!("no user {id:?}")))
+}
+
+/// The rows of the user's backends (ids, states, attempts, last errors).
+pub(crate) async fn sync_rows(
+    bridge: &BridgeInner,
+    user: &UserRecord,
+) -> Result<Vec<SyncRecord>, ScimError> {
+    bridge
+        .engine
+        .store
+        .sync_rows(&[user.id.as_str()])
+        .await
+        .map_err(database)
+}
+
+/// Creates a user from a POST body, or answers a re-sent POST with the user the first
+/// one made; provisioning starts within the request.
+pub(crate) async fn create(bridge: &BridgeInner, body: &Value) -> Result<UserRecord, ScimError> {
+    let input = read_user(body)?;
+    check_backends(bridge, None, &input)?;
+    let store = &bridge.engine.store;
+    let now = chrono::Utc::now();
+    let record = UserRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_name: input.user_name().to_owned(),
+        external_id: input.external_id().map(str::to_owned),
+        document: input.document.clone(),
+        version: 1,
+        password_version: if input.password.is_some() { 1 } else { 0 },
+        deleted: false,
+        created: now,
+        updated: now,
+    };
+    let names = bridge.engine.backend_names();
+    let user = match store.insert_user(&record, &names).await.map_err(database)? {
+        Inserted::Inserted => {
+            if let Some(password) = input.password {
+                bridge.keep_password(&record.id, 1, password);
+            }
+            record
+        }
+        Inserted::UserNameTaken => replayed_create(bridge, &input).await?,
+    };
+    // The sync changes only the backends' rows, which the answer reads afresh.
+    bridge.sync_now(&user.id).await;
+    Ok(user)
+}
+
+/// A POST whose userName is taken: the same user sent again (an identity provider
+/// retrying after a timeout) is answered with the user it created; anything else is a
+/// 409 `uniqueness`.
+async fn replayed_create(bridge: &BridgeInner, input: &UserInput) -> Result<UserRecord, ScimError> {
+    let existing = bridge
+        .engine
+        .store
+        .user_by_name(input.user_name())
+        .await
+        .map_err(database)?;
+    match existing {
+        Some(user) if user.deleted => Err(ScimError::uniqueness(format!(
+            "userName {:?} belongs to a user the bridge is still removing from its backends",
+            input.user_name()
+        ))),
+        Some(user) if user.document == input.document => Ok(user),
+        _ => Err(ScimError::uniqueness(format!(
+            "userName {:?} is taken",
+            input.user_name()
+        ))),
+    }
+}
+
+/// Replaces the user with a PUT body. `if_match` is the `If-Match` header as sent
+/// (`Some("")` for one that is not text); `body` is read only once the user is found
+/// and the version matches, so those errors come first.
+pub(crate) async fn replace(
+    bridge: &BridgeInner,
+    id: &str,
+    if_match: Option<&str>,
+    body: impl Future<Output = Result<Value, ScimError>>,
+) -> Result<UserRecord, ScimError> {
+    let current = live_user(bridge, id).await?;
+    check_if_match(if_match, &current)?;
+    let input = read_user(&body.await?)?;
+    store_new_version(bridge, current, input).await
+}
+
+/// Applies a PATCH body to the user. `if_match` as for [`replace`].
+pub(crate) async fn patch(
+    bridge: &BridgeInner,
+    id: &str,
+    if_match: Option<&str>,
+    body: impl Future<Output = Result<Value, ScimError>>,
+) -> Result<UserRecord, ScimError> {
+    let current = live_user(bridge, id).await?;
+    check_if_match(if_match, &current)?;
+    let request = body.await?;
+    let mut document = current.document.clone();
+    apply_patch(&mut document, &request)?;
+    let input = read_user(&Value::Object(document))?;
+    store_new_version(bridge, current, input).await
+}
+
+/// Stores the next version of the user (none when nothing changed) and starts its sync.
+async fn store_new_version(
+    bridge: &BridgeInner,
+    current: UserRecord,
+    input: UserInput,
+) -> Result<UserRecord, ScimError> {
+    let rows = sync_rows(bridge, &current).await?;
+    check_backends(bridge, Some(&rows), &input)?;
+    if input.document == current.document && input.password.is_none() {
+        // Nothing changed: no new version, no backend call.
+        return Ok(current);
+    }
+    let version = current.version + 1;
+    let record = UserRecord {
+        user_name: input.user_name().to_owned(),
+        external_id: input.external_id().map(str::to_owned),
+        document: input.document,
+        version,
+        password_version: if input.password.is_some() {
+            version
+        } else {
+            current.password_version
+        },
+        updated: chrono::Utc::now(),
+        ..current.clone()
+    };
+    match bridge
+        .engine
+        .store
+        .replace_user(&record, current.version)
+        .await
+        .map_err(database)?
+    {
+        Written::Done => {}
+        Written::VersionChanged => return Err(ScimError::precondition_failed(
+            "the user changed while this request was handled; read it and send the change again",
+        )),
+        Written::UserNameTaken => {
+            return Err(ScimError::uniqueness(format!(
+                "userName {:?} is taken",
+                record.user_name
+            )))
+        }
+    }
+    if let Some(password) = input.password {
+        bridge.keep_password(&record.id, version, password);
+    }
+    bridge.sync_now(&record.id).await;
+    Ok(record)
+}
+
+/// Marks the user deleted and starts removing it from every backend. `if_match` as for
+/// [`replace`].
+pub(crate) async fn delete(
+    bridge: &BridgeInner,
+    id: &str,
+    if_match: Option<&str>,
+) -> Result<(), ScimError> {
+    let current = live_user(bridge, id).await?;
+    check_if_match(if_match, &current)?;
+    match bridge
+        .engine
+        .store
+        .delete_user(&current.id, current.version)
+        .await
+        .map_err(database)?
+    {
+        Written::Done => {}
+        Written::VersionChanged | Written::UserNameTaken => {
+            return Err(ScimError::precondition_failed(
+                "the user changed while this request was handled; read it and delete it again",
+            ))
+        }
+    }
+    bridge.engine.passwords.forget(&current.id);
+    bridge.sync_now(&current.id).await;
+    Ok(())
+}
+
+/// Every backend's counts and the users given up on.
+pub(crate) async fn status(bridge: &BridgeInner) -> Result<BridgeStatus, ScimError> {
+    bridge.status().await.map_err(database)
+}
+
+/// Queues again every backend row that was given up; how many.
+pub(crate) async fn retry_given_up(bridge: &BridgeInner) -> Result<u64, ScimError> {
+    bridge.engine.store.retry_given_up().await.map_err(database)
+}
+
+/// Refuses, before anything is stored or sent, a user some backend could not take:
+/// its rules, its create check for a backend without the account, its update check
+/// for one with it.
+fn check_backends(
+    bridge: &BridgeInner,
+    rows: Option<&[SyncRecord]>,
+    input: &UserInput,
+) -> Result<(), ScimError> {
+    for backend in &bridge.engine.backends {
+        let Desired::Present { state, .. } = backend.desired(&input.document)? else {
+            continue;
+        };
+        let row = rows
+            .into_iter()
+            .flatten()
+            .find(|row| row.backend == backend.name);
+        let synced = row.and_then(|row| {
+            let id = row.backend_user_id.clone()?;
+            let old: PortableState = serde_json::from_value(row.synced_state.clone()?).ok()?;
+            Some((id, old))
+        });
+        let checked = match synced {
+            Some((id, old)) => backend
+                .checked_update(&UserId::new(id), &old, &state, input.password.clone())
+                .map(drop),
+            None => {
+                let new_user = backend.new_user(&state, input.password.clone())?;
+                backend.provisioner.validate_new_user(&new_user)
+            }
+        };
+        checked.map_err(|error| backend.refusal("user", &format!("refuses it: {error}")))?;
+    }
+    Ok(())
+}
+
+/// RFC 7644 §3.14: `If-Match` names the version the change is based on; `*` any.
+fn check_if_match(if_match: Option<&str>, user: &UserRecord) -> Result<(), ScimError> {
+    let Some(given) = if_match else {
+        return Ok(());
+    };
+    if version_listed(Some(given), user.version) {
+        return Ok(());
+    }
+    Err(ScimError::precondition_failed(format!(
+        "If-Match {given} is not the user's version {}",
+        etag(user.version)
+    )))
+}
+
+/// Whether an `If-Match` or `If-None-Match` list names the version (weak comparison,
+/// RFC 9110 §8.8.3.2) or `*`.
+pub(crate) fn version_listed(listed: Option<&str>, version: i64) -> bool {
+    let Some(listed) = listed else {
+        return false;
+    };
+    let current = etag(version);
+    let opaque = current.trim_start_matches("W/");
+    listed
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == opaque)
+}
+
+/// A database failure, told to the client without the database's words.
+pub(crate) fn database(error: StoreError) -> ScimError {
+    #[cfg(feature = "tracing")]
+    tracing::error!(error = %error, "SCIM bridge store failed");
+    let _ = &error;
+    ScimError::internal("the bridge could not read or write its state; try again")
+}
