@@ -64,3 +64,10 @@ pub use store::{BridgeStore, StoreError, SyncState};
 pub use sync::SyncSettings;
 /// Re-exported from the SDK: the `scimType` of an error, which [`ScimError`] carries.
 pub use user_provisioner::scim::ScimType;
+
+/// The README's code blocks, compiled as doc tests: the bridge's block here (it is
+/// marked to compile only where the SDK's `scim` feature is not a feature of the crate
+/// under test), the SDK's blocks again along with it.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

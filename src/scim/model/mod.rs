@@ -1,5 +1,6 @@
 //! The SCIM 2.0 resource model (RFC 7643) and protocol messages (RFC 7644), shared by
-//! the SCIM bridge (feature `scim`) and the SCIM client adapter (feature `scim-client`):
+//! the SCIM bridge (the `user-provisioner-bridge` crate) and the SCIM client adapter (feature
+//! `scim-client`):
 //! the [`ScimUser`] resource with its enterprise extension, [`ListResponse`],
 //! [`PatchOp`], [`ErrorMessage`] with [`ScimType`], [`ServiceProviderConfig`] and the
 //! [`Schema`] definitions of `/Schemas`.
