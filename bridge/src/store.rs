@@ -50,8 +50,8 @@ impl From<sqlx::Error> for StoreError {
 /// share. Opening it brings its schema up to date (embedded sqlx migrations).
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), user_provisioner::scim::StoreError> {
-/// use user_provisioner::scim::BridgeStore;
+/// # async fn run() -> Result<(), user_provisioner_bridge::StoreError> {
+/// use user_provisioner_bridge::BridgeStore;
 ///
 /// let store = BridgeStore::open("sqlite:/var/lib/scim-bridge/state.db").await?;
 /// # Ok(()) }

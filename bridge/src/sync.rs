@@ -23,7 +23,7 @@ use super::store::{AttemptOutcome, BridgeStore, StoreError, SyncRecord, SyncStat
 ///
 /// ```
 /// use std::time::Duration;
-/// use user_provisioner::scim::SyncSettings;
+/// use user_provisioner_bridge::SyncSettings;
 ///
 /// let settings = SyncSettings::new()
 ///     .with_max_attempts(20)
