@@ -158,3 +158,29 @@ impl IntoResponse for ScimError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the SDK's filter reader refuses reaches the client as RFC 7644 says: a 400
+    /// `invalidFilter` whose detail says what is supported.
+    #[test]
+    fn a_refused_filter_is_a_400_invalid_filter() {
+        for filter in [
+            r#"userName sw "a""#,
+            r#"userName eq "a" or id eq "b""#,
+            "title eq 1",
+        ] {
+            let error =
+                ScimError::from(user_provisioner::scim::filter::parse(filter).expect_err(filter));
+            assert_eq!(error.status(), StatusCode::BAD_REQUEST, "{filter}");
+            assert_eq!(error.scim_type(), Some(ScimType::InvalidFilter), "{filter}");
+            assert!(
+                error.detail().contains("supported:"),
+                "{filter}: {}",
+                error.detail()
+            );
+        }
+    }
+}
