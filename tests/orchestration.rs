@@ -561,9 +561,9 @@ mod real_server {
     use std::path::PathBuf;
     use std::process::Command;
 
-    /// The server's scripts, beside the crate as `.ci/run` expects them.
+    /// The server's scripts, the project's own (`.ci/jambonz-server/`).
     fn scripts() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/servers/jambonz")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/jambonz-server")
     }
 
     /// Restarts the real server's API process with `limit` requests per `window_mins`
