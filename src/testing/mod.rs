@@ -1,8 +1,10 @@
-//! Local stand-ins for tests: an in-memory provisioner and HTTP emulators of each
-//! provider, behind the `testing` feature (off by default).
+//! Tools for tests, behind the `testing` feature (off by default): faults around any
+//! backend and HTTP emulators of each provider.
 //!
-//! - [`InMemoryProvisioner`] implements [`UserProvisioner`](crate::UserProvisioner)
-//!   without any network, for unit tests of code that takes a `dyn UserProvisioner`.
+//! - [`Faulty`] wraps any [`UserProvisioner`](crate::UserProvisioner) (the in-memory
+//!   [`MemoryProvisioner`](crate::providers::memory::MemoryProvisioner), an emulator's
+//!   client, a backend of your own) and injects failures, latency and lost answers per
+//!   [`Operation`](crate::Operation), counting the calls.
 //! - Each emulator (such as [`JambonzEmulator`]) is a stateful HTTP server on
 //!   `127.0.0.1` with a random port that speaks its provider's API as the vendor
 //!   documents it (auth check, paths, status codes, error bodies, uniqueness rules), so
@@ -40,7 +42,7 @@ mod all;
 mod connect;
 #[cfg(feature = "ece")]
 mod ece;
-mod in_memory;
+mod faulty;
 #[cfg(feature = "jambonz")]
 mod jambonz;
 #[cfg(feature = "netsapiens")]
@@ -58,7 +60,18 @@ pub use all::Emulators;
 pub use connect::ConnectEmulator;
 #[cfg(feature = "ece")]
 pub use ece::EceEmulator;
-pub use in_memory::{FailureFactory, InMemoryProvisioner, Operation, Visibility};
+pub use faulty::{FailureFactory, Faulty};
+
+/// The in-memory backend under its earlier name, to ease migration: it is now
+/// [`providers::memory::MemoryProvisioner`](crate::providers::memory::MemoryProvisioner),
+/// always built, and its fault knobs (`fail_next`, `calls_to`, ...) are on [`Faulty`].
+pub type InMemoryProvisioner = crate::providers::memory::MemoryProvisioner;
+/// Re-exported from [`providers::memory`](crate::providers::memory), to ease migration.
+#[doc(no_inline)]
+pub use crate::providers::memory::Visibility;
+/// Re-exported from the crate root, to ease migration.
+#[doc(no_inline)]
+pub use crate::Operation;
 #[cfg(feature = "jambonz")]
 pub use jambonz::JambonzEmulator;
 #[cfg(feature = "netsapiens")]
