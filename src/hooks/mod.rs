@@ -6,14 +6,13 @@
 //! itself a `UserProvisioner`.
 //!
 //! ```
-//! # #[cfg(feature = "testing")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), user_provisioner::Error> {
 //! use std::sync::atomic::{AtomicUsize, Ordering};
 //! use std::sync::Arc;
 //! use std::time::Duration;
 //! use user_provisioner::hooks::{Call, Hook, Hooked};
-//! use user_provisioner::testing::InMemoryProvisioner;
+//! use user_provisioner::providers::memory::MemoryProvisioner;
 //! use user_provisioner::{Error, NewUser, RequestOptions, UserProvisioner};
 //!
 //! #[derive(Debug, Default)]
@@ -28,14 +27,12 @@
 //! }
 //!
 //! let failures = Arc::new(CountFailures::default());
-//! let backend = Hooked::new(Arc::new(InMemoryProvisioner::new())).with_hook(failures.clone());
+//! let backend = Hooked::new(Arc::new(MemoryProvisioner::new())).with_hook(failures.clone());
 //! let person = NewUser::new("ada").with_email("ada@example.com");
 //! backend.create_user(&person).await?;
 //! assert!(backend.create_user(&person).await.is_err()); // a duplicate
 //! assert_eq!(failures.0.load(Ordering::Relaxed), 1);
 //! # Ok(()) }
-//! # #[cfg(not(feature = "testing"))]
-//! # fn main() {}
 //! ```
 
 use std::fmt;
@@ -55,7 +52,7 @@ use crate::user::{
 };
 use crate::visibility::VisibilityWait;
 
-/// Re-exported from the crate root, where [`Faulty`](crate::testing) names it too.
+/// Re-exported from the crate root, where the `testing` feature's `Faulty` names it too.
 #[doc(no_inline)]
 pub use crate::operation::Operation;
 

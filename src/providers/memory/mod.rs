@@ -5,7 +5,7 @@
 //!
 //! # The contract it shows
 //! Every backend of this crate (and one written in another crate) keeps these rules;
-//! [`testing::conformance`](crate::testing) checks them against any backend.
+//! `testing::conformance` (the `testing` feature) checks them against any backend.
 //! - **Input is checked before anything is stored** (`portable.rs`):
 //!   [`validate_new_user`](UserProvisioner::validate_new_user) and
 //!   [`validate_update`](UserProvisioner::validate_update) refuse, against the
@@ -71,7 +71,7 @@
 //! use user_provisioner::{CreateOutcome, Error, NewUser, Provider, UserKey, UserProvisioner};
 //!
 //! // Connect keeps no username. Building the client sends nothing.
-//! let real = ConnectBuilder::new().with_base_url("https://connect.example.com").with_token("t").build().unwrap();
+//! let real = ConnectBuilder::new().with_base_url("https://connect.example.com").with_api_key("k").build().unwrap();
 //! let connect = MemoryProvisioner::playing(&real);
 //! let created = connect.create_user(&NewUser::new("cy").with_email("cy@example.com")).await.unwrap();
 //! let CreateOutcome::Created(user) = created else { panic!() };
