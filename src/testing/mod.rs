@@ -42,6 +42,7 @@ mod all;
 mod connect;
 #[cfg(feature = "ece")]
 mod ece;
+pub mod conformance;
 mod faulty;
 #[cfg(feature = "jambonz")]
 mod jambonz;
