@@ -98,8 +98,8 @@ async fn an_accepted_create_is_readable_after_the_configured_reads() {
 
 #[tokio::test]
 async fn accepted_updates_and_deletes_show_after_a_delay() {
-    let memory = MemoryProvisioner::new()
-        .with_visibility(Visibility::AfterDelay(Duration::from_millis(60)));
+    let memory =
+        MemoryProvisioner::new().with_visibility(Visibility::AfterDelay(Duration::from_millis(60)));
     let CreateOutcome::Accepted(accepted) = memory.create_user(&NewUser::new("ada")).await.unwrap()
     else {
         panic!("not accepted")
@@ -365,7 +365,10 @@ async fn faults_wrap_an_emulators_client_too() {
         .create_user(&NewUser::new("x").with_role("admin"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. } | Error::Refused { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Unsupported { .. } | Error::Refused { .. }),
+        "{err:?}"
+    );
     assert_eq!(connect.calls_to(Operation::Create), 2);
     assert!(connect.list_all_users().await.unwrap_err().is_retryable());
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::scim::{entra_user, listener, okta_user, serve, serve_built, PATCH_OP, TOKEN};
-use user_provisioner::scim::{BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::scim::{BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::testing::Faulty;
 use user_provisioner::Operation;
 use user_provisioner::{UserKey, UserProvisioner};
@@ -118,7 +118,8 @@ async fn a_post_sent_again_after_a_timeout_is_answered_with_the_first_user() {
 
 #[tokio::test]
 async fn a_missing_or_wrong_token_is_a_401_in_the_scim_error_schema() {
-    let bridge = serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
+    let bridge =
+        serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
     for headers in [
         vec![],
         vec![("authorization", "Bearer wrong-token-0123456789abcdef")],
@@ -357,7 +358,8 @@ async fn if_match_guards_put_and_delete() {
 
 #[tokio::test]
 async fn unknown_endpoints_methods_and_users_are_scim_errors() {
-    let bridge = serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
+    let bridge =
+        serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
     bridge.get("/Groups").await.assert_error(404, None);
     bridge
         .get("/Users/no-such-user")

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use support::scim::{listener, okta_user, serve_built, ServedBridge, StallAt, Stalling, TOKEN};
-use user_provisioner::scim::{BridgeStatus, BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::scim::{BridgeStatus, BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::testing::Faulty;
 use user_provisioner::Operation;
 use user_provisioner::{UserKey, UserProvisioner};
@@ -172,7 +172,11 @@ async fn the_same_user_sent_to_two_instances_at_once_is_one_user() {
     converged(&a.bridge, ROUNDS as i64, Duration::from_secs(30)).await;
     let status = b.bridge.status().await.unwrap();
     assert_eq!(status.count(BACKEND, "synced"), ROUNDS as i64);
-    assert_eq!(backend.inner().len(), ROUNDS, "each user once on the backend");
+    assert_eq!(
+        backend.inner().len(),
+        ROUNDS,
+        "each user once on the backend"
+    );
     assert_eq!(
         backend.calls_to(Operation::Create),
         ROUNDS,
@@ -237,7 +241,11 @@ async fn two_workers_drain_a_backlog_and_create_every_user_once() {
     let took = started.elapsed();
     drop(workers);
 
-    assert_eq!(backend.inner().len(), USERS, "every user on the backend, once");
+    assert_eq!(
+        backend.inner().len(),
+        USERS,
+        "every user on the backend, once"
+    );
     assert_eq!(
         backend.calls_to(Operation::Create),
         USERS + FAILURES,
@@ -337,7 +345,11 @@ async fn a_change_on_one_instance_is_seen_and_deleted_on_the_other() {
     let deleted = b.delete(&format!("/Users/{id}")).await;
     assert_eq!(deleted.status, 204);
     a.get(&format!("/Users/{id}")).await.assert_error(404, None);
-    assert_eq!(backend.inner().len(), 1, "only Grace is left on the backend");
+    assert_eq!(
+        backend.inner().len(),
+        1,
+        "only Grace is left on the backend"
+    );
     let status = a.bridge.status().await.unwrap();
     assert_eq!(status.count(BACKEND, "synced"), 1, "{:#}", status.to_json());
     assert_eq!(
@@ -470,7 +482,10 @@ async fn a_lease_held_by_a_dead_instance_is_taken_only_once_it_ends() {
         .await
         .unwrap();
     assert_eq!(dead_creates, 1, "the dead instance was inside its create");
-    assert!(backend.inner().is_empty(), "the hung create reached nothing");
+    assert!(
+        backend.inner().is_empty(),
+        "the hung create reached nothing"
+    );
 
     let b = instance(database.open().await, backend.clone(), leased).await;
     // While the dead instance's lease lasts, the row is due but not the other's to take.

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::scim::{entra_user, listener, StallAt, Stalling, SCIM_JSON, TOKEN};
-use user_provisioner::scim::{BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::scim::{BridgeStore, ScimBridge, SyncSettings};
 use user_provisioner::testing::Faulty;
 use user_provisioner::Operation;
 use user_provisioner::UserProvisioner;

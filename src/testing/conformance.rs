@@ -82,7 +82,7 @@ use std::time::Duration;
 
 use crate::{
     Accepted, CreateOutcome, DeleteOutcome, Error, Field, IdempotencyKey, ListUsers, NewUser,
-    Provider, RequestOptions, UpdateOutcome, User, UserId, UserKey, UserProvisioner, UserUpdate,
+    RequestOptions, UpdateOutcome, User, UserId, UserKey, UserProvisioner, UserUpdate,
     VisibilityWait,
 };
 
@@ -156,6 +156,7 @@ pub struct Subject {
     absent_id: UserId,
     requests: Box<dyn Fn() -> Option<Vec<String>> + Send + Sync>,
     refuses_unknown_attributes: bool,
+    unique_keys: bool,
     /// Whatever must live as long as the subject (an emulator, a server).
     kept: Vec<Box<dyn Any + Send + Sync>>,
 }
@@ -189,6 +190,7 @@ impl Subject {
             absent_id: absent_id.into(),
             requests: Box::new(|| None),
             refuses_unknown_attributes: true,
+            unique_keys: true,
             kept: Vec::new(),
         }
     }
@@ -208,6 +210,14 @@ impl Subject {
     /// is then no refusal.
     pub fn accepting_any_attribute(mut self) -> Self {
         self.refuses_unknown_attributes = false;
+        self
+    }
+
+    /// For a provider that documents no uniqueness rule (Connect, whose only 409 is an
+    /// idempotency key reused): a duplicate create is then checked to be recognised by
+    /// its idempotency key alone, instead of refused as a conflict.
+    pub fn without_unique_keys(mut self) -> Self {
+        self.unique_keys = false;
         self
     }
 
@@ -269,10 +279,10 @@ enum DuplicateRule {
 }
 
 fn duplicate_rule(subject: &Subject) -> DuplicateRule {
-    match subject.provisioner.provider() {
-        // The `POST /users` reference names no unique field; its only 409 is key reuse.
-        Provider::CONNECT => DuplicateRule::IdempotencyKeyOnly,
-        _ => DuplicateRule::Conflict,
+    if subject.unique_keys {
+        DuplicateRule::Conflict
+    } else {
+        DuplicateRule::IdempotencyKeyOnly
     }
 }
 
@@ -290,7 +300,10 @@ async fn read_until(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("{}: an accepted write never became readable", subject.name())
+    panic!(
+        "{}: an accepted write never became readable",
+        subject.name()
+    )
 }
 
 fn options() -> RequestOptions {
@@ -353,8 +366,9 @@ pub async fn create_then_get_returns_the_same_person(subject: &Subject) {
     }
 }
 
-/// The same person created twice is a conflict; where the provider documents no
-/// uniqueness rule (Connect), a duplicate is recognised by its idempotency key alone.
+/// The same person created twice is a conflict; for a subject
+/// [`without_unique_keys`](Subject::without_unique_keys), a duplicate is recognised by
+/// its idempotency key alone.
 pub async fn a_duplicate_create_is_a_conflict(subject: &Subject) {
     let person = subject.person(2);
     let first = create_readable(subject, &person).await;
@@ -468,7 +482,11 @@ pub async fn list_pages_reach_every_user_once(subject: &Subject) {
             .await
             .unwrap_or_else(|err| panic!("{}: {err}", subject.name()));
         pages += 1;
-        assert!(pages <= most_pages, "{}: paging does not end", subject.name());
+        assert!(
+            pages <= most_pages,
+            "{}: paging does not end",
+            subject.name()
+        );
         seen.extend(page.users.into_iter().map(|u| u.id));
         match page.next {
             Some(cursor) => request = request.with_cursor(cursor),
@@ -679,8 +697,10 @@ pub async fn find_user_by_username_and_email(subject: &Subject) {
         .await
     {
         Ok(found) => assert_eq!(found.map(|u| u.id), Some(created.id), "{}", subject.name()),
-        // The documented difference: Connect stores no username.
-        Err(Error::Unsupported { field, .. }) if p.provider() == Provider::CONNECT => {
+        // The documented difference of a provider that stores no username (Connect).
+        Err(Error::Unsupported { field, .. })
+            if !p.capabilities().field(Field::Username).is_stored() =>
+        {
             assert_eq!(field, "username")
         }
         Err(err) => panic!("{}: {err:?}", subject.name()),

@@ -301,8 +301,11 @@ impl<P: UserProvisioner> UserProvisioner for Faulty<P> {
     ) -> Result<CreateOutcome> {
         options.check()?;
         self.inner.validate_new_user(user)?;
-        self.around(Operation::Create, self.inner.create_user_opts(user, options))
-            .await
+        self.around(
+            Operation::Create,
+            self.inner.create_user_opts(user, options),
+        )
+        .await
     }
 
     async fn get_user_opts(&self, id: &UserId, options: &RequestOptions) -> Result<User> {
@@ -342,8 +345,11 @@ impl<P: UserProvisioner> UserProvisioner for Faulty<P> {
         options: &RequestOptions,
     ) -> Result<UserPage> {
         options.check()?;
-        self.around(Operation::List, self.inner.list_users_opts(request, options))
-            .await
+        self.around(
+            Operation::List,
+            self.inner.list_users_opts(request, options),
+        )
+        .await
     }
 
     /// A search of the listing through this wrapper, so that list faults reach it.

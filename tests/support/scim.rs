@@ -246,8 +246,10 @@ impl Stalling {
     /// A backend that stalls nothing (it only counts).
     pub fn counting(
         inner: std::sync::Arc<
-        user_provisioner::testing::Faulty<user_provisioner::providers::memory::MemoryProvisioner>,
-    >,
+            user_provisioner::testing::Faulty<
+                user_provisioner::providers::memory::MemoryProvisioner,
+            >,
+        >,
     ) -> std::sync::Arc<Self> {
         Self::stalling_next(inner, StallAt::BeforeSending, 0)
     }
@@ -255,8 +257,10 @@ impl Stalling {
     /// A backend whose next `count` creates hang at `at`.
     pub fn stalling_next(
         inner: std::sync::Arc<
-        user_provisioner::testing::Faulty<user_provisioner::providers::memory::MemoryProvisioner>,
-    >,
+            user_provisioner::testing::Faulty<
+                user_provisioner::providers::memory::MemoryProvisioner,
+            >,
+        >,
         at: StallAt,
         count: usize,
     ) -> std::sync::Arc<Self> {
