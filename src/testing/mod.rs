@@ -4,7 +4,9 @@
 //! - [`Faulty`] wraps any [`UserProvisioner`](crate::UserProvisioner) (the in-memory
 //!   [`MemoryProvisioner`](crate::providers::memory::MemoryProvisioner), an emulator's
 //!   client, a backend of your own) and injects failures, latency and lost answers per
-//!   [`Operation`](crate::Operation), counting the calls.
+//!   [`Operation`], counting the calls.
+//! - [`conformance`] is the portable contract as test cases, which a backend written
+//!   in any crate runs against itself ([`conformance_suite!`](crate::conformance_suite)).
 //! - Each emulator (such as [`JambonzEmulator`]) is a stateful HTTP server on
 //!   `127.0.0.1` with a random port that speaks its provider's API as the vendor
 //!   documents it (auth check, paths, status codes, error bodies, uniqueness rules), so

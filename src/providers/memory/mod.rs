@@ -13,8 +13,8 @@
 //!   problems of a create at once; a refused call changes nothing.
 //! - **Unique keys**: a username, or an email compared case-blind, already taken is a
 //!   conflict ([`Error::is_conflict`](crate::Error::is_conflict)), on create and update.
-//! - **Outcomes say what happened**: [`CreateOutcome::Created`] with the stored user
-//!   when the write is readable at once, [`CreateOutcome::Accepted`] when it is readable
+//! - **Outcomes say what happened**: [`CreateOutcome::Created`](crate::CreateOutcome::Created) with the stored user
+//!   when the write is readable at once, [`CreateOutcome::Accepted`](crate::CreateOutcome::Accepted) when it is readable
 //!   later (here: a [`Visibility`] other than the immediate one, as NetSapiens' 202);
 //!   [`UserProvisioner::wait_until_visible`] reads an accepted write until it shows.
 //! - **Idempotent creates**: a create repeated with the same
