@@ -3,7 +3,6 @@
 //! same test function sees the same surface on both.
 #![allow(dead_code)]
 
-pub mod conformance;
 #[cfg(feature = "scim")]
 pub mod scim;
 #[cfg(feature = "scim-client")]
