@@ -20,7 +20,7 @@
 //! One timed run instead, as before (for `/usr/bin/time -v`):
 //! ```sh
 //! cargo bench --bench bulk --features testing -- 100000 32            # users, concurrency
-//! cargo bench --bench bulk --features testing -- 100000 32 in-memory  # InMemoryProvisioner
+//! cargo bench --bench bulk --features testing -- 100000 32 in-memory  # MemoryProvisioner
 //! /usr/bin/time -v target/release/deps/bulk-* 100000 32
 //! ```
 //! `--rounds=N` and `--users=N` change the throughput part.
@@ -40,7 +40,7 @@ use user_provisioner::futures::stream::FuturesUnordered;
 use user_provisioner::futures::{stream, Stream, StreamExt};
 use user_provisioner::orchestration::{Bulk, EnsureOptions, Limits, LookFirst};
 use user_provisioner::providers::jambonz::JambonzBuilder;
-use user_provisioner::testing::InMemoryProvisioner;
+use user_provisioner::providers::memory::MemoryProvisioner;
 use user_provisioner::{
     async_trait, Capabilities, CreateOutcome, DeleteOutcome, Error, ListUsers, NewUser, Provider,
     ProviderInfo, RequestOptions, UpdateOutcome, User, UserId, UserPage, UserProvisioner,
@@ -119,7 +119,7 @@ impl UserProvisioner for Discard {
         DISCARD
     }
     fn capabilities(&self) -> Capabilities {
-        InMemoryProvisioner::new().capabilities()
+        MemoryProvisioner::new().capabilities()
     }
     async fn create_user_opts(
         &self,
@@ -273,7 +273,7 @@ fn kib(bytes: usize) -> String {
 /// The earlier mode: one bulk of `users` at `concurrency`, timed.
 async fn single_run(users: usize, concurrency: usize, in_memory: bool) {
     let backend: Arc<dyn UserProvisioner> = if in_memory {
-        Arc::new(InMemoryProvisioner::new())
+        Arc::new(MemoryProvisioner::new())
     } else {
         Arc::new(Discard::default())
     };

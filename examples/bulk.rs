@@ -26,7 +26,8 @@ use user_provisioner::orchestration::{Bulk, Ensured, Limits};
 use user_provisioner::providers::connect::ConnectBuilder;
 use user_provisioner::providers::ece::EceBuilder;
 use user_provisioner::providers::jambonz::JambonzBuilder;
-use user_provisioner::testing::{Emulators, InMemoryProvisioner};
+use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::testing::Emulators;
 use user_provisioner::{NewUser, UserProvisioner};
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]
@@ -113,7 +114,7 @@ async fn main() -> Result<(), Box<dyn StdError>> {
     let mut backends: Vec<Arc<dyn UserProvisioner>> = Vec::new();
     let mut jambonz_account = std::env::var("JAMBONZ_ACCOUNT_SID").ok();
     if args.in_memory {
-        backends.push(Arc::new(InMemoryProvisioner::new()));
+        backends.push(Arc::new(MemoryProvisioner::new()));
     } else {
         if std::env::var("JAMBONZ_BASE_URL").is_ok() {
             backends.push(Arc::new(JambonzBuilder::from_env().build()?));

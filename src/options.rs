@@ -119,7 +119,7 @@ impl RequestOptions {
     ///
     /// Honoured by the HTTP core every adapter of this crate sends through, so it
     /// applies to jambonz, NetSapiens, Connect and ECE alike. A backend written outside
-    /// this crate (and `InMemoryProvisioner`) decides for itself; it can read
+    /// this crate (and `providers::memory::MemoryProvisioner`) decides for itself; it can read
     /// [`is_dry_run`](Self::is_dry_run). Headers that a `reqwest::Client` given with
     /// [`ClientOptions::with_reqwest_client`](crate::ClientOptions::with_reqwest_client)
     /// adds on its own are not shown.

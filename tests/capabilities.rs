@@ -15,12 +15,12 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use user_provisioner::providers::memory::MemoryProvisioner;
 use user_provisioner::testing::{
-    ConnectEmulator, EceEmulator, InMemoryProvisioner, JambonzEmulator, NetSapiensEmulator,
-    Operation,
+    ConnectEmulator, EceEmulator, Faulty, JambonzEmulator, NetSapiensEmulator,
 };
 use user_provisioner::{
-    CreateOutcome, Error, Field, FieldSupport, InputProblem, NewUser, ProblemKind, Provider,
+    CreateOutcome, Error, Field, FieldSupport, InputProblem, NewUser, Operation, ProblemKind,
     UserProvisioner,
 };
 
@@ -181,8 +181,14 @@ async fn ece() -> Subject {
     }
 }
 
-async fn in_memory_playing(provider: Provider, role: &'static str) -> Subject {
-    let memory = Arc::new(InMemoryProvisioner::playing(provider));
+/// The in-memory backend, standing in for `played` (an emulator's client) when given;
+/// its calls counted by `Faulty`.
+async fn in_memory_playing(played: Option<Subject>, role: &'static str) -> Subject {
+    let memory = match played {
+        Some(played) => MemoryProvisioner::playing(&*played.provisioner),
+        None => MemoryProvisioner::new(),
+    };
+    let memory = Arc::new(Faulty::new(memory));
     let log = Arc::clone(&memory);
     Subject {
         name: "in-memory",
@@ -200,9 +206,9 @@ async fn subjects() -> Vec<Subject> {
         netsapiens_with(true).await,
         connect().await,
         ece().await,
-        in_memory_playing(Provider::IN_MEMORY, "admin").await,
-        in_memory_playing(Provider::NETSAPIENS, "Basic User").await,
-        in_memory_playing(Provider::CONNECT, "admin").await,
+        in_memory_playing(None, "admin").await,
+        in_memory_playing(Some(netsapiens().await), "Basic User").await,
+        in_memory_playing(Some(connect().await), "admin").await,
     ]
 }
 

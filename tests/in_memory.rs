@@ -1,15 +1,46 @@
-//! `InMemoryProvisioner` playing a provider: its identity and capabilities, `Accepted`
-//! writes readable later, failures for one operation, unsupported fields refused.
+//! `MemoryProvisioner` playing a provider: its identity and capabilities, `Accepted`
+//! writes readable later, unsupported fields refused; and `Faulty` around it (or around
+//! an emulator's client): failures for one operation, lost answers, latency, counts.
 #![cfg(all(feature = "testing", feature = "netsapiens", feature = "connect"))]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use user_provisioner::testing::{InMemoryProvisioner, Operation, Visibility};
+use user_provisioner::providers::connect::{ConnectBuilder, ConnectClient};
+use user_provisioner::providers::memory::{MemoryProvisioner, Visibility};
+use user_provisioner::providers::netsapiens::{NetSapiensBuilder, NetSapiensClient};
+use user_provisioner::testing::{ConnectEmulator, Faulty};
 use user_provisioner::{
     Capabilities, CreateOutcome, DeleteOutcome, Error, Field, FieldSupport, IdempotencyKey,
-    NewUser, Provider, ProviderInfo, RequestOptions, UpdateOutcome, UserKey, UserProvisioner,
-    UserUpdate, VisibilityWait,
+    NewUser, Operation, Provider, ProviderInfo, RequestOptions, UpdateOutcome, UserKey,
+    UserProvisioner, UserUpdate, VisibilityWait,
 };
+
+/// A NetSapiens client in its default configuration, to be played: building sends
+/// nothing, and nothing is ever sent to it.
+fn netsapiens_client() -> NetSapiensClient {
+    NetSapiensBuilder::new()
+        .with_base_url("https://netsapiens.example.com/ns-api/v2")
+        .with_token("unused")
+        .build()
+        .unwrap()
+}
+
+/// A Connect client to be played, as [`netsapiens_client`].
+fn connect_client() -> ConnectClient {
+    ConnectBuilder::new()
+        .with_base_url("https://connect.example.com")
+        .with_api_key("unused")
+        .build()
+        .unwrap()
+}
+
+fn playing_netsapiens() -> Faulty<MemoryProvisioner> {
+    Faulty::new(MemoryProvisioner::playing(&netsapiens_client()))
+}
+
+fn playing_connect() -> Faulty<MemoryProvisioner> {
+    Faulty::new(MemoryProvisioner::playing(&connect_client()))
+}
 
 fn netsapiens_person(n: u32) -> NewUser {
     NewUser::new(format!("user{n}"))
@@ -20,7 +51,7 @@ fn netsapiens_person(n: u32) -> NewUser {
 
 #[tokio::test]
 async fn playing_takes_the_providers_identity_and_capabilities() {
-    let netsapiens = InMemoryProvisioner::playing(Provider::NETSAPIENS);
+    let netsapiens = playing_netsapiens();
     assert_eq!(netsapiens.provider(), Provider::NETSAPIENS);
     let caps = netsapiens.capabilities();
     assert_eq!(caps.field(Field::GivenName), FieldSupport::Required);
@@ -28,7 +59,7 @@ async fn playing_takes_the_providers_identity_and_capabilities() {
     assert_eq!(caps.required_attributes(), ["netsapiens.extension"]);
     assert!(caps.accepted_creates);
 
-    let connect = InMemoryProvisioner::playing(Provider::CONNECT);
+    let connect = playing_connect();
     assert_eq!(connect.provider(), Provider::CONNECT);
     assert!(connect.capabilities().idempotent_create);
     assert!(!connect.capabilities().accepted_creates);
@@ -41,7 +72,7 @@ async fn playing_takes_the_providers_identity_and_capabilities() {
 
 #[tokio::test]
 async fn an_accepted_create_is_readable_after_the_configured_reads() {
-    let memory = InMemoryProvisioner::new().with_visibility(Visibility::AfterReads(2));
+    let memory = MemoryProvisioner::new().with_visibility(Visibility::AfterReads(2));
     assert!(memory.capabilities().accepted_creates);
     let CreateOutcome::Accepted(accepted) = memory
         .create_user(&NewUser::new("ada").with_email("ada@example.com"))
@@ -67,8 +98,8 @@ async fn an_accepted_create_is_readable_after_the_configured_reads() {
 
 #[tokio::test]
 async fn accepted_updates_and_deletes_show_after_a_delay() {
-    let memory = InMemoryProvisioner::new()
-        .with_visibility(Visibility::AfterDelay(Duration::from_millis(60)));
+    let memory =
+        MemoryProvisioner::new().with_visibility(Visibility::AfterDelay(Duration::from_millis(60)));
     let CreateOutcome::Accepted(accepted) = memory.create_user(&NewUser::new("ada")).await.unwrap()
     else {
         panic!("not accepted")
@@ -104,7 +135,7 @@ async fn accepted_updates_and_deletes_show_after_a_delay() {
 
 #[tokio::test]
 async fn playing_netsapiens_answers_accepted_and_the_portable_wait_reads_it() {
-    let netsapiens = InMemoryProvisioner::playing(Provider::NETSAPIENS);
+    let netsapiens = playing_netsapiens();
     let CreateOutcome::Accepted(accepted) =
         netsapiens.create_user(&netsapiens_person(1)).await.unwrap()
     else {
@@ -123,7 +154,7 @@ async fn playing_netsapiens_answers_accepted_and_the_portable_wait_reads_it() {
 
 #[tokio::test]
 async fn failures_for_one_operation_leave_the_others_alone() {
-    let memory = InMemoryProvisioner::new();
+    let memory = Faulty::new(MemoryProvisioner::new());
     memory.fail_next_op(Operation::Create, 2, 503);
     assert!(memory.list_all_users().await.is_ok());
     for _ in 0..2 {
@@ -162,7 +193,7 @@ async fn failures_for_one_operation_leave_the_others_alone() {
 
 #[tokio::test]
 async fn playing_connect_keeps_no_username_and_refuses_what_connect_cannot_store() {
-    let connect = InMemoryProvisioner::playing(Provider::CONNECT);
+    let connect = playing_connect();
     let person = NewUser::new("jdoe")
         .with_email("jdoe@example.com")
         .with_names("Jane", "Doe");
@@ -218,14 +249,14 @@ async fn playing_connect_keeps_no_username_and_refuses_what_connect_cannot_store
 
 #[tokio::test]
 async fn an_idempotency_key_is_refused_where_the_capabilities_have_none() {
-    let netsapiens = InMemoryProvisioner::playing(Provider::NETSAPIENS);
+    let netsapiens = playing_netsapiens();
     let options = RequestOptions::new().with_idempotency_key(IdempotencyKey::new("k1").unwrap());
     let err = netsapiens
         .create_user_opts(&netsapiens_person(2), &options)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unsupported { ref field, .. } if field == "idempotency_key"));
-    let connect = InMemoryProvisioner::playing(Provider::CONNECT);
+    let connect = playing_connect();
     let person = NewUser::new("a");
     let first = connect.create_user_opts(&person, &options).await.unwrap();
     assert_eq!(
@@ -240,7 +271,7 @@ async fn capabilities_and_provider_can_be_set_for_a_backend_of_ones_own() {
     const CAPS: Capabilities = Capabilities::new()
         .with_field(Field::Email, FieldSupport::Required)
         .with_required_attributes(&["scim.tenant"]);
-    let memory = InMemoryProvisioner::new()
+    let memory = MemoryProvisioner::new()
         .with_provider(LDAP)
         .with_capabilities(CAPS);
     assert_eq!(memory.capabilities(), CAPS);
@@ -265,7 +296,7 @@ async fn capabilities_and_provider_can_be_set_for_a_backend_of_ones_own() {
 
 #[tokio::test]
 async fn a_refused_header_fails_the_call_as_on_the_wire() {
-    let memory = user_provisioner::testing::InMemoryProvisioner::new();
+    let memory = user_provisioner::providers::memory::MemoryProvisioner::new();
     let options = user_provisioner::RequestOptions::new().with_header("authorization", "x");
     let person = user_provisioner::NewUser::new("ada").with_email("ada@example.com");
     let err = user_provisioner::UserProvisioner::create_user_opts(&memory, &person, &options)
@@ -276,4 +307,68 @@ async fn a_refused_header_fails_the_call_as_on_the_wire() {
         "{err:?}"
     );
     assert_eq!(memory.len(), 0);
+}
+
+#[tokio::test]
+async fn a_lost_answer_leaves_the_write_done_and_the_caller_unsure() {
+    let memory = Faulty::new(MemoryProvisioner::new());
+    memory.lose_next_answers(Operation::Create, 1);
+    let person = NewUser::new("ada").with_email("ada@example.com");
+    let err = memory.create_user(&person).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert_eq!(memory.inner().len(), 1, "the backend acted");
+    let found = memory.find_user(&UserKey::username("ada")).await.unwrap();
+    let id = found.expect("the lost create took effect").id;
+
+    memory.lose_next_answers(Operation::Delete, 1);
+    let err = memory.delete_user(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Server(_)), "{err:?}");
+    assert!(memory.inner().is_empty(), "the backend acted");
+    assert_eq!(memory.calls_to(Operation::Delete), 1);
+}
+
+#[tokio::test]
+async fn latency_delays_one_operation_only() {
+    let memory = Faulty::new(MemoryProvisioner::new());
+    memory.set_latency(Operation::List, Duration::from_millis(150));
+    let started = Instant::now();
+    let _ = memory.create_user(&NewUser::new("ada")).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(150));
+    let started = Instant::now();
+    memory.list_all_users().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    memory.set_latency(Operation::List, Duration::ZERO);
+    let started = Instant::now();
+    memory.list_all_users().await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn faults_wrap_an_emulators_client_too() {
+    let emulator = ConnectEmulator::start().await.unwrap();
+    let connect = Faulty::new(emulator.client().unwrap());
+    connect.fail_next_op(Operation::Create, 1, 503);
+    let person = NewUser::new("ada").with_email("ada@example.com");
+    let err = connect.create_user(&person).await.unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert_eq!(err.api_error().unwrap().provider, Provider::CONNECT);
+    assert_eq!(
+        emulator.server().count("POST", "/api/v1/users"),
+        0,
+        "an injected failure sends nothing"
+    );
+    let _ = connect.create_user(&person).await.unwrap();
+    assert_eq!(connect.calls_to(Operation::Create), 2);
+    // A refused input reaches nothing, and takes no fault.
+    connect.fail_next(1, 503);
+    let err = connect
+        .create_user(&NewUser::new("x").with_role("admin"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unsupported { .. } | Error::Refused { .. }),
+        "{err:?}"
+    );
+    assert_eq!(connect.calls_to(Operation::Create), 2);
+    assert!(connect.list_all_users().await.unwrap_err().is_retryable());
 }

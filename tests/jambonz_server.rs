@@ -8,7 +8,7 @@
 //!
 //! Run against the real server (see README):
 //! `cargo test --all-features --test jambonz_server -- --ignored --test-threads=1`
-//! with the env file of `../shared/servers/jambonz/start.sh` loaded. One thread, because
+//! with the env file of `.ci/jambonz-server/start.sh` loaded. One thread, because
 //! two cases depend on how many administrators exist at that moment.
 #![cfg(all(feature = "testing", feature = "jambonz"))]
 

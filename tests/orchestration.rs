@@ -1,4 +1,4 @@
-//! The orchestration module against the emulators and `InMemoryProvisioner`: ensure,
+//! The orchestration module against the emulators and `MemoryProvisioner`: ensure,
 //! fan-out with rollback, and bulk at the rate limit.
 #![cfg(all(
     feature = "orchestration",
@@ -19,9 +19,9 @@ use user_provisioner::orchestration::{
     ensure_user, ensure_user_opts, Bulk, EnsureOptions, Ensured, FanOut, FoundBy, Identity, Limits,
     LookFirst, RollbackAction, Targeted,
 };
+use user_provisioner::providers::memory::MemoryProvisioner;
 use user_provisioner::testing::{
-    ConnectEmulator, EceEmulator, Fault, FaultRule, InMemoryProvisioner, JambonzEmulator,
-    NetSapiensEmulator,
+    ConnectEmulator, EceEmulator, Fault, FaultRule, Faulty, JambonzEmulator, NetSapiensEmulator,
 };
 use user_provisioner::{
     async_trait, ApiError, Capabilities, CreateOutcome, DeleteOutcome, Error, ListUsers, NewUser,
@@ -153,7 +153,7 @@ async fn ensure_on_connect_looks_first_because_connect_cannot_tell_a_duplicate()
 async fn fan_out_rolls_back_what_it_created_and_leaves_what_existed() {
     let jambonz = JambonzEmulator::start().await.unwrap();
     let ece = EceEmulator::start().await.unwrap();
-    let failing = InMemoryProvisioner::new();
+    let failing = Faulty::new(MemoryProvisioner::new());
     let ada = jambonz_person(&jambonz, "ada");
     // ada already has an ECE login: the rollback must not take it away.
     let _ = ece.client().unwrap().create_user(&ada).await.unwrap();
@@ -188,7 +188,7 @@ async fn fan_out_rolls_back_what_it_created_and_leaves_what_existed() {
 #[tokio::test]
 async fn a_rollback_that_fails_is_reported() {
     let jambonz = JambonzEmulator::start().await.unwrap();
-    let failing = InMemoryProvisioner::new();
+    let failing = Faulty::new(MemoryProvisioner::new());
     failing.fail_next(1, 503);
     jambonz.server().inject(
         FaultRule::new(Fault::status(500))
@@ -212,14 +212,13 @@ async fn a_rollback_that_fails_is_reported() {
 #[tokio::test]
 async fn offboarding_disables_everywhere_and_a_failure_enables_again() {
     let (a, b, c) = (
-        InMemoryProvisioner::new(),
-        InMemoryProvisioner::new(),
-        InMemoryProvisioner::new(),
+        MemoryProvisioner::new(),
+        Faulty::new(MemoryProvisioner::new()),
+        MemoryProvisioner::new(),
     );
     let ada = NewUser::new("ada").with_email("ada@example.com");
-    for backend in [&a, &b] {
-        let _ = backend.create_user(&ada).await.unwrap();
-    }
+    let _ = a.create_user(&ada).await.unwrap();
+    let _ = b.create_user(&ada).await.unwrap();
     let fan_out = FanOut::new([
         Arc::new(a.clone()) as Arc<dyn UserProvisioner>,
         Arc::new(b.clone()),
@@ -252,16 +251,16 @@ async fn offboarding_disables_everywhere_and_a_failure_enables_again() {
 
     let report = fan_out.delete(&who).await;
     assert!(report.is_success());
-    assert!(a.is_empty() && b.is_empty());
+    assert!(a.is_empty() && b.inner().is_empty());
 }
 
 // ---- bulk ---------------------------------------------------------------------------
 
-/// A backend over `InMemoryProvisioner` that fails given users in set ways, so that a
+/// A backend over `MemoryProvisioner` that fails given users in set ways, so that a
 /// bulk's results can be checked one by one.
 #[derive(Debug)]
-struct Faulty {
-    inner: InMemoryProvisioner,
+struct FailsSomeUsers {
+    inner: MemoryProvisioner,
     rate_limited_once: Mutex<HashSet<String>>,
 }
 
@@ -273,7 +272,7 @@ fn fault_of(username: &str) -> Option<u32> {
 }
 
 #[async_trait]
-impl UserProvisioner for Faulty {
+impl UserProvisioner for FailsSomeUsers {
     fn provider(&self) -> Provider {
         self.inner.provider()
     }
@@ -335,14 +334,14 @@ impl UserProvisioner for Faulty {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_of_ten_thousand_gives_every_input_one_result_and_creates_nobody_twice() {
     const USERS: usize = 10_000;
-    let store = InMemoryProvisioner::new();
-    let backend = Arc::new(Faulty {
+    let store = MemoryProvisioner::new();
+    let backend = Arc::new(FailsSomeUsers {
         inner: store.clone(),
         rate_limited_once: Mutex::new(HashSet::new()),
     });
     let max_in_flight = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&max_in_flight);
-    // InMemoryProvisioner deduplicates by idempotency key, so Auto would look every
+    // MemoryProvisioner deduplicates by idempotency key, so Auto would look every
     // user up first; it refuses duplicates itself, so the lookup is not needed.
     let bulk = Bulk::new()
         .with_backend(backend, Limits::new().with_concurrency(32))
@@ -532,7 +531,7 @@ async fn a_bulk_against_the_jambonz_rate_limit_finishes_with_no_429_failures() {
 
 #[tokio::test]
 async fn a_bulk_on_several_backends_reports_each_and_paces_requests() {
-    let (a, b) = (InMemoryProvisioner::new(), InMemoryProvisioner::new());
+    let (a, b) = (MemoryProvisioner::new(), MemoryProvisioner::new());
     let bulk = Bulk::new()
         .with_backend(Arc::new(a.clone()), Limits::new().with_concurrency(2))
         .with_backend(
@@ -561,9 +560,9 @@ mod real_server {
     use std::path::PathBuf;
     use std::process::Command;
 
-    /// The server's scripts, beside the crate as `.ci/run` expects them.
+    /// The server's scripts, the project's own (`.ci/jambonz-server/`).
     fn scripts() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/servers/jambonz")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/jambonz-server")
     }
 
     /// Restarts the real server's API process with `limit` requests per `window_mins`

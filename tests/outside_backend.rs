@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::conformance::Subject;
 use support::JambonzTarget;
-use user_provisioner::testing::InMemoryProvisioner;
+use user_provisioner::conformance_suite;
+use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::testing::conformance::Subject;
 use user_provisioner::{
     async_trait, Accepted, ApiError, Capabilities, CreateOutcome, DeleteOutcome, Error, Field,
     FieldSupport, ListUsers, NewUser, PageCursor, Patch, Provider, ProviderInfo, RequestOptions,
@@ -147,46 +148,46 @@ impl UserProvisioner for Audited {
 }
 
 fn audited_subject(subject: Subject) -> Subject {
-    let audited = Arc::new(Audited::new(Arc::clone(&subject.provisioner)));
-    Subject {
-        name: subject.name,
-        provisioner: audited,
-        ..subject
-    }
+    let audited = Arc::new(Audited::new(Arc::clone(subject.provisioner())));
+    subject.with_provisioner(audited)
 }
 
 async fn audited_in_memory() -> Subject {
-    audited_subject(Subject {
-        name: "audited in-memory",
-        provisioner: Arc::new(InMemoryProvisioner::new()),
-        person: Box::new(|n| {
-            NewUser::new(format!("user{n}"))
-                .with_email(format!("user{n}@example.com"))
-                .with_password(format!("Str0ngP@ss{n}"))
-        }),
-        absent_id: UserId::new("mem-999999"),
-        requests: Box::new(|| None),
-        _emulator: None,
-    })
+    audited_subject(
+        Subject::new(
+            "audited in-memory",
+            Arc::new(MemoryProvisioner::new()),
+            |n| {
+                NewUser::new(format!("user{n}"))
+                    .with_email(format!("user{n}@example.com"))
+                    .with_password(format!("Str0ngP@ss{n}"))
+            },
+            "mem-999999",
+        )
+        // The in-memory backend stores no attribute of its own, so it refuses none.
+        .accepting_any_attribute(),
+    )
 }
 
 async fn audited_jambonz_emulator() -> Subject {
     let target = Arc::new(JambonzTarget::emulator().await);
     let people = Arc::clone(&target);
     let wire = Arc::clone(&target);
-    audited_subject(Subject {
-        name: "audited jambonz emulator",
-        provisioner: Arc::new(target.client()),
-        person: Box::new(move |n| people.person(n)),
-        absent_id: UserId::new("0b7e4f8a-4b7e-4f8a-9c3d-2e5f7b8a9c1d"),
-        requests: Box::new(move || Some(wire.seen().into_iter().map(|s| s.method).collect())),
-        _emulator: Some(Box::new(target)),
-    })
+    audited_subject(
+        Subject::new(
+            "audited jambonz emulator",
+            Arc::new(target.client()),
+            move |n| people.person(n),
+            "0b7e4f8a-4b7e-4f8a-9c3d-2e5f7b8a9c1d",
+        )
+        .with_requests(move || wire.seen().into_iter().map(|s| s.method).collect())
+        .keeping(target),
+    )
 }
 
 #[tokio::test]
 async fn the_audit_log_sees_every_call_with_its_outcome() {
-    let audited = Audited::new(Arc::new(InMemoryProvisioner::new()));
+    let audited = Audited::new(Arc::new(MemoryProvisioner::new()));
     let log = Arc::clone(&audited.log);
     let backend: Arc<dyn UserProvisioner> = Arc::new(audited);
     let person = NewUser::new("ada")
@@ -466,18 +467,17 @@ impl UserProvisioner for ToyDirectory {
 async fn toy_directory() -> Subject {
     let toy = ToyDirectory::default();
     let calls = Arc::clone(&toy.calls);
-    Subject {
-        name: "toy directory",
-        provisioner: Arc::new(toy),
-        person: Box::new(|n| {
+    Subject::new(
+        "toy directory",
+        Arc::new(toy),
+        |n| {
             NewUser::new(format!("user{n}"))
                 .with_email(format!("user{n}@example.com"))
                 .with_names("User", format!("Number{n}"))
-        }),
-        absent_id: UserId::new("999999"),
-        requests: Box::new(move || Some(calls.lock().unwrap().clone())),
-        _emulator: None,
-    }
+        },
+        "999999",
+    )
+    .with_requests(move || calls.lock().unwrap().clone())
 }
 
 #[tokio::test]

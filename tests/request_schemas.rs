@@ -4,12 +4,14 @@
 //! JSON-schema validator against the vendor's schema:
 //!
 //! - NetSapiens: the request bodies of `POST` and `PUT /domains/{domain}/users…` in the
-//!   v2 OpenAPI export (`../shared/specs/openapi/netsapiens-v2.json`, OpenAPI 3.1, so
-//!   JSON Schema 2020-12);
-//! - ECE: `#/definitions/User` of the vendor's Swagger 2.0 file
-//!   (`../shared/specs/openapi/ece-apidocs.json`, JSON Schema draft 4);
+//!   v2 OpenAPI export (OpenAPI 3.1, so JSON Schema 2020-12);
+//! - ECE: `#/definitions/User` of the vendor's Swagger 2.0 file (JSON Schema draft 4);
 //! - Connect: `tests/data/connect-users.schema.json`, reconstructed from the vendor page
 //!   (its `$comment` names the source).
+//!
+//! The NetSapiens and ECE files are the parts of the vendors' files these tests use, cut
+//! out under `tests/fixtures/vendor-schemas/` (its `SOURCES.md` names each source, and
+//! `extract.py` cuts them again), so the tests read nothing outside the repository.
 //!
 //! Formats are asserted (`email`, `date-time`; the files' unknown ones are ignored), and
 //! every field sent must be one the schema declares. The known defects of the published
@@ -25,8 +27,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use user_provisioner::providers::{connect, ece, netsapiens};
 use user_provisioner::{ClientOptions, Patch, RequestOptions, RetryPolicy};
 
-const NETSAPIENS_SPEC: &str = "../shared/specs/openapi/netsapiens-v2.json";
-const ECE_SPEC: &str = "../shared/specs/openapi/ece-apidocs.json";
+const NETSAPIENS_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/vendor-schemas/netsapiens-v2-users.json"
+);
+const ECE_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/vendor-schemas/ece-apidocs-users.json"
+);
 
 fn load(path: &str) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{path}: {err}"));

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::scim::{entra_user, listener, okta_user, serve, serve_built, PATCH_OP, TOKEN};
-use user_provisioner::testing::{InMemoryProvisioner, Operation};
+use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::testing::Faulty;
+use user_provisioner::Operation;
 use user_provisioner::{UserKey, UserProvisioner};
 use user_provisioner_bridge::{BridgeStore, ScimBridge, SyncSettings};
 
@@ -20,8 +22,8 @@ fn quick() -> SyncSettings {
 #[tokio::test]
 async fn okta_create_looks_up_then_posts_and_every_backend_gets_the_user() {
     let (first, second) = (
-        Arc::new(InMemoryProvisioner::new()),
-        Arc::new(InMemoryProvisioner::new()),
+        Arc::new(Faulty::new(MemoryProvisioner::new())),
+        Arc::new(Faulty::new(MemoryProvisioner::new())),
     );
     let bridge = serve(|b| {
         b.backend("first", first.clone())
@@ -90,7 +92,7 @@ async fn okta_create_looks_up_then_posts_and_every_backend_gets_the_user() {
 
 #[tokio::test]
 async fn a_post_sent_again_after_a_timeout_is_answered_with_the_first_user() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
             .sync_settings(quick())
@@ -102,7 +104,7 @@ async fn a_post_sent_again_after_a_timeout_is_answered_with_the_first_user() {
     assert_eq!(first.status, 201);
     assert_eq!(again.status, 201);
     assert_eq!(first.body["id"], again.body["id"]);
-    assert_eq!(backend.len(), 1, "one user on the backend");
+    assert_eq!(backend.inner().len(), 1, "one user on the backend");
 
     let other = bridge
         .post(
@@ -115,7 +117,8 @@ async fn a_post_sent_again_after_a_timeout_is_answered_with_the_first_user() {
 
 #[tokio::test]
 async fn a_missing_or_wrong_token_is_a_401_in_the_scim_error_schema() {
-    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new()))).await;
+    let bridge =
+        serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
     for headers in [
         vec![],
         vec![("authorization", "Bearer wrong-token-0123456789abcdef")],
@@ -132,7 +135,7 @@ async fn a_missing_or_wrong_token_is_a_401_in_the_scim_error_schema() {
 
 #[tokio::test]
 async fn put_replaces_and_delete_removes_on_every_backend() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
             .sync_settings(quick())
@@ -159,7 +162,7 @@ async fn put_replaces_and_delete_removes_on_every_backend() {
 
     let deleted = bridge.delete(&format!("/Users/{id}")).await;
     assert_eq!(deleted.status, 204);
-    assert!(backend.is_empty(), "removed from the backend");
+    assert!(backend.inner().is_empty(), "removed from the backend");
     bridge
         .get(&format!("/Users/{id}"))
         .await
@@ -171,7 +174,7 @@ async fn a_backend_that_fails_is_retried_from_the_queue_after_a_restart() {
     let dir = std::env::temp_dir().join(format!("scim-bridge-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}", dir.join("state.db").display());
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     backend.fail_next_op(Operation::Create, 1, 503);
 
     let (socket, base) = listener().await;
@@ -217,7 +220,7 @@ async fn a_backend_that_fails_is_retried_from_the_queue_after_a_restart() {
         "{:#}",
         read.body
     );
-    assert_eq!(backend.len(), 1);
+    assert_eq!(backend.inner().len(), 1);
     let status = served.get("/Status").await;
     assert_eq!(
         status.body["backends"]["directory"]["users"]["synced"], 1,
@@ -229,7 +232,7 @@ async fn a_backend_that_fails_is_retried_from_the_queue_after_a_restart() {
 
 #[tokio::test]
 async fn bad_bodies_are_scim_errors_and_nothing_is_stored() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
             .max_body_bytes(4096)
@@ -281,13 +284,13 @@ async fn bad_bodies_are_scim_errors_and_nothing_is_stored() {
         .assert_error(400, Some("invalidValue"));
     let huge = json!({ "userName": "x", "displayName": "y".repeat(10_000) });
     bridge.post("/Users", huge).await.assert_error(413, None);
-    assert!(backend.is_empty());
+    assert!(backend.inner().is_empty());
     assert_eq!(bridge.get("/Users").await.body["totalResults"], 0);
 }
 
 #[tokio::test]
 async fn if_match_guards_put_and_delete() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
             .sync_settings(quick())
@@ -329,7 +332,7 @@ async fn if_match_guards_put_and_delete() {
         )
         .await;
     stale_delete.assert_error(412, None);
-    assert_eq!(backend.len(), 1);
+    assert_eq!(backend.inner().len(), 1);
 
     let not_modified = bridge
         .send_with(
@@ -354,7 +357,8 @@ async fn if_match_guards_put_and_delete() {
 
 #[tokio::test]
 async fn unknown_endpoints_methods_and_users_are_scim_errors() {
-    let bridge = serve(|b| b.backend("directory", Arc::new(InMemoryProvisioner::new()))).await;
+    let bridge =
+        serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
     bridge.get("/Groups").await.assert_error(404, None);
     bridge
         .get("/Users/no-such-user")
@@ -381,7 +385,7 @@ async fn unknown_endpoints_methods_and_users_are_scim_errors() {
 #[tokio::test]
 async fn discovery_documents_describe_the_bridge() {
     let bridge = serve(|b| {
-        b.backend("directory", Arc::new(InMemoryProvisioner::new()))
+        b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))
             .max_results(50)
     })
     .await;
@@ -421,7 +425,7 @@ async fn discovery_documents_describe_the_bridge() {
 #[tokio::test]
 async fn deactivation_a_backend_cannot_apply_is_refused_before_anything_changes() {
     // A backend without an enabled flag and the default rule (Auto: refuse there).
-    let directory = Arc::new(InMemoryProvisioner::new().with_capabilities(
+    let directory = Arc::new(MemoryProvisioner::new().with_capabilities(
         user_provisioner::Capabilities::new().with_field(
             user_provisioner::Field::Email,
             user_provisioner::FieldSupport::Stored,
@@ -451,7 +455,7 @@ async fn deactivation_a_backend_cannot_apply_is_refused_before_anything_changes(
 
 #[tokio::test]
 async fn a_backend_given_up_shows_in_status_and_is_retried_on_request() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     backend.fail_next_op(Operation::Create, 2, 503);
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
@@ -489,12 +493,12 @@ async fn a_backend_given_up_shows_in_status_and_is_retried_on_request() {
     let status = bridge.bridge.status().await.unwrap();
     assert_eq!(status.count("directory", "synced"), 1);
     assert_eq!(status.unsynced_len(), 0);
-    assert_eq!(backend.len(), 1);
+    assert_eq!(backend.inner().len(), 1);
 }
 
 #[tokio::test]
 async fn the_worker_retries_in_the_background() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     backend.fail_next_op(Operation::Create, 1, 503);
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
@@ -519,7 +523,7 @@ async fn the_worker_retries_in_the_background() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(state, "synced");
-    assert_eq!(backend.len(), 1);
+    assert_eq!(backend.inner().len(), 1);
 }
 
 #[tokio::test]
@@ -530,7 +534,7 @@ async fn passwords_and_tokens_are_never_stored_returned_or_shown() {
     let store = BridgeStore::open(&format!("sqlite:{}", file.display()))
         .await
         .unwrap();
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
             .store(store)
@@ -583,7 +587,7 @@ async fn passwords_and_tokens_are_never_stored_returned_or_shown() {
 
 #[tokio::test]
 async fn okta_wizard_apps_update_and_deactivate_through_get_then_put() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
             .sync_settings(quick())
@@ -638,7 +642,7 @@ async fn okta_wizard_apps_update_and_deactivate_through_get_then_put() {
 #[tokio::test]
 async fn listing_pages_and_projects() {
     let bridge = serve(|b| {
-        b.backend("directory", Arc::new(InMemoryProvisioner::new()))
+        b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))
             .sync_settings(quick())
     })
     .await;
@@ -702,7 +706,7 @@ async fn listing_pages_and_projects() {
 
 #[tokio::test]
 async fn patch_errors_are_scim_errors_and_change_nothing() {
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
             .sync_settings(quick())

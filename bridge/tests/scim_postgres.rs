@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use support::scim::{listener, okta_user, serve_built, ServedBridge, StallAt, Stalling, TOKEN};
-use user_provisioner::testing::{InMemoryProvisioner, Operation};
+use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::testing::Faulty;
+use user_provisioner::Operation;
 use user_provisioner::{UserKey, UserProvisioner};
 use user_provisioner_bridge::{BridgeStatus, BridgeStore, ScimBridge, SyncSettings};
 
@@ -142,7 +144,7 @@ async fn converged(bridge: &ScimBridge, users: i64, within: Duration) -> BridgeS
 #[ignore = "needs PostgreSQL: see README"]
 async fn the_same_user_sent_to_two_instances_at_once_is_one_user() {
     let database = TestDatabase::create("same_user").await;
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let a = instance(database.open().await, backend.clone(), settings()).await;
     let b = instance(database.open().await, backend.clone(), settings()).await;
 
@@ -170,7 +172,11 @@ async fn the_same_user_sent_to_two_instances_at_once_is_one_user() {
     converged(&a.bridge, ROUNDS as i64, Duration::from_secs(30)).await;
     let status = b.bridge.status().await.unwrap();
     assert_eq!(status.count(BACKEND, "synced"), ROUNDS as i64);
-    assert_eq!(backend.len(), ROUNDS, "each user once on the backend");
+    assert_eq!(
+        backend.inner().len(),
+        ROUNDS,
+        "each user once on the backend"
+    );
     assert_eq!(
         backend.calls_to(Operation::Create),
         ROUNDS,
@@ -202,7 +208,7 @@ async fn two_workers_drain_a_backlog_and_create_every_user_once() {
     const USERS: usize = 40;
     const FAILURES: usize = 25;
     let database = TestDatabase::create("backlog").await;
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     backend.fail_next_op(Operation::Create, FAILURES, 503);
     // Requests answer at once and leave the work to the queue.
     let queued = settings()
@@ -235,7 +241,11 @@ async fn two_workers_drain_a_backlog_and_create_every_user_once() {
     let took = started.elapsed();
     drop(workers);
 
-    assert_eq!(backend.len(), USERS, "every user on the backend, once");
+    assert_eq!(
+        backend.inner().len(),
+        USERS,
+        "every user on the backend, once"
+    );
     assert_eq!(
         backend.calls_to(Operation::Create),
         USERS + FAILURES,
@@ -271,7 +281,7 @@ async fn two_workers_drain_a_backlog_and_create_every_user_once() {
 #[ignore = "needs PostgreSQL: see README"]
 async fn a_change_on_one_instance_is_seen_and_deleted_on_the_other() {
     let database = TestDatabase::create("put_delete").await;
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let a = instance(database.open().await, backend.clone(), settings()).await;
     let b = instance(database.open().await, backend.clone(), settings()).await;
 
@@ -335,7 +345,11 @@ async fn a_change_on_one_instance_is_seen_and_deleted_on_the_other() {
     let deleted = b.delete(&format!("/Users/{id}")).await;
     assert_eq!(deleted.status, 204);
     a.get(&format!("/Users/{id}")).await.assert_error(404, None);
-    assert_eq!(backend.len(), 1, "only Grace is left on the backend");
+    assert_eq!(
+        backend.inner().len(),
+        1,
+        "only Grace is left on the backend"
+    );
     let status = a.bridge.status().await.unwrap();
     assert_eq!(status.count(BACKEND, "synced"), 1, "{:#}", status.to_json());
     assert_eq!(
@@ -380,7 +394,7 @@ async fn migrations_run_by_every_instance_that_opens_the_store() {
     assert_eq!(tables, 3);
     connection.close().await.unwrap();
 
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let writer = instance(first, backend.clone(), settings()).await;
     let created = writer
         .post("/Users", okta_user("alan@example.com", "Alan", "Turing"))
@@ -402,7 +416,7 @@ async fn migrations_run_by_every_instance_that_opens_the_store() {
 async fn a_lease_held_by_a_dead_instance_is_taken_only_once_it_ends() {
     const LEASE: Duration = Duration::from_secs(6);
     let database = TestDatabase::create("lease").await;
-    let backend = Arc::new(InMemoryProvisioner::new());
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let leased = settings()
         .with_lease(LEASE)
         .with_inline_wait(Duration::from_millis(300));
@@ -468,7 +482,10 @@ async fn a_lease_held_by_a_dead_instance_is_taken_only_once_it_ends() {
         .await
         .unwrap();
     assert_eq!(dead_creates, 1, "the dead instance was inside its create");
-    assert!(backend.is_empty(), "the hung create reached nothing");
+    assert!(
+        backend.inner().is_empty(),
+        "the hung create reached nothing"
+    );
 
     let b = instance(database.open().await, backend.clone(), leased).await;
     // While the dead instance's lease lasts, the row is due but not the other's to take.
@@ -512,7 +529,7 @@ async fn a_lease_held_by_a_dead_instance_is_taken_only_once_it_ends() {
     );
     let read = b.get(&format!("/Users/{id}")).await;
     assert_eq!(read.backend(BACKEND)["state"], "synced", "{:#}", read.body);
-    assert_eq!(backend.len(), 1);
+    assert_eq!(backend.inner().len(), 1);
     assert_eq!(backend.calls_to(Operation::Create), 1);
     drop(b);
     database.drop_database().await;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::scim::{entra_user, listener, StallAt, Stalling, SCIM_JSON, TOKEN};
-use user_provisioner::testing::{InMemoryProvisioner, Operation};
+use user_provisioner::providers::memory::MemoryProvisioner;
+use user_provisioner::testing::Faulty;
+use user_provisioner::Operation;
 use user_provisioner::UserProvisioner;
 use user_provisioner_bridge::{BridgeStore, ScimBridge, SyncSettings};
 
@@ -51,7 +53,7 @@ fn killed_mid_sync_resumes(at: StallAt) {
     let dir = std::env::temp_dir().join(format!("scim-restart-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}", dir.join("state.db").display());
-    let directory = Arc::new(InMemoryProvisioner::new());
+    let directory = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let stalling = Stalling::stalling_next(directory.clone(), at, 1);
 
     let (first, _, base) = start_bridge(&url, stalling.clone());
@@ -75,7 +77,7 @@ fn killed_mid_sync_resumes(at: StallAt) {
     // The create is in flight (stalled) when the bridge dies.
     first.shutdown_background();
     let expected_before = usize::from(at == StallAt::AfterCreating);
-    assert_eq!(directory.len(), expected_before);
+    assert_eq!(directory.inner().len(), expected_before);
 
     let (second, bridge, base) = start_bridge(&url, stalling);
     second.block_on(async {
@@ -97,7 +99,7 @@ fn killed_mid_sync_resumes(at: StallAt) {
     let state = &read[support::scim::BRIDGE]["backends"][0];
     assert_eq!(state["state"], "synced", "{read:#}");
     assert_eq!(
-        directory.len(),
+        directory.inner().len(),
         1,
         "the user exists once: not lost, not twice"
     );

@@ -1405,13 +1405,13 @@ fn every_help_has_examples() {
     }
 }
 
-/// The real jambonz server named by the env file of `../shared/servers/jambonz/start.sh`.
+/// The real jambonz server named by the env file of `.ci/jambonz-server/start.sh`.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real jambonz server: see README"]
 async fn real_jambonz_server_create_get_update_delete() {
     let var = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| {
-            panic!("{name} is not set: start the real server with ../shared/servers/jambonz/start.sh and load its env file")
+            panic!("{name} is not set: start the real server with .ci/jambonz-server/start.sh and load its env file")
         })
     };
     let cli = Cli::new()

@@ -6,14 +6,13 @@
 //! itself a `UserProvisioner`.
 //!
 //! ```
-//! # #[cfg(feature = "testing")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), user_provisioner::Error> {
 //! use std::sync::atomic::{AtomicUsize, Ordering};
 //! use std::sync::Arc;
 //! use std::time::Duration;
 //! use user_provisioner::hooks::{Call, Hook, Hooked};
-//! use user_provisioner::testing::InMemoryProvisioner;
+//! use user_provisioner::providers::memory::MemoryProvisioner;
 //! use user_provisioner::{Error, NewUser, RequestOptions, UserProvisioner};
 //!
 //! #[derive(Debug, Default)]
@@ -28,14 +27,12 @@
 //! }
 //!
 //! let failures = Arc::new(CountFailures::default());
-//! let backend = Hooked::new(Arc::new(InMemoryProvisioner::new())).with_hook(failures.clone());
+//! let backend = Hooked::new(Arc::new(MemoryProvisioner::new())).with_hook(failures.clone());
 //! let person = NewUser::new("ada").with_email("ada@example.com");
 //! backend.create_user(&person).await?;
 //! assert!(backend.create_user(&person).await.is_err()); // a duplicate
 //! assert_eq!(failures.0.load(Ordering::Relaxed), 1);
 //! # Ok(()) }
-//! # #[cfg(not(feature = "testing"))]
-//! # fn main() {}
 //! ```
 
 use std::fmt;
@@ -55,46 +52,9 @@ use crate::user::{
 };
 use crate::visibility::VisibilityWait;
 
-/// Which operation a call is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `create_user`.
-    Create,
-    /// `get_user`.
-    Get,
-    /// `update_user`.
-    Update,
-    /// `delete_user`.
-    Delete,
-    /// `list_users` (one page; `list_all_users` is one call per page).
-    List,
-    /// `find_user`.
-    Find,
-    /// `wait_until_visible`.
-    WaitUntilVisible,
-}
-
-impl Operation {
-    /// A short lowercase name (`create`, `get`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Get => "get",
-            Operation::Update => "update",
-            Operation::Delete => "delete",
-            Operation::List => "list",
-            Operation::Find => "find",
-            Operation::WaitUntilVisible => "wait_until_visible",
-        }
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
+/// Re-exported from the crate root, where the `testing` feature's `Faulty` names it too.
+#[doc(no_inline)]
+pub use crate::operation::Operation;
 
 /// What a hook sees of a call. It holds no secret: passwords and credentials never
 /// reach a hook.

@@ -4,7 +4,8 @@
 //! Adapters describe a request ([`ApiRequest`]) and decode a response; they never
 //! touch `reqwest` themselves.
 
-mod auth;
+// `pub(crate)` for the emulators, which check basic credentials with its base64.
+pub(crate) mod auth;
 mod base_url;
 mod dry_run;
 mod options;
@@ -22,9 +23,6 @@ use reqwest::header::{
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
-// For emulators that check basic credentials.
-#[cfg(feature = "testing")]
-pub(crate) use auth::base64;
 pub(crate) use auth::Auth;
 use auth::Scrubber;
 pub(crate) use base_url::BaseUrl;

@@ -172,15 +172,14 @@ struct Backend {
 /// outcome, which running the bulk again resolves by lookup.
 ///
 /// ```
-/// # #[cfg(feature = "testing")]
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use std::sync::Arc;
 /// use user_provisioner::futures::{stream, StreamExt};
 /// use user_provisioner::orchestration::{Bulk, Limits};
-/// use user_provisioner::testing::InMemoryProvisioner;
+/// use user_provisioner::providers::memory::MemoryProvisioner;
 /// use user_provisioner::NewUser;
 ///
-/// let backend = InMemoryProvisioner::new();
+/// let backend = MemoryProvisioner::new();
 /// let bulk = Bulk::new()
 ///     .with_backend(Arc::new(backend.clone()), Limits::new().with_concurrency(4))
 ///     .with_progress(|progress| {
@@ -192,7 +191,6 @@ struct Backend {
 /// assert!(results.iter().all(|r| r.result.is_ok()));
 /// assert_eq!(backend.len(), 100);
 /// # }
-/// # #[cfg(not(feature = "testing"))] fn main() {}
 /// ```
 ///
 /// [`RequestOptions::with_rate_limit_retries(false)`]: crate::RequestOptions::with_rate_limit_retries

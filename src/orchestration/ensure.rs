@@ -155,13 +155,12 @@ impl EnsureOptions {
 /// [`EnsureOptions`]; see [`ensure_user_opts`].
 ///
 /// ```
-/// # #[cfg(feature = "testing")]
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use user_provisioner::orchestration::{ensure_user, Ensured};
-/// use user_provisioner::testing::InMemoryProvisioner;
+/// use user_provisioner::providers::memory::MemoryProvisioner;
 /// use user_provisioner::NewUser;
 ///
-/// let backend = InMemoryProvisioner::new();
+/// let backend = MemoryProvisioner::new();
 /// let ada = NewUser::new("ada").with_email("ada@example.com");
 /// assert!(matches!(ensure_user(&backend, &ada).await.unwrap(), Ensured::Created(_)));
 ///
@@ -172,7 +171,6 @@ impl EnsureOptions {
 /// assert_eq!(existing.differences[0].field, "email");
 /// assert_eq!(backend.len(), 1);
 /// # }
-/// # #[cfg(not(feature = "testing"))] fn main() {}
 /// ```
 pub async fn ensure_user(backend: &dyn UserProvisioner, user: &NewUser) -> Result<Ensured> {
     ensure_user_opts(backend, user, &EnsureOptions::new()).await

@@ -102,15 +102,15 @@ impl<T> FanOutReport<T> {
 /// Runs one operation on several backends at once.
 ///
 /// ```
-/// # #[cfg(feature = "testing")]
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use std::sync::Arc;
 /// use user_provisioner::orchestration::FanOut;
-/// use user_provisioner::testing::InMemoryProvisioner;
-/// use user_provisioner::NewUser;
+/// use user_provisioner::providers::memory::MemoryProvisioner;
+/// use user_provisioner::{Capabilities, Field, FieldSupport, NewUser};
 ///
-/// let (pbx, voice) = (InMemoryProvisioner::new(), InMemoryProvisioner::new());
-/// voice.fail_next(1, 503);
+/// // The voice platform requires an email, which the PBX does not.
+/// let needs_email = Capabilities::new().with_field(Field::Email, FieldSupport::Required);
+/// let (pbx, voice) = (MemoryProvisioner::new(), MemoryProvisioner::new().with_capabilities(needs_email));
 /// let fan_out = FanOut::new([Arc::new(pbx.clone()) as _, Arc::new(voice.clone()) as _])
 ///     .with_rollback(true);
 /// let report = fan_out.create(&NewUser::new("ada")).await;
@@ -118,7 +118,6 @@ impl<T> FanOutReport<T> {
 /// assert!(report.rolled_back()); // ada was deleted again from the PBX
 /// assert!(pbx.is_empty());
 /// # }
-/// # #[cfg(not(feature = "testing"))] fn main() {}
 /// ```
 #[derive(Clone)]
 pub struct FanOut {

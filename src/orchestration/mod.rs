@@ -4,7 +4,7 @@
 //! default).
 //!
 //! Everything here is written against [`UserProvisioner`](crate::UserProvisioner) alone,
-//! so it works the same for this crate's adapters, for `testing::InMemoryProvisioner`
+//! so it works the same for this crate's adapters, for [`MemoryProvisioner`](crate::providers::memory::MemoryProvisioner)
 //! and for backends written outside the crate.
 //!
 //! - [`ensure_user`] never creates a user twice: an existing user (a conflict, an unknown

@@ -1,4 +1,5 @@
-//! One module per provider, each behind its cargo feature.
+//! One module per provider, each behind its cargo feature, and [`memory`], the
+//! in-memory reference backend, always built.
 
 #[cfg(feature = "jambonz")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jambonz")))]
@@ -17,6 +18,8 @@ pub mod netsapiens;
 #[cfg_attr(docsrs, doc(cfg(feature = "scim-client")))]
 pub mod scim;
 
+pub mod memory;
+
 use crate::provisioner::Provider;
 
 /// The adapters built into this copy of the crate, by their features.
@@ -31,23 +34,5 @@ pub(crate) const BUILT: &[Provider] = &[
     Provider::ECE,
     #[cfg(feature = "scim-client")]
     Provider::SCIM,
+    Provider::IN_MEMORY,
 ];
-
-/// The capabilities of this crate's adapter for `provider` in its default configuration
-/// (NetSapiens without an extension range), for the in-memory stand-in that plays it.
-#[cfg(feature = "testing")]
-pub(crate) fn default_capabilities(provider: Provider) -> Option<crate::Capabilities> {
-    match provider {
-        #[cfg(feature = "jambonz")]
-        Provider::JAMBONZ => Some(jambonz::portable::CAPABILITIES),
-        #[cfg(feature = "netsapiens")]
-        Provider::NETSAPIENS => Some(netsapiens::portable::capabilities(false)),
-        #[cfg(feature = "connect")]
-        Provider::CONNECT => Some(connect::portable::CAPABILITIES),
-        #[cfg(feature = "ece")]
-        Provider::ECE => Some(ece::portable::CAPABILITIES),
-        #[cfg(feature = "scim-client")]
-        Provider::SCIM => Some(scim::portable::CAPABILITIES),
-        _ => None,
-    }
-}

@@ -1,8 +1,12 @@
-//! Local stand-ins for tests: an in-memory provisioner and HTTP emulators of each
-//! provider, behind the `testing` feature (off by default).
+//! Tools for tests, behind the `testing` feature (off by default): faults around any
+//! backend and HTTP emulators of each provider.
 //!
-//! - [`InMemoryProvisioner`] implements [`UserProvisioner`](crate::UserProvisioner)
-//!   without any network, for unit tests of code that takes a `dyn UserProvisioner`.
+//! - [`Faulty`] wraps any [`UserProvisioner`](crate::UserProvisioner) (the in-memory
+//!   [`MemoryProvisioner`](crate::providers::memory::MemoryProvisioner), an emulator's
+//!   client, a backend of your own) and injects failures, latency and lost answers per
+//!   [`Operation`], counting the calls.
+//! - [`conformance`] is the portable contract as test cases, which a backend written
+//!   in any crate runs against itself ([`conformance_suite!`](crate::conformance_suite)).
 //! - Each emulator (such as [`JambonzEmulator`]) is a stateful HTTP server on
 //!   `127.0.0.1` with a random port that speaks its provider's API as the vendor
 //!   documents it (auth check, paths, status codes, error bodies, uniqueness rules), so
@@ -36,16 +40,9 @@
     feature = "ece"
 ))]
 mod all;
-#[cfg(feature = "connect")]
-mod connect;
-#[cfg(feature = "ece")]
-mod ece;
-mod in_memory;
-#[cfg(feature = "jambonz")]
-mod jambonz;
-#[cfg(feature = "netsapiens")]
-mod netsapiens;
-mod server;
+pub mod conformance;
+mod faulty;
+pub(crate) mod server;
 
 #[cfg(all(
     feature = "jambonz",
@@ -54,13 +51,26 @@ mod server;
     feature = "ece"
 ))]
 pub use all::Emulators;
+// Each emulator lives beside its adapter (`providers::<name>::<Name>Emulator`); these
+// re-exports keep the earlier paths. A new provider's emulator needs no line here.
 #[cfg(feature = "connect")]
-pub use connect::ConnectEmulator;
+pub use crate::providers::connect::ConnectEmulator;
 #[cfg(feature = "ece")]
-pub use ece::EceEmulator;
-pub use in_memory::{FailureFactory, InMemoryProvisioner, Operation, Visibility};
+pub use crate::providers::ece::EceEmulator;
+pub use faulty::{FailureFactory, Faulty};
+
+/// The in-memory backend under its earlier name, to ease migration: it is now
+/// [`providers::memory::MemoryProvisioner`](crate::providers::memory::MemoryProvisioner),
+/// always built, and its fault knobs (`fail_next`, `calls_to`, ...) are on [`Faulty`].
+pub type InMemoryProvisioner = crate::providers::memory::MemoryProvisioner;
 #[cfg(feature = "jambonz")]
-pub use jambonz::JambonzEmulator;
+pub use crate::providers::jambonz::JambonzEmulator;
+/// Re-exported from [`providers::memory`](crate::providers::memory), to ease migration.
+#[doc(no_inline)]
+pub use crate::providers::memory::Visibility;
 #[cfg(feature = "netsapiens")]
-pub use netsapiens::NetSapiensEmulator;
+pub use crate::providers::netsapiens::NetSapiensEmulator;
+/// Re-exported from the crate root, to ease migration.
+#[doc(no_inline)]
+pub use crate::Operation;
 pub use server::{EmulatorServer, Fault, FaultRule, RecordedRequest};

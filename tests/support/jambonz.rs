@@ -79,13 +79,13 @@ impl JambonzTarget {
         target
     }
 
-    /// The real server named by the env file of `../shared/servers/jambonz/start.sh`.
+    /// The real server named by the env file of `.ci/jambonz-server/start.sh`.
     pub async fn real() -> Self {
         let var = |name: &str| {
             std::env::var(name).unwrap_or_else(|_| {
                 panic!(
                     "{name} is not set: start the real server with \
-                     ../shared/servers/jambonz/start.sh and load its env file (see README)"
+                     .ci/jambonz-server/start.sh and load its env file (see README)"
                 )
             })
         };

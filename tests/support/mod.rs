@@ -4,7 +4,6 @@
 // Each test binary uses part of it; what one leaves unused is not dead.
 #![allow(dead_code, unused_imports)]
 
-pub mod conformance;
 mod jambonz;
 #[cfg(feature = "scim-client")]
 pub mod scim_server;

@@ -230,11 +230,13 @@ pub enum StallAt {
     AfterCreating,
 }
 
-/// An in-memory backend whose next `count` creates never answer, as a backend that
+/// The in-memory backend, whose next `count` creates never answer, as a backend that
 /// hangs while its bridge instance dies; it counts every create that reached it.
 #[derive(Debug)]
 pub struct Stalling {
-    inner: std::sync::Arc<user_provisioner::testing::InMemoryProvisioner>,
+    inner: std::sync::Arc<
+        user_provisioner::testing::Faulty<user_provisioner::providers::memory::MemoryProvisioner>,
+    >,
     at: StallAt,
     stalls_left: std::sync::atomic::AtomicUsize,
     creates: std::sync::atomic::AtomicUsize,
@@ -243,14 +245,22 @@ pub struct Stalling {
 impl Stalling {
     /// A backend that stalls nothing (it only counts).
     pub fn counting(
-        inner: std::sync::Arc<user_provisioner::testing::InMemoryProvisioner>,
+        inner: std::sync::Arc<
+            user_provisioner::testing::Faulty<
+                user_provisioner::providers::memory::MemoryProvisioner,
+            >,
+        >,
     ) -> std::sync::Arc<Self> {
         Self::stalling_next(inner, StallAt::BeforeSending, 0)
     }
 
     /// A backend whose next `count` creates hang at `at`.
     pub fn stalling_next(
-        inner: std::sync::Arc<user_provisioner::testing::InMemoryProvisioner>,
+        inner: std::sync::Arc<
+            user_provisioner::testing::Faulty<
+                user_provisioner::providers::memory::MemoryProvisioner,
+            >,
+        >,
         at: StallAt,
         count: usize,
     ) -> std::sync::Arc<Self> {

@@ -103,6 +103,13 @@ mod client;
 pub(crate) mod errors;
 pub mod models;
 pub(crate) mod portable;
+
+// The provider's emulator lives beside its adapter, so a provider is one folder.
+#[cfg(feature = "testing")]
+mod emulator;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub use emulator::EceEmulator;
 #[cfg(test)]
 mod proptests;
 mod validate;

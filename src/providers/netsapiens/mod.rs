@@ -121,6 +121,13 @@ mod enums;
 pub(crate) mod errors;
 pub mod models;
 pub(crate) mod portable;
+
+// The provider's emulator lives beside its adapter, so a provider is one folder.
+#[cfg(feature = "testing")]
+mod emulator;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub use emulator::NetSapiensEmulator;
 #[cfg(test)]
 mod proptests;
 mod validate;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::providers::netsapiens::{NetSapiensBuilder, NetSapiensClient};
 
-use super::server::{lock, EmulatorServer, Handler, RecordedRequest, Reply};
+use crate::testing::server::{lock, EmulatorServer, Handler, RecordedRequest, Reply};
 
 /// The token's own domain.
 const OWN_DOMAIN: &str = "emulator.example";

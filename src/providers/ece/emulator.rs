@@ -9,10 +9,10 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::http::base64;
+use crate::http::auth::base64;
 use crate::providers::ece::{EceBuilder, EceClient};
 
-use super::server::{lock, EmulatorServer, Fault, Handler, RecordedRequest, Reply};
+use crate::testing::server::{lock, EmulatorServer, Fault, Handler, RecordedRequest, Reply};
 
 /// The header in which ECE repeats an error answer's codes.
 const CODES_HEADER: &str = "x-cloud-error-codes";
@@ -195,7 +195,7 @@ impl EceEmulator {
 
     /// The 449 answer ECE gives when the caller must elevate its permissions first
     /// (`root.unauthorized.rbac.elevated_permissions_required`), without acting; inject
-    /// it with a [`FaultRule`](super::FaultRule).
+    /// it with a [`FaultRule`](crate::testing::FaultRule).
     pub fn elevated_permissions_required() -> Fault {
         let code = "root.unauthorized.rbac.elevated_permissions_required";
         Fault::Respond {

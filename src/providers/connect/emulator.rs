@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::providers::connect::{ConnectBuilder, ConnectClient};
 
-use super::server::{lock, EmulatorServer, Handler, RecordedRequest, Reply};
+use crate::testing::server::{lock, EmulatorServer, Handler, RecordedRequest, Reply};
 
 /// The longest `X-Idempotency-Key` the vendor accepts.
 const MAX_KEY_CHARS: usize = 256;

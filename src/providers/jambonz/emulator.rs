@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::providers::jambonz::{JambonzBuilder, JambonzClient};
 
-use super::server::{lock, EmulatorServer, Handler, RecordedRequest, Reply};
+use crate::testing::server::{lock, EmulatorServer, Handler, RecordedRequest, Reply};
 
 /// The columns a create may name; anything else is an SQL error on the real server.
 const CREATE_COLUMNS: &[&str] = &[
