@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::user::{Field, NewUser, UnsupportedFields};
 use crate::validate;
 

@@ -123,8 +123,11 @@ mod http;
 mod idempotency;
 mod lenient;
 mod options;
-mod patch;
+mod outcome;
+mod page;
+mod provider;
 mod provisioner;
+mod recovery;
 mod secret;
 mod trace;
 mod update;
@@ -162,18 +165,18 @@ pub use futures;
 pub use {chrono, reqwest, serde_json, url, uuid};
 
 pub use capabilities::{Capabilities, FieldSupport, InputProblem, ProblemKind};
-pub use error::{ApiError, CreateLookup, Error, ErrorDetail, Resend, Result};
+pub use error::{ApiError, Error, ErrorDetail, Result};
 pub use http::{ClientOptions, DryRunRequest, RetryPolicy, Sleeper};
 pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use options::RequestOptions;
-pub use patch::Patch;
-pub use provisioner::{Provider, ProviderInfo, UserKey, UserProvisioner};
+pub use outcome::{Accepted, CreateOutcome, DeleteOutcome, UpdateOutcome};
+pub use page::{ListUsers, PageCursor, UserPage};
+pub use provider::{Provider, ProviderInfo};
+pub use provisioner::UserProvisioner;
+pub use recovery::{CreateLookup, Resend};
 pub use secret::{Exposed, Secret};
-pub use update::{PasswordChange, UserUpdate};
-pub use user::{
-    Accepted, Attributes, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
-    UnsupportedFields, UpdateOutcome, User, UserId, UserPage,
-};
+pub use update::{PasswordChange, Patch, UserUpdate};
+pub use user::{Attributes, Field, NewUser, UnsupportedFields, User, UserId, UserKey};
 pub use visibility::VisibilityWait;
 
 /// The README's code blocks, compiled as doc tests so the README cannot drift.

@@ -268,7 +268,7 @@ impl RequestOptions {
     /// adapter does with an unknown outcome.
     pub(crate) fn refuse_idempotency_key(
         &self,
-        provider: crate::provisioner::Provider,
+        provider: crate::provider::Provider,
         instead: &str,
     ) -> Result<(), Error> {
         if self.idempotency_key.is_none() {

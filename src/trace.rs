@@ -6,8 +6,10 @@
 
 use std::time::Duration;
 
-use crate::error::{CreateLookup, Error};
-use crate::provisioner::Provider;
+use crate::error::Error;
+
+use crate::provider::Provider;
+use crate::recovery::CreateLookup;
 
 /// A span covering every attempt of one request.
 #[cfg(feature = "tracing")]

@@ -7,7 +7,7 @@ use reqwest::header::HeaderValue;
 use serde::Serialize;
 
 use super::auth::Scrubber;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 
 /// A request that a dry run did not send ([`Error::DryRun`](crate::Error::DryRun)),
 /// exactly as the client had built it: method, URL, the headers the client sets and the

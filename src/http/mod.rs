@@ -37,7 +37,7 @@ pub use retry::{RetryPolicy, Sleeper};
 use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 /// `User-Agent` of every request.

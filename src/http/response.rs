@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use super::Auth;
 use crate::error::{Error, ErrorDetail, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 /// Headers that carry a request id, most specific first.

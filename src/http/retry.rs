@@ -287,7 +287,7 @@ impl Jitter {
 mod tests {
     use super::*;
     use crate::error::ApiError;
-    use crate::provisioner::Provider;
+    use crate::provider::Provider;
     use reqwest::header::HeaderValue;
 
     fn api(status: u16) -> Box<ApiError> {

@@ -2,7 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::{UserKey, UserProvisioner};
+use crate::provisioner::UserProvisioner;
+use crate::user::UserKey;
 use crate::user::{NewUser, User};
 
 /// How a person is found on any backend: by username, or by email on a provider that

@@ -17,7 +17,7 @@ pub mod netsapiens;
 #[cfg_attr(docsrs, doc(cfg(feature = "scim-client")))]
 pub mod scim;
 
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 
 /// The adapters built into this copy of the crate, by their features.
 pub(crate) const BUILT: &[Provider] = &[

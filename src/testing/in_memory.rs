@@ -12,13 +12,14 @@ use crate::capabilities::{Capabilities, FieldSupport};
 use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
-use crate::patch::Patch;
-use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
+use crate::outcome::{Accepted, CreateOutcome, DeleteOutcome, UpdateOutcome};
+use crate::page::{ListUsers, PageCursor, UserPage};
+use crate::provider::Provider;
+use crate::provisioner::{find_by_listing, UserProvisioner};
+use crate::update::Patch;
 use crate::update::UserUpdate;
-use crate::user::{
-    Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome,
-    User, UserId, UserPage,
-};
+use crate::user::UserKey;
+use crate::user::{Field, NewUser, User, UserId};
 use crate::validate;
 
 /// Makes the error an injected failure returns.
