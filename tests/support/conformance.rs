@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use user_provisioner::{
-    Accepted, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser, Provider,
-    RequestOptions, UpdateOutcome, User, UserId, UserKey, UserProvisioner, UserUpdate,
+    Accepted, CreateOutcome, DeleteOutcome, Error, Field, IdempotencyKey, ListUsers, NewUser,
+    Provider, RequestOptions, UpdateOutcome, User, UserId, UserKey, UserProvisioner, UserUpdate,
     VisibilityWait,
 };
 
@@ -172,7 +172,9 @@ pub async fn create_then_get_returns_the_same_person(subject: &Subject) {
         .unwrap_or_else(|err| panic!("{}: {err}", subject.name));
     assert_eq!(read.id, created.id, "{}", subject.name);
     assert_eq!(read.email, person.email, "{}", subject.name);
-    if subject.provisioner.capabilities().person_names || read.username.is_some() {
+    let caps = subject.provisioner.capabilities();
+    let person_names = caps.stores(Field::GivenName) && caps.stores(Field::FamilyName);
+    if person_names || read.username.is_some() {
         assert_eq!(
             read.username.as_deref(),
             Some(person.username.as_str()),
@@ -432,13 +434,13 @@ pub async fn an_update_that_cannot_be_applied_is_refused_before_any_request(subj
     let caps = p.capabilities();
     let provider = p.provider();
     let mut refusals: Vec<(UserUpdate, String)> = vec![(UserUpdate::new(), "update".to_owned())];
-    if !caps.roles {
+    if !caps.stores(Field::Roles) {
         refusals.push((UserUpdate::new().with_roles(["viewer"]), "roles".into()));
     }
-    if !caps.phone {
+    if !caps.stores(Field::Phone) {
         refusals.push((UserUpdate::new().with_phone("+15551234567"), "phone".into()));
     }
-    if !caps.display_name {
+    if !caps.stores(Field::DisplayName) {
         refusals.push((
             UserUpdate::new().with_display_name("Someone"),
             "display_name".into(),
