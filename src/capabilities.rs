@@ -344,12 +344,14 @@ impl fmt::Display for InputProblem {
 /// The problems of one create, gathered by an adapter: [`Capabilities::check`] first,
 /// then the adapter's own rules, each field's checked only if the core found nothing
 /// wrong with it.
+#[cfg(feature = "http-base")]
 #[derive(Debug)]
 pub(crate) struct Problems {
     provider: Provider,
     found: Vec<InputProblem>,
 }
 
+#[cfg(feature = "http-base")]
 impl Problems {
     /// Starts with what `capabilities` predict for `user`, and refuses attributes under
     /// `provider`'s prefix that are not in `known`.
@@ -384,6 +386,12 @@ impl Problems {
     }
 
     /// Whether a problem names `field` already.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "ece",
+    ))]
     pub(crate) fn has(&self, field: &str) -> bool {
         self.found.iter().any(|problem| problem.field == field)
     }
@@ -402,6 +410,12 @@ impl Problems {
     }
 
     /// Runs `check` unless `field` has a problem already.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "ece",
+    ))]
     pub(crate) fn check(&mut self, field: &str, check: impl FnOnce() -> Result<()>) {
         if !self.has(field) {
             self.add(check());
@@ -409,6 +423,7 @@ impl Problems {
     }
 
     /// Changes the reason of the problem of `field`, for a hint only the adapter knows.
+    #[cfg(any(feature = "netsapiens", feature = "scim-client"))]
     pub(crate) fn explain(&mut self, field: &str, reason: &str) {
         for problem in self.found.iter_mut().filter(|p| p.field == field) {
             problem.reason = reason.to_owned();

@@ -254,6 +254,13 @@ impl Error {
         }
     }
 
+    // Client settings are checked where a client is built: the HTTP core, or a TLS probe.
+    #[cfg(any(
+        feature = "http-base",
+        feature = "rustls",
+        feature = "rustls-ring",
+        feature = "native-tls"
+    ))]
     pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Config {
             field: field.into(),
@@ -328,6 +335,12 @@ impl Error {
     /// Turns a provider error that `matches` into another kind, keeping the answer whole.
     /// For providers that signal a meaning with an unusual status (jambonz reports an
     /// unknown user as 500).
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "connect",
+        feature = "ece",
+        feature = "scim-client",
+    ))]
     pub(crate) fn reclassify(
         self,
         matches: impl FnOnce(&ApiError) -> bool,
@@ -351,7 +364,8 @@ impl Error {
 
     /// A short name of the kind of error, for traces and metrics (never its message,
     /// which may quote what a server sent).
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    // Read only by the HTTP core's spans and events.
+    #[cfg(all(feature = "tracing", feature = "http-base"))]
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Error::InvalidInput { .. } => "invalid_input",
@@ -452,6 +466,7 @@ impl Error {
 
     /// A 2xx answer whose body could not be read (malformed or over the size limit):
     /// the provider acted (a create created the user) but its reply is unreadable.
+    #[cfg(feature = "http-base")]
     pub(crate) fn is_unreadable_success(&self) -> bool {
         matches!(
             self,
@@ -562,6 +577,7 @@ impl Error {
     /// is unknown (itself, or because an earlier attempt was `uncertain`) becomes
     /// [`Error::OutcomeUnknown`] with the key; a provider answer keeps the key in its
     /// [`ApiError`].
+    #[cfg(feature = "http-base")]
     pub(crate) fn sent_with_key(
         mut self,
         provider: Provider,
@@ -594,6 +610,7 @@ impl Error {
         self
     }
 
+    #[cfg(feature = "http-base")]
     fn api_error_mut(&mut self) -> Option<&mut ApiError> {
         match self {
             Error::Unauthenticated(api)

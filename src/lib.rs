@@ -104,23 +104,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// Dead code is checked in the full build (clippy runs with every feature). A build with
-// some adapters left out leaves parts of the shared core unused, by design.
-#![cfg_attr(
-    not(all(
-        feature = "jambonz",
-        feature = "netsapiens",
-        feature = "connect",
-        feature = "ece"
-    )),
-    allow(dead_code, unused_imports, unused_macros)
-)]
 
 mod capabilities;
+/// Environment variables for the adapters' `from_env` builders.
+#[cfg(feature = "http-base")]
 mod env;
 mod error;
 mod http;
 mod idempotency;
+/// Tolerant model readers, shared by the adapters and the SCIM resource model.
+#[cfg(any(feature = "http-base", feature = "scim"))]
 mod lenient;
 mod options;
 mod outcome;
@@ -129,6 +122,8 @@ mod provider;
 mod provisioner;
 mod recovery;
 mod secret;
+/// Spans and events of the HTTP core and of create recovery.
+#[cfg(feature = "http-base")]
 mod trace;
 mod update;
 mod user;
@@ -136,7 +131,7 @@ mod validate;
 mod visibility;
 
 /// Property-test support, shared by the adapters' own decoder properties.
-#[cfg(test)]
+#[cfg(all(test, feature = "http-base"))]
 mod proptests;
 
 pub mod hooks;

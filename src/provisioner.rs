@@ -27,22 +27,25 @@ use crate::visibility::VisibilityWait;
 /// ```no_run
 /// use std::sync::Arc;
 /// use user_provisioner::{NewUser, UserProvisioner, CreateOutcome};
-/// use user_provisioner::providers::jambonz::JambonzBuilder;
 ///
-/// # async fn run() -> Result<(), user_provisioner::Error> {
-/// let provisioner: Arc<dyn UserProvisioner> = Arc::new(JambonzBuilder::from_env().build()?);
-/// let person = NewUser::new("jdoe")
-///     .with_email("jdoe@example.com")
-///     .with_password("Str0ngP@ss!");
-/// match provisioner.create_user(&person).await? {
-///     CreateOutcome::Created(user) => println!("created {}", user.id),
-///     CreateOutcome::Accepted(accepted) => {
-///         let user = provisioner.wait_until_visible(&accepted).await?;
-///         println!("readable now: {}", user.id);
+/// // Any backend: an adapter's client (`JambonzBuilder::from_env().build()?`, ...) or
+/// // one written outside this crate.
+/// async fn provision(
+///     provisioner: Arc<dyn UserProvisioner>,
+/// ) -> Result<(), user_provisioner::Error> {
+///     let person = NewUser::new("jdoe")
+///         .with_email("jdoe@example.com")
+///         .with_password("Str0ngP@ss!");
+///     match provisioner.create_user(&person).await? {
+///         CreateOutcome::Created(user) => println!("created {}", user.id),
+///         CreateOutcome::Accepted(accepted) => {
+///             let user = provisioner.wait_until_visible(&accepted).await?;
+///             println!("readable now: {}", user.id);
+///         }
+///         other => println!("{other:?}"),
 ///     }
-///     other => println!("{other:?}"),
+///     Ok(())
 /// }
-/// # Ok(()) }
 /// ```
 ///
 /// # Implementing it outside this crate

@@ -1,14 +1,37 @@
 //! What follows a create whose outcome is unknown: the lookup of its user
 //! ([`CreateLookup`]), the read-back of a create whose 2xx answer could not be read, and
-//! whether re-sending is safe ([`Resend`]).
+//! whether re-sending is safe ([`Resend`]). The two types are API in every build; the
+//! lookups run in the HTTP adapters only (the internal `http-base` feature).
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::Error;
+// The lookups below are built only for the adapters that make them.
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "ece",
+    feature = "scim-client",
+    feature = "orchestration"
+))]
+use crate::error::Result;
 use crate::idempotency::IdempotencyKey;
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "ece",
+    feature = "scim-client"
+))]
 use crate::provider::Provider;
-use crate::user::{User, UserId};
+use crate::user::User;
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "ece",
+    feature = "scim-client"
+))]
+use crate::user::UserId;
 
 /// Whether re-sending a create whose outcome is unknown is safe; see [`Error::resend`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +77,8 @@ pub enum CreateLookup {
 
 impl CreateLookup {
     /// A short name of the result, for traces.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    // Read only by the HTTP core's spans and events.
+    #[cfg(all(feature = "tracing", feature = "http-base"))]
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             CreateLookup::Found(_) => "found",
@@ -85,6 +109,7 @@ impl fmt::Display for CreateLookup {
 /// Turns an error that leaves a create's outcome unknown into [`Error::OutcomeUnknown`]
 /// carrying what `lookup` finds; any other error, and one already settled
 /// ([`Error::OutcomeUnknown`], [`Error::CreatedUnreadable`]), passes through unchanged.
+#[cfg(any(feature = "jambonz", feature = "ece", feature = "scim-client"))]
 pub(crate) async fn resolve_unknown_create<Fut>(
     provider: Provider,
     look: bool,
@@ -106,6 +131,12 @@ where
 
 /// [`resolve_unknown_create`] with a lookup that gives its [`CreateLookup`] itself, for
 /// providers whose "not found" may only mean "not visible yet".
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "ece",
+    feature = "scim-client",
+))]
 pub(crate) async fn resolve_unknown_create_with<Fut>(
     provider: Provider,
     look: bool,
@@ -142,6 +173,12 @@ where
 /// `read_back` (unless create recovery is off); when that finds nothing or fails, the
 /// result is [`Error::CreatedUnreadable`] with the `id` known without the answer. Any
 /// other error passes through.
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "ece",
+    feature = "scim-client",
+))]
 pub(crate) async fn read_back_created<T, Fut>(
     provider: Provider,
     look: bool,
@@ -169,6 +206,8 @@ where
 }
 
 /// A read's result with "not found" as `None`, for lookups.
+// Used by the adapters' lookups and by `ensure_user`.
+#[cfg(any(feature = "netsapiens", feature = "ece", feature = "orchestration"))]
 pub(crate) fn found<T>(result: Result<T>) -> Result<Option<T>> {
     match result {
         Ok(value) => Ok(Some(value)),

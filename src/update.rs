@@ -392,6 +392,7 @@ impl UserUpdate {
         }
     }
 
+    #[cfg(any(feature = "http-base", feature = "testing"))]
     fn is_clear(&self, field: Field) -> bool {
         match field {
             Field::Username => self.username.is_clear(),
@@ -433,6 +434,7 @@ impl UserUpdate {
 
     /// Refuses the first [`Patch::Clear`] of a field the provider cannot clear, with
     /// the adapter's reason: a clear is never turned into "keep".
+    #[cfg(any(feature = "http-base", feature = "testing"))]
     pub(crate) fn check_clears(
         &self,
         provider: Provider,

@@ -129,6 +129,7 @@ impl Attributes {
 
     /// The attributes under `provider`'s prefix, with the prefix removed. Refuses a key
     /// under that prefix that is not in `known`.
+    #[cfg(feature = "http-base")]
     pub(crate) fn for_provider<'a>(
         &'a self,
         provider: Provider,
@@ -151,6 +152,7 @@ impl Attributes {
 
     /// `provider`'s attributes without checking their names, for reading the known ones
     /// after unknown ones were reported elsewhere.
+    #[cfg(feature = "http-base")]
     pub(crate) fn known_for(&self, provider: Provider) -> ProviderAttributes<'_> {
         let prefix = provider.key();
         let entries = self
@@ -167,14 +169,26 @@ impl Attributes {
 
 /// One provider's attributes, prefix removed, read with typed accessors whose errors
 /// name the attribute as the caller wrote it (`attributes["jambonz.is_view_only"]`).
+#[cfg(feature = "http-base")]
 #[derive(Debug)]
 pub(crate) struct ProviderAttributes<'a> {
+    // Names a refused attribute; an adapter that only checks names (ECE) never reads it.
+    #[cfg_attr(
+        not(any(
+            feature = "jambonz",
+            feature = "netsapiens",
+            feature = "connect",
+            feature = "scim-client"
+        )),
+        allow(dead_code)
+    )]
     provider: Provider,
     /// `(full key, name without the prefix, value)` of each of the provider's
     /// attributes: a person carries a handful, so a scan beats a map.
     entries: Vec<(&'a str, &'a str, &'a Value)>,
 }
 
+#[cfg(feature = "http-base")]
 impl<'a> ProviderAttributes<'a> {
     /// Each of the provider's attributes as `(full key, name without the prefix)`.
     fn names(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
@@ -182,16 +196,34 @@ impl<'a> ProviderAttributes<'a> {
     }
 
     /// How a refused attribute is named: `attributes["<provider>.<name>"]`.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "scim-client",
+    ))]
     pub(crate) fn field_name(provider: Provider, name: &str) -> String {
         format!("attributes[\"{}.{name}\"]", provider.key())
     }
 
     /// [`field_name`](Self::field_name) for this provider.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "scim-client",
+    ))]
     pub(crate) fn field(&self, name: &str) -> String {
         Self::field_name(self.provider, name)
     }
 
     /// The raw value, `null` included.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "scim-client",
+    ))]
     pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
         self.entries
             .iter()
@@ -199,11 +231,13 @@ impl<'a> ProviderAttributes<'a> {
     }
 
     /// Whether the attribute is present (even as `null`).
+    #[cfg(any(feature = "netsapiens", feature = "scim-client"))]
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
 
     /// A boolean attribute; absent or `null` is `None`.
+    #[cfg(any(feature = "jambonz", feature = "netsapiens"))]
     pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>> {
         match self.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -216,6 +250,7 @@ impl<'a> ProviderAttributes<'a> {
     }
 
     /// A string attribute; absent or `null` is `None`.
+    #[cfg(any(feature = "netsapiens", feature = "scim-client"))]
     pub(crate) fn text(&self, name: &str) -> Result<Option<&'a str>> {
         match self.get(name) {
             None | Some(Value::Null) => Ok(None),
