@@ -101,7 +101,7 @@ const MAX_KEY_LEN: usize = 64;
 impl Provider {
     /// Makes deserialization of `self`'s key give back `self` (with its display name).
     /// For a backend outside this crate: call it once (in the backend's constructor,
-    /// say) so that stored [`User`]s of that backend read back with its constant.
+    /// say) so that stored [`User`](crate::User)s of that backend read back with its constant.
     /// Without it, an unknown key reads back as a provider whose name is its key.
     ///
     /// # Errors

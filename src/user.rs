@@ -577,7 +577,8 @@ pub struct User {
     #[serde(default)]
     pub raw: Value,
     /// The idempotency key of the create that returned this user, on providers that
-    /// have them (Connect); `None` on reads. See [`CreateOutcome::idempotency_key`].
+    /// have them (Connect); `None` on reads. See
+    /// [`CreateOutcome::idempotency_key`](crate::CreateOutcome::idempotency_key).
     pub idempotency_key: Option<IdempotencyKey>,
 }
 
