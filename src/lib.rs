@@ -104,6 +104,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// No lint is allowed crate-wide: the HTTP core is built with the internal `http-base`
+// feature (which every HTTP adapter's feature turns on), and a helper that only some
+// adapters call is built for their features alone, so every feature combination
+// reports its dead code.
 
 mod capabilities;
 /// Environment variables for the adapters' `from_env` builders.

@@ -52,8 +52,7 @@ use crate::page::{ListUsers, UserPage};
 use crate::provider::Provider;
 use crate::provisioner::UserProvisioner;
 use crate::update::UserUpdate;
-use crate::user::UserKey;
-use crate::user::{NewUser, User, UserId};
+use crate::user::{NewUser, User, UserId, UserKey};
 use crate::visibility::VisibilityWait;
 
 /// Which operation a call is.

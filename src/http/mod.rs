@@ -5,6 +5,10 @@
 //! URLs, response reading) is built only with the internal `http-base` feature, which
 //! every HTTP adapter's feature enables. Adapters describe a request (`ApiRequest`) and
 //! decode a response; they never touch `reqwest` themselves.
+//!
+//! A helper that only some adapters call (an auth scheme, a request option) carries a
+//! `cfg` naming those adapters' features, so that a build with other adapters reports
+//! nothing unused; a new adapter that needs it adds its feature there.
 
 #[cfg(feature = "http-base")]
 mod auth;

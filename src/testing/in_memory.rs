@@ -16,10 +16,8 @@ use crate::outcome::{Accepted, CreateOutcome, DeleteOutcome, UpdateOutcome};
 use crate::page::{ListUsers, PageCursor, UserPage};
 use crate::provider::Provider;
 use crate::provisioner::{find_by_listing, UserProvisioner};
-use crate::update::Patch;
-use crate::update::UserUpdate;
-use crate::user::UserKey;
-use crate::user::{Field, NewUser, User, UserId};
+use crate::update::{Patch, UserUpdate};
+use crate::user::{Field, NewUser, User, UserId, UserKey};
 use crate::validate;
 
 /// Makes the error an injected failure returns.

@@ -10,8 +10,7 @@ use crate::outcome::{CreateOutcome, DeleteOutcome, UpdateOutcome};
 use crate::page::{ListUsers, PageCursor, UserPage};
 use crate::provider::Provider;
 use crate::provisioner::UserProvisioner;
-use crate::update::Patch;
-use crate::update::UserUpdate;
+use crate::update::{Patch, UserUpdate};
 use crate::user::{Field, NewUser, ProviderAttributes, User, UserId};
 
 use super::client::ConnectClient;

@@ -11,10 +11,8 @@ use crate::page::{ListUsers, PageCursor, UserPage};
 use crate::provider::Provider;
 use crate::provisioner::{find_by_listing, UserProvisioner};
 use crate::recovery::{found, resolve_unknown_create};
-use crate::update::Patch;
-use crate::update::UserUpdate;
-use crate::user::UserKey;
-use crate::user::{Field, NewUser, User, UserId};
+use crate::update::{Patch, UserUpdate};
+use crate::user::{Field, NewUser, User, UserId, UserKey};
 
 use super::client::{self, EceClient};
 use super::models::{CreateUser, EceRole, EceUser, UpdateUser};

@@ -12,8 +12,7 @@ use crate::page::{ListUsers, PageCursor, UserPage};
 use crate::provider::Provider;
 use crate::provisioner::UserProvisioner;
 use crate::recovery::resolve_unknown_create;
-use crate::update::Patch;
-use crate::update::UserUpdate;
+use crate::update::{Patch, UserUpdate};
 use crate::user::{Field, NewUser, ProviderAttributes, User, UserId};
 
 use super::client::JambonzClient;

@@ -12,10 +12,8 @@ use crate::provider::Provider;
 use crate::provisioner::{find_by_listing, UserProvisioner};
 use crate::recovery::resolve_unknown_create;
 use crate::scim::model::{PatchOp, Schema, SchemaAttribute, ScimUser};
-use crate::update::Patch;
-use crate::update::UserUpdate;
-use crate::user::UserKey;
-use crate::user::{Field, NewUser, User, UserId};
+use crate::update::{Patch, UserUpdate};
+use crate::user::{Field, NewUser, User, UserId, UserKey};
 use crate::validate;
 
 use super::changes::{self, Change, ATTRIBUTES};
