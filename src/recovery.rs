@@ -77,8 +77,16 @@ pub enum CreateLookup {
 
 impl CreateLookup {
     /// A short name of the result, for traces.
-    // Read only by the HTTP core's spans and events.
-    #[cfg(all(feature = "tracing", feature = "http-base"))]
+    // Read only by the event of an unknown create, in the adapters that look one up.
+    #[cfg(all(
+        feature = "tracing",
+        any(
+            feature = "jambonz",
+            feature = "netsapiens",
+            feature = "ece",
+            feature = "scim-client"
+        )
+    ))]
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             CreateLookup::Found(_) => "found",
