@@ -1,13 +1,14 @@
 //! What follows a create whose outcome is unknown: the lookup of its user
 //! ([`CreateLookup`]), the read-back of a create whose 2xx answer could not be read, and
-//! whether re-sending is safe ([`Resend`]). The two types are API in every build; the
-//! lookups run in the HTTP adapters only (the internal `http-base` feature).
+//! whether re-sending is safe ([`Resend`]). The two types are API in every build; each
+//! lookup function is built for the adapters that make it (and `found` for
+//! `ensure_user` too).
 
 use std::fmt;
 use std::time::Duration;
 
 use crate::error::Error;
-// The lookups below are built only for the adapters that make them.
+// Only the lookup functions below use these, and they are built only where they are used.
 #[cfg(any(
     feature = "jambonz",
     feature = "netsapiens",
