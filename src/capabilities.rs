@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::user::{Field, NewUser, UnsupportedFields};
 use crate::validate;
 
@@ -71,9 +71,8 @@ impl FieldSupport {
 /// assert_eq!(fields, ["email", "phone"]); // email missing, phone not stored
 /// ```
 ///
-/// The public `bool` fields other than the three behaviours are summaries of the field
-/// table, kept from earlier releases: [`with_field`](Self::with_field) keeps them in
-/// step; they do not feed [`check`](Self::check). Read [`field`](Self::field) instead.
+/// What the backend does with a field is only in its field table: read it with
+/// [`field`](Self::field), or [`stores`](Self::stores) for "is it read back as such".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Capabilities {
@@ -86,18 +85,6 @@ pub struct Capabilities {
     pub accepted_creates: bool,
     /// The provider pages lists itself; otherwise the adapter pages a full list.
     pub server_side_paging: bool,
-    /// Summary: [`Field::Password`] is stored.
-    pub password: bool,
-    /// Summary: [`Field::GivenName`] and [`Field::FamilyName`] are both stored as such.
-    pub person_names: bool,
-    /// Summary: [`Field::DisplayName`] is stored.
-    pub display_name: bool,
-    /// Summary: [`Field::Phone`] is stored.
-    pub phone: bool,
-    /// Summary: [`Field::Roles`] are stored.
-    pub roles: bool,
-    /// Summary: [`Field::Metadata`] is stored.
-    pub metadata: bool,
     fields: [FieldSupport; Field::ALL.len()],
     required_attributes: &'static [&'static str],
 }
@@ -120,27 +107,14 @@ impl Capabilities {
             idempotent_create: false,
             accepted_creates: false,
             server_side_paging: false,
-            password: false,
-            person_names: false,
-            display_name: false,
-            phone: false,
-            roles: false,
-            metadata: false,
             fields,
             required_attributes: &[],
         }
     }
 
-    /// Says what the backend does with `field` (and updates the summary flags).
+    /// Says what the backend does with `field`.
     pub const fn with_field(mut self, field: Field, support: FieldSupport) -> Self {
         self.fields[field.index()] = support;
-        self.password = self.field(Field::Password).is_stored();
-        self.person_names =
-            self.field(Field::GivenName).is_stored() && self.field(Field::FamilyName).is_stored();
-        self.display_name = self.field(Field::DisplayName).is_stored();
-        self.phone = self.field(Field::Phone).is_stored();
-        self.roles = self.field(Field::Roles).is_stored();
-        self.metadata = self.field(Field::Metadata).is_stored();
         self
     }
 
@@ -172,6 +146,24 @@ impl Capabilities {
     /// What the backend does with `field`.
     pub const fn field(&self, field: Field) -> FieldSupport {
         self.fields[field.index()]
+    }
+
+    /// Whether the backend stores `field` and reads it back as such: the field is
+    /// [`Required`](FieldSupport::Required) or [`Stored`](FieldSupport::Stored)
+    /// ([`FieldSupport::is_stored`]). A field kept only inside another
+    /// ([`StoredIn`](FieldSupport::StoredIn)) is not.
+    ///
+    /// ```
+    /// use user_provisioner::{Capabilities, Field, FieldSupport};
+    ///
+    /// let caps = Capabilities::new()
+    ///     .with_field(Field::Phone, FieldSupport::Stored)
+    ///     .with_field(Field::GivenName, FieldSupport::StoredIn(Field::DisplayName));
+    /// assert!(caps.stores(Field::Username) && caps.stores(Field::Phone));
+    /// assert!(!caps.stores(Field::GivenName) && !caps.stores(Field::Roles));
+    /// ```
+    pub const fn stores(&self, field: Field) -> bool {
+        self.field(field).is_stored()
     }
 
     /// Every portable field with what the backend does with it.
@@ -352,12 +344,14 @@ impl fmt::Display for InputProblem {
 /// The problems of one create, gathered by an adapter: [`Capabilities::check`] first,
 /// then the adapter's own rules, each field's checked only if the core found nothing
 /// wrong with it.
+#[cfg(feature = "http-base")]
 #[derive(Debug)]
 pub(crate) struct Problems {
     provider: Provider,
     found: Vec<InputProblem>,
 }
 
+#[cfg(feature = "http-base")]
 impl Problems {
     /// Starts with what `capabilities` predict for `user`, and refuses attributes under
     /// `provider`'s prefix that are not in `known`.
@@ -392,6 +386,12 @@ impl Problems {
     }
 
     /// Whether a problem names `field` already.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "ece",
+    ))]
     pub(crate) fn has(&self, field: &str) -> bool {
         self.found.iter().any(|problem| problem.field == field)
     }
@@ -410,6 +410,12 @@ impl Problems {
     }
 
     /// Runs `check` unless `field` has a problem already.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "ece",
+    ))]
     pub(crate) fn check(&mut self, field: &str, check: impl FnOnce() -> Result<()>) {
         if !self.has(field) {
             self.add(check());
@@ -417,6 +423,7 @@ impl Problems {
     }
 
     /// Changes the reason of the problem of `field`, for a hint only the adapter knows.
+    #[cfg(any(feature = "netsapiens", feature = "scim-client"))]
     pub(crate) fn explain(&mut self, field: &str, reason: &str) {
         for problem in self.found.iter_mut().filter(|p| p.field == field) {
             problem.reason = reason.to_owned();
@@ -491,7 +498,9 @@ mod tests {
                 FieldSupport::StoredIn(Field::DisplayName),
             )
             .with_field(Field::Phone, FieldSupport::Required);
-        assert!(!caps.person_names && caps.phone && !caps.password);
+        // The family name is kept only inside the display name, so not stored as such.
+        assert!(caps.stores(Field::GivenName) && !caps.stores(Field::FamilyName));
+        assert!(caps.stores(Field::Phone) && !caps.stores(Field::Password));
         assert_eq!(
             caps.required_fields().collect::<Vec<_>>(),
             [Field::Username, Field::Phone]

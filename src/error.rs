@@ -1,4 +1,5 @@
-//! The crate's one error type.
+//! The crate's one error type, and the provider error answer it carries ([`ApiError`]).
+//! What follows a create whose outcome is unknown is in `recovery`.
 
 use std::fmt;
 use std::time::Duration;
@@ -6,7 +7,8 @@ use std::time::Duration;
 use crate::capabilities::{InputProblem, ProblemKind};
 use crate::http::DryRunRequest;
 use crate::idempotency::IdempotencyKey;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
+use crate::recovery::{CreateLookup, Resend};
 use crate::user::UserId;
 
 /// Shorthand for results whose error is the crate's [`Error`].
@@ -252,6 +254,13 @@ impl Error {
         }
     }
 
+    // Client settings are checked where a client is built: the HTTP core, or a TLS probe.
+    #[cfg(any(
+        feature = "http-base",
+        feature = "rustls",
+        feature = "rustls-ring",
+        feature = "native-tls"
+    ))]
     pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Config {
             field: field.into(),
@@ -326,6 +335,12 @@ impl Error {
     /// Turns a provider error that `matches` into another kind, keeping the answer whole.
     /// For providers that signal a meaning with an unusual status (jambonz reports an
     /// unknown user as 500).
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "connect",
+        feature = "ece",
+        feature = "scim-client",
+    ))]
     pub(crate) fn reclassify(
         self,
         matches: impl FnOnce(&ApiError) -> bool,
@@ -349,7 +364,8 @@ impl Error {
 
     /// A short name of the kind of error, for traces and metrics (never its message,
     /// which may quote what a server sent).
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    // Read only by the HTTP core's spans and events.
+    #[cfg(all(feature = "tracing", feature = "http-base"))]
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Error::InvalidInput { .. } => "invalid_input",
@@ -450,6 +466,7 @@ impl Error {
 
     /// A 2xx answer whose body could not be read (malformed or over the size limit):
     /// the provider acted (a create created the user) but its reply is unreadable.
+    #[cfg(feature = "http-base")]
     pub(crate) fn is_unreadable_success(&self) -> bool {
         matches!(
             self,
@@ -560,6 +577,7 @@ impl Error {
     /// is unknown (itself, or because an earlier attempt was `uncertain`) becomes
     /// [`Error::OutcomeUnknown`] with the key; a provider answer keeps the key in its
     /// [`ApiError`].
+    #[cfg(feature = "http-base")]
     pub(crate) fn sent_with_key(
         mut self,
         provider: Provider,
@@ -592,6 +610,7 @@ impl Error {
         self
     }
 
+    #[cfg(feature = "http-base")]
     fn api_error_mut(&mut self) -> Option<&mut ApiError> {
         match self {
             Error::Unauthenticated(api)
@@ -607,21 +626,7 @@ impl Error {
     }
 }
 
-/// Whether re-sending a create whose outcome is unknown is safe; see [`Error::resend`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Resend {
-    /// Safe: send the same create again with this key
-    /// ([`RequestOptions::with_idempotency_key`](crate::RequestOptions::with_idempotency_key)).
-    /// The provider answers a repeat with the first result, so at most one user exists.
-    WithKey(IdempotencyKey),
-    /// Not safe: the provider cannot recognise a repeat. Look the user up first (the
-    /// client already did once: see [`CreateLookup`]) and create again only if it is
-    /// still absent once the provider's visibility window has passed.
-    LookUpFirst,
-}
-
-/// `; re-send under idempotency key <key>` when there is one.
+/// The problems, one after another, for a message.
 fn problem_list(problems: &[InputProblem]) -> String {
     let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
     shown.join("; ")
@@ -637,6 +642,7 @@ impl InputProblem {
     }
 }
 
+/// `; safe to re-send under idempotency key <key>` when there is one.
 fn resend_hint(key: Option<&IdempotencyKey>) -> String {
     key.map(|key| format!("; safe to re-send under idempotency key {key}"))
         .unwrap_or_default()
@@ -652,159 +658,6 @@ fn redirect_target(location: Option<&str>) -> String {
     location
         .map(|location| format!(" to {location}"))
         .unwrap_or_default()
-}
-
-/// What a client found when it looked up the user of a create whose outcome is unknown.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum CreateLookup {
-    /// A user with the create's unique key exists: most likely the one just created,
-    /// though it may have existed before (compare its fields with what you sent).
-    Found(Box<crate::user::User>),
-    /// No user with that key existed when the lookup ran. The create did not take
-    /// effect *yet*: a request still being processed by the server (after a client-side
-    /// timeout) or an asynchronously replicating provider may still add the user, so
-    /// read again later before creating anew.
-    NotFound,
-    /// The provider makes a new user readable only after a delay (NetSapiens
-    /// asynchronous creates), and the call's deadline ended before that window did,
-    /// with no user seen: the create may still appear. Read again later.
-    NotVisibleYet {
-        /// How long the client polled.
-        waited: Duration,
-    },
-    /// The lookup failed as well.
-    Failed(Box<Error>),
-    /// No lookup was made: the client was told not to look
-    /// ([`ClientOptions::with_create_recovery`](crate::ClientOptions::with_create_recovery)),
-    /// or the create carried an idempotency key, which settles it instead
-    /// ([`Resend::WithKey`]).
-    Skipped,
-}
-
-impl CreateLookup {
-    /// A short name of the result, for traces.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            CreateLookup::Found(_) => "found",
-            CreateLookup::NotFound => "not_found",
-            CreateLookup::NotVisibleYet { .. } => "not_visible_yet",
-            CreateLookup::Failed(_) => "failed",
-            CreateLookup::Skipped => "skipped",
-        }
-    }
-}
-
-impl fmt::Display for CreateLookup {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CreateLookup::Found(user) => write!(f, "a lookup found user {}", user.id),
-            CreateLookup::NotFound => f.write_str("a lookup found no such user"),
-            CreateLookup::NotVisibleYet { waited } => write!(
-                f,
-                "no such user was visible yet after {} ms of lookups",
-                waited.as_millis()
-            ),
-            CreateLookup::Failed(err) => write!(f, "the lookup failed too: {err}"),
-            CreateLookup::Skipped => f.write_str("no lookup was made"),
-        }
-    }
-}
-
-/// Turns an error that leaves a create's outcome unknown into [`Error::OutcomeUnknown`]
-/// carrying what `lookup` finds; any other error, and one already settled
-/// ([`Error::OutcomeUnknown`], [`Error::CreatedUnreadable`]), passes through unchanged.
-pub(crate) async fn resolve_unknown_create<Fut>(
-    provider: Provider,
-    look: bool,
-    error: Error,
-    lookup: impl FnOnce() -> Fut,
-) -> Error
-where
-    Fut: std::future::Future<Output = Result<Option<crate::user::User>>>,
-{
-    resolve_unknown_create_with(provider, look, error, || async {
-        match lookup().await {
-            Ok(Some(user)) => CreateLookup::Found(Box::new(user)),
-            Ok(None) => CreateLookup::NotFound,
-            Err(err) => CreateLookup::Failed(Box::new(err)),
-        }
-    })
-    .await
-}
-
-/// [`resolve_unknown_create`] with a lookup that gives its [`CreateLookup`] itself, for
-/// providers whose "not found" may only mean "not visible yet".
-pub(crate) async fn resolve_unknown_create_with<Fut>(
-    provider: Provider,
-    look: bool,
-    error: Error,
-    lookup: impl FnOnce() -> Fut,
-) -> Error
-where
-    Fut: std::future::Future<Output = CreateLookup>,
-{
-    if !error.is_outcome_unknown()
-        || matches!(
-            error,
-            Error::OutcomeUnknown { .. } | Error::CreatedUnreadable { .. }
-        )
-    {
-        return error;
-    }
-    let lookup = if look {
-        lookup().await
-    } else {
-        CreateLookup::Skipped
-    };
-    crate::trace::outcome_unknown(provider, &error, &lookup);
-    Error::OutcomeUnknown {
-        provider,
-        cause: Box::new(error),
-        lookup,
-        idempotency_key: None,
-    }
-}
-
-/// After a create answered 2xx whose body could not be read (see
-/// [`Error::is_unreadable_success`]): the user exists, so it is read back with
-/// `read_back` (unless create recovery is off); when that finds nothing or fails, the
-/// result is [`Error::CreatedUnreadable`] with the `id` known without the answer. Any
-/// other error passes through.
-pub(crate) async fn read_back_created<T, Fut>(
-    provider: Provider,
-    look: bool,
-    id: Option<&str>,
-    error: Error,
-    read_back: impl FnOnce() -> Fut,
-) -> Result<T>
-where
-    Fut: std::future::Future<Output = Result<Option<T>>>,
-{
-    if !error.is_unreadable_success() {
-        return Err(error);
-    }
-    if look {
-        if let Ok(Some(created)) = read_back().await {
-            return Ok(created);
-        }
-    }
-    Err(Error::CreatedUnreadable {
-        provider,
-        id: id.map(UserId::from),
-        idempotency_key: None,
-        cause: Box::new(error),
-    })
-}
-
-/// A read's result with "not found" as `None`, for lookups.
-pub(crate) fn found<T>(result: Result<T>) -> Result<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
 }
 
 /// A provider's error answer, kept whole.

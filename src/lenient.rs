@@ -68,10 +68,11 @@ impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
 /// `T` by its strict decoding only: the fast path for an answer in which every value
 /// fits, tried before the lenient decoding, which reads each read-only value twice (once
 /// to check it). Where both succeed they give the same model.
-// Builds without an adapter that decodes this way first do not use it.
-#[allow(dead_code)]
+// The SCIM client is the adapter that decodes this way first.
+#[cfg(feature = "scim-client")]
 pub(crate) struct Strict<T>(pub(crate) T);
 
+#[cfg(feature = "scim-client")]
 impl<'de, T: Lenient> serde::Deserialize<'de> for Strict<T> {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::strict(deserializer).map(Strict)

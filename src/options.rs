@@ -217,9 +217,8 @@ impl RequestOptions {
         Ok(self)
     }
 
-    /// The same options without the deadline, for a follow-up request (such as the
-    /// lookup after an uncertain create) that must not inherit a spent budget.
     /// These options without the idempotency key, for the reads around a create.
+    #[cfg(any(feature = "scim-client", feature = "orchestration"))]
     pub(crate) fn without_idempotency_key(&self) -> Self {
         Self {
             idempotency_key: None,
@@ -227,6 +226,14 @@ impl RequestOptions {
         }
     }
 
+    /// The same options without the deadline, for a follow-up request (such as the
+    /// lookup after an uncertain create) that must not inherit a spent budget.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "ece",
+        feature = "scim-client",
+    ))]
     pub(crate) fn without_timeout(&self) -> Self {
         Self {
             timeout: None,
@@ -251,6 +258,12 @@ impl RequestOptions {
     }
 
     /// `value` as JSON for a `raw` field when this call keeps raw JSON, else `null`.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "scim-client",
+    ))]
     pub(crate) fn raw_of<T: serde::Serialize>(&self, value: &T) -> serde_json::Value {
         if !self.keep_raw_json {
             return serde_json::Value::Null;
@@ -268,7 +281,7 @@ impl RequestOptions {
     /// adapter does with an unknown outcome.
     pub(crate) fn refuse_idempotency_key(
         &self,
-        provider: crate::provisioner::Provider,
+        provider: crate::provider::Provider,
         instead: &str,
     ) -> Result<(), Error> {
         if self.idempotency_key.is_none() {

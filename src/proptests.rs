@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::http::{Auth, ClientOptions, ErrorBody, ErrorDecoder, HttpCore, RawResponse};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 /// The words a provider's decoders give a meaning to, so that arbitrary JSON sometimes

@@ -53,6 +53,8 @@ impl Secret {
 
     /// Serializes the exposed value. For request models only: `Secret` itself does not
     /// implement `Serialize`, so a model has to opt in field by field.
+    #[cfg(any(feature = "jambonz", feature = "scim"))]
+    #[cfg(feature = "jambonz")]
     pub(crate) fn serialize_exposed<S: serde::Serializer>(
         secret: &Secret,
         serializer: S,
@@ -61,6 +63,13 @@ impl Secret {
     }
 
     /// [`Secret::serialize_exposed`] for an optional field.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "ece",
+        feature = "scim-client",
+        feature = "scim",
+    ))]
     pub(crate) fn serialize_exposed_opt<S: serde::Serializer>(
         secret: &Option<Secret>,
         serializer: S,

@@ -6,8 +6,16 @@
 
 use std::time::Duration;
 
-use crate::error::{CreateLookup, Error};
-use crate::provisioner::Provider;
+use crate::error::Error;
+use crate::provider::Provider;
+// For `outcome_unknown`, built for the adapters that look up an unknown create.
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "ece",
+    feature = "scim-client"
+))]
+use crate::recovery::CreateLookup;
 
 /// A span covering every attempt of one request.
 #[cfg(feature = "tracing")]
@@ -74,6 +82,12 @@ pub(crate) fn retrying(provider: Provider, attempt: u32, delay: Duration, error:
 }
 
 /// A create whose outcome is unknown, and what the lookup found.
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "ece",
+    feature = "scim-client",
+))]
 pub(crate) fn outcome_unknown(provider: Provider, cause: &Error, lookup: &CreateLookup) {
     #[cfg(feature = "tracing")]
     tracing::warn!(

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::idempotency::IdempotencyKey;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::{self, Secret};
 
 /// A provider's id for a user: a jambonz `user_sid`, a NetSapiens extension, a Connect
@@ -129,6 +129,7 @@ impl Attributes {
 
     /// The attributes under `provider`'s prefix, with the prefix removed. Refuses a key
     /// under that prefix that is not in `known`.
+    #[cfg(feature = "http-base")]
     pub(crate) fn for_provider<'a>(
         &'a self,
         provider: Provider,
@@ -151,6 +152,7 @@ impl Attributes {
 
     /// `provider`'s attributes without checking their names, for reading the known ones
     /// after unknown ones were reported elsewhere.
+    #[cfg(feature = "http-base")]
     pub(crate) fn known_for(&self, provider: Provider) -> ProviderAttributes<'_> {
         let prefix = provider.key();
         let entries = self
@@ -167,14 +169,26 @@ impl Attributes {
 
 /// One provider's attributes, prefix removed, read with typed accessors whose errors
 /// name the attribute as the caller wrote it (`attributes["jambonz.is_view_only"]`).
+#[cfg(feature = "http-base")]
 #[derive(Debug)]
 pub(crate) struct ProviderAttributes<'a> {
+    // Names a refused attribute; an adapter that only checks names (ECE) never reads it.
+    #[cfg_attr(
+        not(any(
+            feature = "jambonz",
+            feature = "netsapiens",
+            feature = "connect",
+            feature = "scim-client"
+        )),
+        allow(dead_code)
+    )]
     provider: Provider,
     /// `(full key, name without the prefix, value)` of each of the provider's
     /// attributes: a person carries a handful, so a scan beats a map.
     entries: Vec<(&'a str, &'a str, &'a Value)>,
 }
 
+#[cfg(feature = "http-base")]
 impl<'a> ProviderAttributes<'a> {
     /// Each of the provider's attributes as `(full key, name without the prefix)`.
     fn names(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
@@ -182,16 +196,34 @@ impl<'a> ProviderAttributes<'a> {
     }
 
     /// How a refused attribute is named: `attributes["<provider>.<name>"]`.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "scim-client",
+    ))]
     pub(crate) fn field_name(provider: Provider, name: &str) -> String {
         format!("attributes[\"{}.{name}\"]", provider.key())
     }
 
     /// [`field_name`](Self::field_name) for this provider.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "scim-client",
+    ))]
     pub(crate) fn field(&self, name: &str) -> String {
         Self::field_name(self.provider, name)
     }
 
     /// The raw value, `null` included.
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "connect",
+        feature = "scim-client",
+    ))]
     pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
         self.entries
             .iter()
@@ -199,11 +231,13 @@ impl<'a> ProviderAttributes<'a> {
     }
 
     /// Whether the attribute is present (even as `null`).
+    #[cfg(any(feature = "netsapiens", feature = "scim-client"))]
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
 
     /// A boolean attribute; absent or `null` is `None`.
+    #[cfg(any(feature = "jambonz", feature = "netsapiens"))]
     pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>> {
         match self.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -216,6 +250,7 @@ impl<'a> ProviderAttributes<'a> {
     }
 
     /// A string attribute; absent or `null` is `None`.
+    #[cfg(any(feature = "netsapiens", feature = "scim-client"))]
     pub(crate) fn text(&self, name: &str) -> Result<Option<&'a str>> {
         match self.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -542,7 +577,8 @@ pub struct User {
     #[serde(default)]
     pub raw: Value,
     /// The idempotency key of the create that returned this user, on providers that
-    /// have them (Connect); `None` on reads. See [`CreateOutcome::idempotency_key`].
+    /// have them (Connect); `None` on reads. See
+    /// [`CreateOutcome::idempotency_key`](crate::CreateOutcome::idempotency_key).
     pub idempotency_key: Option<IdempotencyKey>,
 }
 
@@ -568,220 +604,57 @@ impl User {
     }
 }
 
-/// Proof that a provider took a request whose effect may not be readable yet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The unique key of a user to look for with
+/// [`UserProvisioner::find_user`](crate::UserProvisioner::find_user).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct Accepted {
-    /// The provider that accepted it.
-    pub provider: Provider,
-    /// The id the user will have, where known.
-    pub id: Option<UserId>,
-    /// The provider's request id, where sent.
-    pub request_id: Option<String>,
-    /// Whatever body the provider sent with its acceptance, when the call asked for it
-    /// with [`RequestOptions::with_raw_json`](crate::RequestOptions::with_raw_json).
-    pub raw: Option<Value>,
+pub enum UserKey {
+    /// The login name ([`NewUser::username`]).
+    Username(String),
+    /// The email address, compared without regard to ASCII case.
+    Email(String),
 }
 
-impl Accepted {
-    /// An acceptance with nothing but the provider.
-    pub fn new(provider: Provider) -> Self {
-        Self {
-            provider,
-            id: None,
-            request_id: None,
-            raw: None,
-        }
+impl UserKey {
+    /// A username key.
+    pub fn username(username: impl Into<String>) -> Self {
+        UserKey::Username(username.into())
     }
-}
 
-/// The result of a create. Serialized as `{"created": user}` or `{"accepted": ...}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[must_use]
-#[non_exhaustive]
-pub enum CreateOutcome {
-    /// The user exists and can be read.
-    Created(User),
-    /// The provider took the request; the user may not be readable yet.
-    Accepted(Accepted),
-}
+    /// An email key.
+    pub fn email(email: impl Into<String>) -> Self {
+        UserKey::Email(email.into())
+    }
 
-impl CreateOutcome {
-    /// The id of the new user, where known.
-    pub fn id(&self) -> Option<&UserId> {
+    /// The portable field the key is.
+    pub(crate) fn field(&self) -> Field {
         match self {
-            CreateOutcome::Created(user) => Some(&user.id),
-            CreateOutcome::Accepted(accepted) => accepted.id.as_ref(),
+            UserKey::Username(_) => Field::Username,
+            UserKey::Email(_) => Field::Email,
         }
     }
 
-    /// The idempotency key the create was sent under, on providers that have them
-    /// (Connect): the caller's or the one the client generated. Log it: sending the
-    /// same create again under it (within the provider's retention, 24 hours on
-    /// Connect) answers with this user instead of creating another.
-    ///
-    /// ```
-    /// # async fn demo(p: &dyn user_provisioner::UserProvisioner, user: &user_provisioner::NewUser)
-    /// #     -> Result<(), user_provisioner::Error> {
-    /// use user_provisioner::RequestOptions;
-    ///
-    /// let outcome = p.create_user(user).await?;
-    /// if let Some(key) = outcome.idempotency_key() {
-    ///     println!("created under idempotency key {key}");
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+    /// Refuses an empty key before any request.
+    pub(crate) fn check(&self) -> Result<()> {
+        let (field, value) = match self {
+            UserKey::Username(value) => ("username", value),
+            UserKey::Email(value) => ("email", value),
+        };
+        if value.trim().is_empty() {
+            return Err(Error::invalid_input(field, "is empty"));
+        }
+        Ok(())
+    }
+
+    /// Whether `user` has this key.
+    pub fn matches(&self, user: &User) -> bool {
         match self {
-            CreateOutcome::Created(user) => user.idempotency_key.as_ref(),
-            CreateOutcome::Accepted(_) => None,
+            UserKey::Username(name) => user.username.as_deref() == Some(name.as_str()),
+            UserKey::Email(email) => user
+                .email
+                .as_deref()
+                .is_some_and(|own| own.eq_ignore_ascii_case(email)),
         }
-    }
-}
-
-/// The result of an update. Serialized as `{"updated": user}`, `"applied"` or
-/// `{"accepted": ...}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[must_use]
-#[non_exhaustive]
-pub enum UpdateOutcome {
-    /// The provider applied the change and returned the user.
-    Updated(User),
-    /// The provider applied the change and returned no user (jambonz `204`).
-    Applied,
-    /// The provider took the change; it may not be readable yet.
-    Accepted(Accepted),
-}
-
-/// The result of a delete. Serialized as `"deleted"` or `{"accepted": ...}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[must_use]
-#[non_exhaustive]
-pub enum DeleteOutcome {
-    /// The user is gone.
-    Deleted,
-    /// The provider took the request; the user may still be readable for a while.
-    Accepted(Accepted),
-}
-
-/// An opaque position in a user list, from [`UserPage::next`].
-///
-/// Store it as text ([`as_str`](Self::as_str), `Display`, serde as a bare string) and
-/// read it back with `str::parse`, `From<String>` or [`from_stored`](Self::from_stored);
-/// each provider checks the cursor when it is used.
-///
-/// ```
-/// use user_provisioner::PageCursor;
-///
-/// let cursor: PageCursor = "100".parse().unwrap();
-/// assert_eq!(cursor, PageCursor::from_stored("100"));
-/// assert_eq!(cursor.to_string(), "100");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PageCursor(String);
-
-impl PageCursor {
-    pub(crate) fn new(cursor: impl Into<String>) -> Self {
-        Self(cursor.into())
-    }
-
-    /// The cursor as text, to store between calls.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// A cursor read back from [`PageCursor::as_str`]. Each provider checks it when used.
-    pub fn from_stored(cursor: impl Into<String>) -> Self {
-        Self(cursor.into())
-    }
-}
-
-impl fmt::Display for PageCursor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for PageCursor {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for PageCursor {
-    type Err = Infallible;
-
-    /// Any text; see [`PageCursor::from_stored`].
-    fn from_str(cursor: &str) -> std::result::Result<Self, Infallible> {
-        Ok(Self(cursor.to_owned()))
-    }
-}
-
-impl From<String> for PageCursor {
-    fn from(cursor: String) -> Self {
-        Self(cursor)
-    }
-}
-
-impl From<&str> for PageCursor {
-    fn from(cursor: &str) -> Self {
-        Self(cursor.to_owned())
-    }
-}
-
-impl From<PageCursor> for String {
-    fn from(cursor: PageCursor) -> Self {
-        cursor.0
-    }
-}
-
-/// Which page of users to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ListUsers {
-    /// The most users to return on this page; `None` lets the provider choose.
-    pub page_size: Option<u32>,
-    /// Where to continue; `None` starts at the beginning.
-    pub cursor: Option<PageCursor>,
-}
-
-impl ListUsers {
-    /// The first page, sized by the provider.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets the page size.
-    pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size);
-        self
-    }
-
-    /// Continues from a cursor.
-    pub fn with_cursor(mut self, cursor: PageCursor) -> Self {
-        self.cursor = Some(cursor);
-        self
-    }
-}
-
-/// One page of users.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct UserPage {
-    /// The users on this page.
-    pub users: Vec<User>,
-    /// The cursor of the next page; `None` on the last page.
-    pub next: Option<PageCursor>,
-}
-
-impl UserPage {
-    /// A page of users.
-    pub fn new(users: Vec<User>, next: Option<PageCursor>) -> Self {
-        Self { users, next }
     }
 }
 

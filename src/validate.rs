@@ -33,6 +33,7 @@ pub(crate) fn no_control(field: &str, text: &str) -> Result<()> {
 }
 
 /// At most `max` characters.
+#[cfg(feature = "jambonz")]
 pub(crate) fn max_chars(field: &str, text: &str, max: usize) -> Result<()> {
     // A text of no more bytes than `max` has no more characters either.
     if text.len() > max && text.chars().count() > max {

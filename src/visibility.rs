@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::user::UserId;
 
 /// How [`UserProvisioner::wait_until_visible_opts`](crate::UserProvisioner::wait_until_visible_opts)

@@ -10,7 +10,7 @@ use user_provisioner::providers::connect::{
     ConnectBuilder, ConnectClient, ConnectErrorBody, CreateUser, ListUsersQuery, UpdateUser,
 };
 use user_provisioner::{
-    ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser,
+    ClientOptions, CreateOutcome, DeleteOutcome, Error, Field, IdempotencyKey, ListUsers, NewUser,
     PageCursor, Patch, RequestOptions, RetryPolicy, UpdateOutcome, UserId, UserProvisioner,
     UserUpdate,
 };
@@ -1192,6 +1192,10 @@ fn clients_are_object_safe_and_declare_idempotent_creates() {
     let capabilities = shared.capabilities();
     assert!(capabilities.idempotent_create);
     assert!(capabilities.server_side_paging);
-    assert!(capabilities.phone && capabilities.metadata && capabilities.display_name);
-    assert!(!capabilities.password && !capabilities.roles);
+    assert!(
+        capabilities.stores(Field::Phone)
+            && capabilities.stores(Field::Metadata)
+            && capabilities.stores(Field::DisplayName)
+    );
+    assert!(!capabilities.stores(Field::Password) && !capabilities.stores(Field::Roles));
 }

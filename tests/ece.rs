@@ -9,7 +9,7 @@ use user_provisioner::providers::ece::{
     self, CreateUser, EceBuilder, EceClient, EceError, EceErrorCode, EceRole, RealmType, UpdateUser,
 };
 use user_provisioner::{
-    ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser,
+    ClientOptions, CreateOutcome, DeleteOutcome, Error, Field, IdempotencyKey, ListUsers, NewUser,
     PageCursor, PasswordChange, Patch, RequestOptions, RetryPolicy, UpdateOutcome, UserId,
     UserProvisioner, UserUpdate,
 };
@@ -1198,8 +1198,12 @@ fn clients_are_object_safe_behind_arc() {
     let shared: Arc<dyn UserProvisioner> = Arc::new(client);
     assert_eq!(shared.provider(), user_provisioner::Provider::ECE);
     let caps = shared.capabilities();
-    assert!(caps.roles && caps.password && caps.display_name);
-    assert!(!caps.phone && !caps.metadata && !caps.idempotent_create);
+    assert!(
+        caps.stores(Field::Roles)
+            && caps.stores(Field::Password)
+            && caps.stores(Field::DisplayName)
+    );
+    assert!(!caps.stores(Field::Phone) && !caps.stores(Field::Metadata) && !caps.idempotent_create);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use user_provisioner::providers::netsapiens::{
     VoicemailTranscription, YesNo,
 };
 use user_provisioner::{
-    ClientOptions, CreateOutcome, DeleteOutcome, Error, IdempotencyKey, ListUsers, NewUser,
+    ClientOptions, CreateOutcome, DeleteOutcome, Error, Field, IdempotencyKey, ListUsers, NewUser,
     RequestOptions, RetryPolicy, UpdateOutcome, UserId, UserProvisioner, UserUpdate,
 };
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -1384,7 +1384,7 @@ fn clients_are_object_safe_and_declare_accepted_creates() {
     assert_eq!(shared.provider(), user_provisioner::Provider::NETSAPIENS);
     let capabilities = shared.capabilities();
     assert!(capabilities.accepted_creates && capabilities.server_side_paging);
-    assert!(!capabilities.idempotent_create && !capabilities.password);
+    assert!(!capabilities.idempotent_create && !capabilities.stores(Field::Password));
 }
 
 #[tokio::test]

@@ -44,12 +44,12 @@ use async_trait::async_trait;
 use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::{Provider, UserKey, UserProvisioner};
+use crate::outcome::{Accepted, CreateOutcome, DeleteOutcome, UpdateOutcome};
+use crate::page::{ListUsers, UserPage};
+use crate::provider::Provider;
+use crate::provisioner::UserProvisioner;
 use crate::update::UserUpdate;
-use crate::user::{
-    Accepted, CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId,
-    UserPage,
-};
+use crate::user::{NewUser, User, UserId, UserKey};
 use crate::visibility::VisibilityWait;
 
 /// Re-exported from the crate root, where the `testing` feature's `Faulty` names it too.

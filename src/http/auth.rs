@@ -23,16 +23,19 @@ pub(crate) struct Auth {
 
 impl Auth {
     /// `Authorization: Bearer <token>`.
+    #[cfg(any(feature = "jambonz", feature = "netsapiens", feature = "scim-client"))]
     pub(crate) fn bearer(field: &str, token: &Secret) -> Result<Self> {
         Self::authorization(field, "Bearer", "Bearer", token)
     }
 
     /// `Authorization: ApiKey <key>` (Elastic).
+    #[cfg(feature = "ece")]
     pub(crate) fn api_key_authorization(field: &str, key: &Secret) -> Result<Self> {
         Self::authorization(field, "ApiKey", "ApiKey", key)
     }
 
     /// A custom header such as `X-API-Key: <key>`.
+    #[cfg(feature = "connect")]
     pub(crate) fn header(field: &str, name: &'static str, key: &Secret) -> Result<Self> {
         check_not_empty(field, key)?;
         let name = HeaderName::from_static(name);
@@ -45,6 +48,7 @@ impl Auth {
     }
 
     /// HTTP basic authentication.
+    #[cfg(any(feature = "ece", feature = "scim-client"))]
     pub(crate) fn basic(field: &str, username: &str, password: &Secret) -> Result<Self> {
         if username.is_empty() {
             return Err(Error::config(field, "the user name is empty"));
@@ -65,6 +69,12 @@ impl Auth {
         })
     }
 
+    #[cfg(any(
+        feature = "jambonz",
+        feature = "netsapiens",
+        feature = "ece",
+        feature = "scim-client",
+    ))]
     fn authorization(
         field: &str,
         scheme: &'static str,
@@ -84,6 +94,7 @@ impl Auth {
     /// Adds `Authorization: Bearer <token>` to a credential carried in another header
     /// (Connect's `X-API-Key` plus a user token). Both values are sensitive and both are
     /// scrubbed from error text.
+    #[cfg(feature = "connect")]
     pub(crate) fn with_bearer(mut self, field: &str, token: &Secret) -> Result<Self> {
         check_not_empty(field, token)?;
         if self
@@ -209,6 +220,7 @@ fn sensitive_value(field: &str, value: &str) -> Result<HeaderValue> {
 
 /// Standard base64 with padding (RFC 4648), for the basic-auth header (and the
 /// emulators' check of it).
+#[cfg(any(feature = "ece", feature = "scim-client"))]
 pub(crate) fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);

@@ -1,13 +1,10 @@
 //! The request a dry run stops at: what would have been sent, with its secrets masked.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use reqwest::header::HeaderValue;
 use serde::Serialize;
 
-use super::auth::Scrubber;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 
 /// A request that a dry run did not send ([`Error::DryRun`](crate::Error::DryRun)),
 /// exactly as the client had built it: method, URL, the headers the client sets and the
@@ -76,16 +73,5 @@ impl fmt::Display for DryRunRequest {
             write!(f, "\n\n{body}")?;
         }
         Ok(())
-    }
-}
-
-/// A header's value as a dry run shows it: the credentials `scrubber` knows replaced
-/// by `***`, and a sensitive value it does not recognise hidden whole.
-pub(super) fn masked_header(scrubber: &Scrubber<'_>, value: &HeaderValue) -> String {
-    let text = String::from_utf8_lossy(value.as_bytes());
-    match scrubber.scrub(&text) {
-        Cow::Owned(clean) => clean,
-        Cow::Borrowed(_) if value.is_sensitive() => "***".to_owned(),
-        Cow::Borrowed(plain) => plain.to_owned(),
     }
 }

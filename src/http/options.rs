@@ -2,7 +2,19 @@
 
 use std::time::Duration;
 
+#[cfg(any(
+    feature = "http-base",
+    feature = "rustls",
+    feature = "rustls-ring",
+    feature = "native-tls"
+))]
 use crate::error::{Error, Result};
+#[cfg(any(
+    feature = "http-base",
+    feature = "rustls",
+    feature = "rustls-ring",
+    feature = "native-tls"
+))]
 use crate::http::error_chain;
 use crate::http::retry::RetryPolicy;
 
@@ -223,6 +235,9 @@ impl ClientOptions {
         &self.retry
     }
 
+    /// The client this crate sends through: the caller's, or one built from these
+    /// settings.
+    #[cfg(feature = "http-base")]
     pub(crate) fn build_client(&self) -> Result<reqwest::Client> {
         if let Some(client) = &self.client {
             #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
@@ -271,6 +286,15 @@ fn install_crypto_provider() {
     }
 }
 
-/// The other TLS choices need no process-wide provider.
-#[cfg(not(all(feature = "rustls-ring", not(feature = "rustls"))))]
+/// The other TLS choices need no process-wide provider. (Called where a client is built:
+/// by the HTTP core, or to probe a root certificate with TLS on.)
+#[cfg(all(
+    not(all(feature = "rustls-ring", not(feature = "rustls"))),
+    any(
+        feature = "http-base",
+        feature = "rustls",
+        feature = "rustls-ring",
+        feature = "native-tls"
+    )
+))]
 fn install_crypto_provider() {}

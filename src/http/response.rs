@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use super::Auth;
 use crate::error::{Error, ErrorDetail, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 /// Headers that carry a request id, most specific first.
@@ -115,6 +115,7 @@ impl RawResponse {
     /// first decoded as `Shape` with path tracking, for models whose flattened part
     /// loses the field path (serde names no path inside a `#[serde(flatten)]` struct).
     /// The shape costs nothing on success.
+    #[cfg(feature = "netsapiens")]
     pub(crate) fn json_explained<T: DeserializeOwned, Shape: DeserializeOwned>(&self) -> Result<T> {
         if let Ok(value) = serde_json::from_slice::<T>(&self.body) {
             return Ok(value);
@@ -136,6 +137,7 @@ impl RawResponse {
     /// The items of the JSON array at `pointer` (`""` for the body itself) for the `raw`
     /// fields of a list, then `null` without end, so that zipping them with the decoded
     /// users keeps every user; all `null` unless the call keeps raw JSON.
+    #[cfg(any(feature = "netsapiens", feature = "ece"))]
     pub(crate) fn raw_items(
         &self,
         call: &RequestOptions,

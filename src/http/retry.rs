@@ -3,12 +3,18 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
+#[cfg(feature = "http-base")]
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+#[cfg(feature = "http-base")]
+use std::time::SystemTime;
 
+#[cfg(feature = "http-base")]
 use reqwest::header::HeaderMap;
 
+#[cfg(feature = "http-base")]
 use crate::error::Error;
 
 /// How a client tries a request again after a failure that may pass.
@@ -146,6 +152,7 @@ impl RetryPolicy {
     }
 
     /// Waits `delay` with the configured sleeper.
+    #[cfg(feature = "http-base")]
     pub(crate) async fn sleep(&self, delay: Duration) {
         match &self.sleeper {
             Some(sleep) => sleep(delay).await,
@@ -154,6 +161,7 @@ impl RetryPolicy {
     }
 
     /// The delay before attempt `attempt + 1`, after `attempt` failed attempts (1-based).
+    #[cfg(feature = "http-base")]
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exponent = attempt.saturating_sub(1).min(20);
         let bound = self
@@ -165,6 +173,7 @@ impl RetryPolicy {
 }
 
 /// Whether a request may be sent again after it may have reached the server.
+#[cfg(feature = "http-base")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Replay {
     /// A read, or a write whose repetition leaves the same state (PUT, DELETE, merge
@@ -176,6 +185,7 @@ pub(crate) enum Replay {
 }
 
 /// Whether `error` after one attempt allows another attempt of a `replay` request.
+#[cfg(feature = "http-base")]
 pub(crate) fn is_retryable(error: &Error, replay: Replay) -> bool {
     match error {
         Error::Transport {
@@ -195,6 +205,7 @@ pub(crate) fn is_retryable(error: &Error, replay: Replay) -> bool {
 /// whose outcome was unknown (`uncertain`) already took effect: a DELETE answered 404,
 /// or what the request's `done_on_repeat` names. Never on a first attempt, and never
 /// after earlier attempts that were all refused without acting (429, connect failures).
+#[cfg(feature = "http-base")]
 pub(crate) fn done_by_earlier_attempt(
     error: &Error,
     uncertain: bool,
@@ -209,6 +220,7 @@ pub(crate) fn done_by_earlier_attempt(
 /// express-rate-limit, and so jambonz, sends) on a 429 only. A server that sends the
 /// `RateLimit-*` headers on every answer (jambonz does) tells the time to the end of its
 /// window there, which is no advice for retrying a 500 or reporting a 422.
+#[cfg(feature = "http-base")]
 pub(crate) fn advised_delay(status: u16, headers: &HeaderMap) -> Option<Duration> {
     const MAX_ADVICE: u64 = 24 * 60 * 60;
     let header = |name: &str| {
@@ -241,6 +253,8 @@ pub(crate) fn advised_delay(status: u16, headers: &HeaderMap) -> Option<Duration
 }
 
 /// A small xorshift generator: jitter needs spread, not cryptographic strength.
+// The policy is API in every build, but only the HTTP core draws delays from it.
+#[cfg_attr(not(feature = "http-base"), allow(dead_code))]
 #[derive(Debug, Clone)]
 struct Jitter(Arc<AtomicU64>);
 
@@ -259,6 +273,7 @@ impl Jitter {
         })))
     }
 
+    #[cfg(feature = "http-base")]
     fn next(&self) -> u64 {
         let step = |mut x: u64| {
             x ^= x << 13;
@@ -274,6 +289,7 @@ impl Jitter {
     }
 
     /// A uniformly spread duration in `0..=bound`.
+    #[cfg(feature = "http-base")]
     fn fraction_of(&self, bound: Duration) -> Duration {
         let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
         if nanos == 0 {
@@ -283,11 +299,11 @@ impl Jitter {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "http-base"))]
 mod tests {
     use super::*;
     use crate::error::ApiError;
-    use crate::provisioner::Provider;
+    use crate::provider::Provider;
     use reqwest::header::HeaderValue;
 
     fn api(status: u16) -> Box<ApiError> {

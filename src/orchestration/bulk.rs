@@ -8,7 +8,8 @@ use std::time::Duration;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::error::{Error, Result};
-use crate::provisioner::{Provider, UserProvisioner};
+use crate::provider::Provider;
+use crate::provisioner::UserProvisioner;
 use crate::user::NewUser;
 
 use super::ensure::{ensure_user_opts, EnsureOptions, Ensured};

@@ -2,10 +2,13 @@
 
 use serde_json::Value;
 
-use crate::error::{ApiError, CreateLookup, Error, Resend, Result};
+use crate::error::{ApiError, Error, Result};
+
 use crate::options::RequestOptions;
+use crate::outcome::{Accepted, CreateOutcome};
 use crate::provisioner::UserProvisioner;
-use crate::user::{Accepted, CreateOutcome, NewUser, User, UserId};
+use crate::recovery::{CreateLookup, Resend};
+use crate::user::{NewUser, User, UserId};
 use crate::visibility::VisibilityWait;
 
 use super::identity::Identity;
@@ -231,7 +234,7 @@ pub async fn ensure_user_opts(
     }
     if let Error::CreatedUnreadable { id, .. } = &error {
         let read_back = match id {
-            Some(id) => crate::error::found(backend.get_user_opts(id, &patient(&read)).await),
+            Some(id) => crate::recovery::found(backend.get_user_opts(id, &patient(&read)).await),
             None => identity.find(backend, &patient(&read)).await,
         };
         return match read_back {

@@ -7,9 +7,11 @@ use futures::future::join_all;
 
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::{Provider, UserProvisioner};
+use crate::outcome::{DeleteOutcome, UpdateOutcome};
+use crate::provider::Provider;
+use crate::provisioner::UserProvisioner;
 use crate::update::UserUpdate;
-use crate::user::{DeleteOutcome, NewUser, UpdateOutcome, UserId};
+use crate::user::{NewUser, UserId};
 
 use super::ensure::{ensure_user_opts, EnsureOptions, Ensured};
 use super::identity::Identity;
@@ -335,7 +337,7 @@ impl FanOut {
 /// A create to undo.
 enum Undo {
     Delete(UserId),
-    DeleteAccepted(crate::user::Accepted),
+    DeleteAccepted(crate::outcome::Accepted),
 }
 
 impl Undo {

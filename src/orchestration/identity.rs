@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::{UserKey, UserProvisioner};
-use crate::user::{NewUser, User};
+use crate::provisioner::UserProvisioner;
+use crate::user::{NewUser, User, UserKey};
 
 /// How a person is found on any backend: by username, or by email on a provider that
 /// stores no username (Connect refuses username keys with [`Error::Unsupported`]).

@@ -20,9 +20,11 @@ pub mod scim;
 
 pub mod memory;
 
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 
-/// The adapters built into this copy of the crate, by their features.
+/// The adapters built into this copy of the crate: each registers its key here, one
+/// line behind its feature. The core's registry (`Provider`'s `FromStr` and serde, in
+/// `provider.rs`) reads this list and names no adapter itself.
 pub(crate) const BUILT: &[Provider] = &[
     #[cfg(feature = "jambonz")]
     Provider::JAMBONZ,

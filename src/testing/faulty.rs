@@ -8,14 +8,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::capabilities::Capabilities;
-use crate::error::{ApiError, CreateLookup, Error, Result};
+use crate::error::{ApiError, Error, Result};
 use crate::operation::Operation;
 use crate::options::RequestOptions;
-use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
+use crate::outcome::{CreateOutcome, DeleteOutcome, UpdateOutcome};
+use crate::page::{ListUsers, UserPage};
+use crate::provider::Provider;
+use crate::provisioner::{find_by_listing, UserProvisioner};
+use crate::recovery::CreateLookup;
 use crate::update::UserUpdate;
-use crate::user::{
-    CreateOutcome, DeleteOutcome, ListUsers, NewUser, UpdateOutcome, User, UserId, UserPage,
-};
+use crate::user::{NewUser, User, UserId, UserKey};
 
 /// Makes the error an injected failure returns.
 pub type FailureFactory = Arc<dyn Fn() -> Error + Send + Sync>;

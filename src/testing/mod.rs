@@ -42,6 +42,14 @@
 mod all;
 pub mod conformance;
 mod faulty;
+// The emulators' HTTP plumbing, built where some emulator uses it (a new emulator adds
+// its feature here and to the re-export below).
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
 pub(crate) mod server;
 
 #[cfg(all(
@@ -73,4 +81,10 @@ pub use crate::providers::netsapiens::NetSapiensEmulator;
 /// Re-exported from the crate root, to ease migration.
 #[doc(no_inline)]
 pub use crate::Operation;
+#[cfg(any(
+    feature = "jambonz",
+    feature = "netsapiens",
+    feature = "connect",
+    feature = "ece"
+))]
 pub use server::{EmulatorServer, Fault, FaultRule, RecordedRequest};

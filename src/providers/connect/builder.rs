@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::http::{Auth, ClientOptions, HttpCore};
 use crate::idempotency::IdempotencyKey;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 use super::client::ConnectClient;

@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::http::{ApiRequest, HttpCore, RawResponse};
 use crate::idempotency::IdempotencyKey;
 use crate::options::RequestOptions;
-use crate::patch::Patch;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
+use crate::update::Patch;
 
 use super::builder::{ConnectBuilder, IdempotencyKeyGenerator};
 use super::errors::is_idempotency_conflict;

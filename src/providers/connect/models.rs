@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::idempotency::IdempotencyKey;
 use crate::lenient::{fits, lenient_model};
-use crate::patch::Patch;
+use crate::update::Patch;
 
 /// Body of `POST /users`.
 ///

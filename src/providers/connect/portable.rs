@@ -6,13 +6,12 @@ use serde_json::Value;
 use crate::capabilities::{Capabilities, FieldSupport, Problems};
 use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::patch::Patch;
-use crate::provisioner::{Provider, UserProvisioner};
-use crate::update::UserUpdate;
-use crate::user::{
-    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, ProviderAttributes,
-    UpdateOutcome, User, UserId, UserPage,
-};
+use crate::outcome::{CreateOutcome, DeleteOutcome, UpdateOutcome};
+use crate::page::{ListUsers, PageCursor, UserPage};
+use crate::provider::Provider;
+use crate::provisioner::UserProvisioner;
+use crate::update::{Patch, UserUpdate};
+use crate::user::{Field, NewUser, ProviderAttributes, User, UserId};
 
 use super::client::ConnectClient;
 use super::models::{ConnectUser, CreateUser, ListUsersQuery, UpdateUser};

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 use crate::http::Auth;
 use crate::proptests::{self as support, Vocabulary};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 const WORDS: Vocabulary = Vocabulary {

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::http::{Auth, ClientOptions, HttpCore};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 use super::client::EceClient;

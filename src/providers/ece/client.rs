@@ -3,10 +3,12 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::error::{read_back_created, Error, Result};
+use crate::error::{Error, Result};
+
 use crate::http::{ApiRequest, HttpCore};
 use crate::options::RequestOptions;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
+use crate::recovery::read_back_created;
 
 use super::builder::EceBuilder;
 use super::errors::map_error;
@@ -103,7 +105,7 @@ impl EceClient {
                 let name = request.user_name.as_str();
                 let read_back = || async {
                     let own = options.without_timeout();
-                    crate::error::found(self.get_raw(name, &own).await)
+                    crate::recovery::found(self.get_raw(name, &own).await)
                 };
                 read_back_created(
                     Provider::ECE,

@@ -7,8 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::lenient::{fits, lenient_model};
-use crate::patch::Patch;
 use crate::secret::Secret;
+use crate::update::Patch;
 
 /// An ECE platform role. Unknown role names (custom or later roles) are kept in
 /// [`Other`](EceRole::Other) and sent as they are.

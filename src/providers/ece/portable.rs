@@ -4,15 +4,15 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::capabilities::{Capabilities, FieldSupport, Problems};
-use crate::error::{found, resolve_unknown_create, Error, Result};
+use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::patch::Patch;
-use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
-use crate::update::UserUpdate;
-use crate::user::{
-    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
-    UserId, UserPage,
-};
+use crate::outcome::{CreateOutcome, DeleteOutcome, UpdateOutcome};
+use crate::page::{ListUsers, PageCursor, UserPage};
+use crate::provider::Provider;
+use crate::provisioner::{find_by_listing, UserProvisioner};
+use crate::recovery::{found, resolve_unknown_create};
+use crate::update::{Patch, UserUpdate};
+use crate::user::{Field, NewUser, User, UserId, UserKey};
 
 use super::client::{self, EceClient};
 use super::models::{CreateUser, EceRole, EceUser, UpdateUser};

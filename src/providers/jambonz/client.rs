@@ -4,11 +4,13 @@ use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::{read_back_created, ApiError, Error, Result};
+use crate::error::{ApiError, Error, Result};
+
 use crate::http::{ApiRequest, HttpCore};
 use crate::options::RequestOptions;
-use crate::patch::Patch;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
+use crate::recovery::read_back_created;
+use crate::update::Patch;
 
 use super::builder::JambonzBuilder;
 use super::models::{CreateUser, CreatedUser, JambonzUser, UpdateUser, UserSummary};

@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::lenient::{fits, lenient_model};
-use crate::patch::Patch;
 use crate::secret::Secret;
+use crate::update::Patch;
 
 /// Body of `POST /v1/Users`. Every field the server documents, and nothing else: the
 /// server inserts the body as table columns, so an unknown field is a 500.

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 
 use crate::http::Auth;
 use crate::proptests::{self as support, Vocabulary};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 const WORDS: Vocabulary = Vocabulary {

@@ -93,7 +93,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::capabilities::{Capabilities, FieldSupport};
-use crate::provisioner::{Provider, UserProvisioner};
+use crate::provider::Provider;
+use crate::provisioner::UserProvisioner;
 use crate::user::Field;
 
 use store::State;

@@ -13,13 +13,12 @@ use super::MemoryProvisioner;
 use crate::capabilities::Capabilities;
 use crate::error::{ApiError, Error, Result};
 use crate::options::RequestOptions;
-use crate::patch::Patch;
-use crate::provisioner::{find_by_listing, Provider, UserKey, UserProvisioner};
-use crate::update::UserUpdate;
-use crate::user::{
-    CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor, UpdateOutcome, User,
-    UserId, UserPage,
-};
+use crate::outcome::{CreateOutcome, DeleteOutcome, UpdateOutcome};
+use crate::page::{ListUsers, PageCursor, UserPage};
+use crate::provider::Provider;
+use crate::provisioner::{find_by_listing, UserProvisioner};
+use crate::update::{Patch, UserUpdate};
+use crate::user::{Field, NewUser, User, UserId, UserKey};
 use crate::validate;
 
 #[async_trait]

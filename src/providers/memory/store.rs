@@ -11,8 +11,9 @@ use super::{Visibility, EVERYTHING};
 use crate::capabilities::Capabilities;
 use crate::error::{ApiError, Error, Result};
 use crate::idempotency::IdempotencyKey;
-use crate::provisioner::Provider;
-use crate::user::{Accepted, CreateOutcome, NewUser, User, UserId};
+use crate::outcome::{Accepted, CreateOutcome};
+use crate::provider::Provider;
+use crate::user::{NewUser, User, UserId};
 
 pub(super) struct State {
     pub(super) provider: Provider,

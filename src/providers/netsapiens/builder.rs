@@ -4,7 +4,7 @@ use std::ops::RangeInclusive;
 
 use crate::error::{Error, Result};
 use crate::http::{Auth, ClientOptions, HttpCore};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 use super::client::{ClientConfig, NetSapiensClient};

@@ -5,11 +5,13 @@ use std::ops::RangeInclusive;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::error::{found, read_back_created, Error, Result};
+use crate::error::{Error, Result};
+
 use crate::http::{ApiRequest, HttpCore, RawResponse};
 use crate::options::RequestOptions;
-use crate::patch::Patch;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
+use crate::recovery::{found, read_back_created};
+use crate::update::Patch;
 
 use super::builder::NetSapiensBuilder;
 use super::models::{

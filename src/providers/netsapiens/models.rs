@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::patch::Patch;
 use crate::secret::Secret;
+use crate::update::Patch;
 
 use super::enums::{
     AccountStatus, RecordingConfiguration, UserScope, VoicemailAlertBehavior,

@@ -8,14 +8,15 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::capabilities::{Capabilities, FieldSupport, Problems};
-use crate::error::{found, resolve_unknown_create_with, CreateLookup, Error, Result};
+use crate::error::{Error, Result};
 use crate::options::RequestOptions;
-use crate::provisioner::{Provider, UserProvisioner};
+use crate::outcome::{Accepted, CreateOutcome, DeleteOutcome, UpdateOutcome};
+use crate::page::{ListUsers, PageCursor, UserPage};
+use crate::provider::Provider;
+use crate::provisioner::UserProvisioner;
+use crate::recovery::{found, resolve_unknown_create_with, CreateLookup};
 use crate::update::UserUpdate;
-use crate::user::{
-    Accepted, CreateOutcome, DeleteOutcome, Field, ListUsers, NewUser, PageCursor,
-    ProviderAttributes, UpdateOutcome, User, UserId, UserPage,
-};
+use crate::user::{Field, NewUser, ProviderAttributes, User, UserId};
 
 use super::client::{CreateReply, NetSapiensClient};
 use super::enums::{UserScope, YesNo};

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::options::RequestOptions;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::visibility::{self, VisibilityWait};
 
 use super::client::NetSapiensClient;

@@ -5,12 +5,11 @@
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::patch::Patch;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::scim::model::{EnterpriseUser, Manager, MultiValued, Name, PatchOperation, ScimUser};
 use crate::scim::schema::ENTERPRISE_USER;
 use crate::secret::Secret;
-use crate::update::UserUpdate;
+use crate::update::{Patch, UserUpdate};
 use crate::user::{Attributes, NewUser};
 
 /// The `scim.` attributes: core attributes the portable model lacks, and the enterprise

@@ -8,11 +8,12 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use crate::capabilities::Capabilities;
-use crate::error::{read_back_created, Error, Result};
+use crate::error::{Error, Result};
 use crate::http::{ApiRequest, HttpCore, RawResponse};
 use crate::lenient::Strict;
 use crate::options::RequestOptions;
-use crate::provisioner::Provider;
+use crate::provider::Provider;
+use crate::recovery::read_back_created;
 use crate::scim::model::{ListResponse, PatchOp, Schema, ScimUser, ServiceProviderConfig};
 use crate::scim::schema::USER;
 

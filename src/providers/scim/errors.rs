@@ -45,7 +45,7 @@ pub(crate) fn is_invalid_filter(error: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provisioner::Provider;
+    use crate::provider::Provider;
 
     #[test]
     fn uniqueness_and_a_failed_precondition_are_conflicts() {

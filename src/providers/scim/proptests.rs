@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use crate::http::Auth;
 use crate::proptests::{self as support, Vocabulary};
-use crate::provisioner::Provider;
+use crate::provider::Provider;
 use crate::scim::model::{ErrorMessage, ListResponse, Schema, ScimUser, ServiceProviderConfig};
 use crate::secret::Secret;
 
