@@ -13,9 +13,18 @@
 //! `Arc<dyn UserProvisioner>`, and also exposes its provider's complete typed API for
 //! whatever the portable model does not cover.
 //!
-//! For tests, the `testing` feature adds `testing::InMemoryProvisioner` and a local
-//! emulator of each provider with fault knobs and a request log (see the `testing`
-//! module, documented when that feature is on, as on docs.rs).
+//! [`providers::memory`] keeps users in memory, always built: the reference
+//! implementation of the trait, and a stand-in for any backend in tests. The `testing`
+//! feature adds `testing::Faulty` (failures, lost answers and latency around any
+//! backend), `testing::conformance` (the portable contract as test cases a backend of
+//! any crate runs against itself) and a local emulator of each provider with fault
+//! knobs and a request log (see the `testing` module, documented when that feature is
+//! on, as on docs.rs).
+//!
+//! The SCIM 2.0 bridge for identity providers and the operator command line are crates
+//! of their own in the same workspace (`user-provisioner-bridge`,
+//! `user-provisioner-cli`), built on this one; a service that adds this crate compiles
+//! neither.
 //!
 //! # Guarantees
 //! - "Created" and "accepted, not yet readable" are different variants of
@@ -81,7 +90,7 @@
 //! | `native-tls` | no | TLS through the platform's library (use with `default-features = false`) |
 //! | `http2` | yes | HTTP/2, negotiated through ALPN on TLS connections (adds `h2`); without it every request is HTTP/1.1 |
 //! | `orchestration` | yes | [`orchestration`]: `ensure_user`, fan-out with rollback, bulk at the rate limit (adds `futures`) |
-//! | `testing` | no | `testing`: `InMemoryProvisioner` and an emulator of each provider with fault knobs |
+//! | `testing` | no | `testing`: `Faulty`, the public `conformance` suite, and an emulator of each provider with fault knobs |
 //! | `scim-client` | no | `providers::scim`: the SCIM 2.0 client adapter (turns on `scim`) |
 //! | `scim` | no | `scim`: the SCIM 2.0 protocol both sides speak (resource model, schemas, filter grammar, PATCH and error messages); no dependency of its own |
 //!
