@@ -53,7 +53,6 @@ impl Secret {
 
     /// Serializes the exposed value. For request models only: `Secret` itself does not
     /// implement `Serialize`, so a model has to opt in field by field.
-    #[cfg(any(feature = "jambonz", feature = "scim"))]
     #[cfg(feature = "jambonz")]
     pub(crate) fn serialize_exposed<S: serde::Serializer>(
         secret: &Secret,
