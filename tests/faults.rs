@@ -25,10 +25,12 @@ use user_provisioner::{
     RetryPolicy, UpdateOutcome, UserId, UserProvisioner, UserUpdate,
 };
 
-/// The per-attempt timeout of every client.
-const TIMEOUT: Duration = Duration::from_millis(300);
+/// The per-attempt timeout of every client. Wide enough that a request reaches the
+/// emulator within it on a loaded two-core machine (at 300 ms a busy CI machine once
+/// timed out before the emulator had read the create, so no request was recorded).
+const TIMEOUT: Duration = Duration::from_millis(1000);
 /// How long the slow fault stalls: past the timeout, then the server acts.
-const STALL: Duration = Duration::from_millis(450);
+const STALL: Duration = Duration::from_millis(1500);
 /// The body size of the oversized fault.
 const TEN_MIB: usize = 10 * 1024 * 1024;
 
@@ -413,7 +415,7 @@ async fn run(subject: &mut Subject, elsewhere: &EmulatorServer, op: Op, case: Ca
     };
     if case == Case::SlowerThanTimeout {
         // The stalled request still acts when its delay ends, as a real server would.
-        let acted = started + STALL + Duration::from_millis(100);
+        let acted = started + STALL + Duration::from_millis(250);
         tokio::time::sleep_until(acted.into()).await;
     }
 

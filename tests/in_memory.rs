@@ -372,3 +372,48 @@ async fn faults_wrap_an_emulators_client_too() {
     assert_eq!(connect.calls_to(Operation::Create), 2);
     assert!(connect.list_all_users().await.unwrap_err().is_retryable());
 }
+
+/// Wrapping changes nothing but the faults: a backend's own lookup (ECE reads
+/// `GET /users/{name}`, no listing) stays its own, counted and failed as `Find`.
+#[cfg(feature = "ece")]
+#[tokio::test]
+async fn a_wrapped_backends_own_lookup_stays_its_own() {
+    let emulator = user_provisioner::testing::EceEmulator::start()
+        .await
+        .unwrap();
+    let ece = Faulty::new(emulator.client().unwrap());
+    let person = NewUser::new("hopper")
+        .with_email("hopper@example.com")
+        .with_password("Str0ngP@ss!1");
+    let _ = ece.create_user(&person).await.unwrap();
+    let lists_before = emulator.server().count("GET", "/api/v1/users");
+
+    let found = ece.find_user(&UserKey::username("hopper")).await.unwrap();
+    assert_eq!(found.unwrap().username.as_deref(), Some("hopper"));
+    assert_eq!(
+        emulator.server().count("GET", "/api/v1/users/hopper"),
+        1,
+        "ECE's own lookup of one user"
+    );
+    assert_eq!(
+        emulator.server().count("GET", "/api/v1/users"),
+        lists_before + 1,
+        "one request in all: no listing"
+    );
+    assert_eq!(
+        (ece.calls_to(Operation::Find), ece.calls_to(Operation::List)),
+        (1, 0)
+    );
+
+    ece.fail_next_op(Operation::Find, 1, 503);
+    let err = ece
+        .find_user(&UserKey::username("hopper"))
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert_eq!(
+        emulator.server().count("GET", "/api/v1/users/hopper"),
+        1,
+        "an injected failure sends nothing"
+    );
+}

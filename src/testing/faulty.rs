@@ -14,7 +14,7 @@ use crate::options::RequestOptions;
 use crate::outcome::{CreateOutcome, DeleteOutcome, UpdateOutcome};
 use crate::page::{ListUsers, UserPage};
 use crate::provider::Provider;
-use crate::provisioner::{find_by_listing, UserProvisioner};
+use crate::provisioner::UserProvisioner;
 use crate::recovery::CreateLookup;
 use crate::update::UserUpdate;
 use crate::user::{NewUser, User, UserId, UserKey};
@@ -36,10 +36,11 @@ pub type FailureFactory = Arc<dyn Fn() -> Error + Send + Sync>;
 ///   [`validate_new_user`](UserProvisioner::validate_new_user),
 ///   [`validate_update`](UserProvisioner::validate_update)) fails first, uncounted and
 ///   taking no fault, as it would send no request.
-/// - `find_user` searches the listing through this wrapper, and `wait_until_visible`
-///   reads through it, so they count (and fail) as [`Operation::List`] and
-///   [`Operation::Get`] calls; faults queued for [`Operation::Find`] or
-///   [`Operation::WaitUntilVisible`] are never taken.
+/// - `find_user` is the wrapped backend's own search (so a provider's filtered lookup
+///   stays one), counted as and failed by [`Operation::Find`].
+/// - `wait_until_visible` reads through this wrapper, so its reads count (and fail) as
+///   [`Operation::Get`] calls; faults queued for [`Operation::WaitUntilVisible`] are
+///   never taken.
 /// - Failures queued for one operation come before those queued for any.
 ///
 /// ```
@@ -354,14 +355,17 @@ impl<P: UserProvisioner> UserProvisioner for Faulty<P> {
         .await
     }
 
-    /// A search of the listing through this wrapper, so that list faults reach it.
+    /// The wrapped backend's own search (a filtered request where its provider has one),
+    /// so that wrapping changes nothing but the faults: it takes the faults queued for
+    /// [`Operation::Find`] and counts as one.
     async fn find_user_opts(
         &self,
         key: &UserKey,
         options: &RequestOptions,
     ) -> Result<Option<User>> {
         options.check()?;
-        find_by_listing(self, key, options).await
+        self.around(Operation::Find, self.inner.find_user_opts(key, options))
+            .await
     }
 
     // `wait_until_visible` is the trait's default: it reads through `get_user_opts`
