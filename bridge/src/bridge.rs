@@ -53,12 +53,12 @@ pub enum BridgeConfigError {
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
 /// use user_provisioner_bridge::{BridgeStore, ScimBridge};
-/// use user_provisioner::testing::InMemoryProvisioner;
+/// use user_provisioner::providers::memory::MemoryProvisioner;
 ///
 /// let store = BridgeStore::open("sqlite:scim-bridge.db").await?;
 /// let bridge = ScimBridge::builder("https://bridge.example.com/scim/v2")
 ///     .bearer_token(std::env::var("SCIM_TOKEN")?)
-///     .backend("directory", Arc::new(InMemoryProvisioner::new()))
+///     .backend("directory", Arc::new(MemoryProvisioner::new()))
 ///     .store(store)
 ///     .build()
 ///     .await?;
