@@ -96,6 +96,9 @@ if [ -f "$ORIGIN" ]; then
 elif [ -f "$ORIGIN/package.json" ]; then
   # A folder: its manifest and lock file name what gets installed.
   STAMP="$(cat "$ORIGIN/package.json" "$ORIGIN/package-lock.json" 2>/dev/null | sha256sum | cut -c1-16)"
+elif [ -f "$SRC/.stamp" ]; then
+  # Unpacked by an earlier start.sh (JAMBONZ_SERVER_API_ONLY=1 restarts, say): keep it.
+  STAMP="$(cat "$SRC/.stamp")"
 else
   echo "no jambonz-api-server source at $ORIGIN: set JAMBONZ_SERVER_SRC to the v0.9.6" \
     "release tarball or to a folder with its source (README, \"Against the real jambonz server\")" >&2
