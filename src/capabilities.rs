@@ -86,6 +86,7 @@ pub struct Capabilities {
     /// The provider pages lists itself; otherwise the adapter pages a full list.
     pub server_side_paging: bool,
     fields: [FieldSupport; Field::ALL.len()],
+    e164_phones: bool,
     required_attributes: &'static [&'static str],
 }
 
@@ -108,6 +109,7 @@ impl Capabilities {
             accepted_creates: false,
             server_side_paging: false,
             fields,
+            e164_phones: false,
             required_attributes: &[],
         }
     }
@@ -123,6 +125,20 @@ impl Capabilities {
     pub const fn with_required_attributes(mut self, keys: &'static [&'static str]) -> Self {
         self.required_attributes = keys;
         self
+    }
+
+    /// The provider stores phone numbers in E.164 only (`+15551234567`, Connect's
+    /// `msisdn`): [`check`](Self::check) refuses a phone number in any other form. Off by
+    /// default: a provider that stores a phone number as text takes it as written.
+    pub const fn with_e164_phones(mut self, e164: bool) -> Self {
+        self.e164_phones = e164;
+        self
+    }
+
+    /// Whether the provider stores phone numbers in E.164 only
+    /// ([`with_e164_phones`](Self::with_e164_phones)).
+    pub const fn e164_phones(&self) -> bool {
+        self.e164_phones
     }
 
     /// Sets [`idempotent_create`](Self::idempotent_create).
@@ -195,8 +211,9 @@ impl Capabilities {
 
     /// Every problem of `user` that these capabilities predict, without any request:
     /// a required field or attribute missing or blank, a field set that the backend
-    /// cannot store (unless `user` ignores such fields), an email or phone number
-    /// malformed. Empty when none is found. An adapter's create makes this check and
+    /// cannot store (unless `user` ignores such fields), an email malformed, a phone
+    /// number not in E.164 where the provider stores only that
+    /// ([`e164_phones`](Self::e164_phones)). Empty when none is found. An adapter's create makes this check and
     /// then its own value rules (lengths, password policy, role names), and refuses with
     /// every problem at once.
     ///
@@ -237,7 +254,7 @@ impl Capabilities {
             let text = user.text(field).unwrap_or_default();
             let format = match field {
                 Field::Email => validate::email(field.name(), text),
-                Field::Phone => validate::e164(field.name(), text),
+                Field::Phone if self.e164_phones => validate::e164(field.name(), text),
                 _ => Ok(()),
             };
             if let Err(err) = format {
@@ -487,6 +504,21 @@ mod tests {
             .with_phone("not a number")
             .ignoring_unsupported_fields();
         assert!(caps.check(&user).is_empty());
+    }
+
+    #[test]
+    fn a_phone_format_is_checked_only_where_the_provider_requires_one() {
+        let text = Capabilities::new().with_field(Field::Phone, FieldSupport::Stored);
+        let e164 = text.with_e164_phones(true);
+        assert!(!text.e164_phones() && e164.e164_phones());
+        let local = NewUser::new("a").with_phone("312-555-0100");
+        assert!(text.check(&local).is_empty());
+        let problems = e164.check(&local);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "phone");
+        assert!(e164
+            .check(&NewUser::new("a").with_phone("+13125550100"))
+            .is_empty());
     }
 
     #[test]

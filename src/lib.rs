@@ -150,6 +150,9 @@ pub mod hooks;
 #[cfg(feature = "orchestration")]
 #[cfg_attr(docsrs, doc(cfg(feature = "orchestration")))]
 pub mod orchestration;
+#[cfg(feature = "phone")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone")))]
+pub mod phone;
 pub mod providers;
 #[cfg(feature = "scim")]
 #[cfg_attr(docsrs, doc(cfg(feature = "scim")))]

@@ -191,7 +191,7 @@ pub struct UserUpdate {
     /// The display name.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub display_name: Patch<String>,
-    /// The phone number (E.164).
+    /// The phone number (E.164 where the provider stores only that).
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub phone: Patch<String>,
     /// A new password. No provider of this crate can clear a password, only replace it.
@@ -280,10 +280,26 @@ impl UserUpdate {
         self
     }
 
-    /// Sets a new phone number.
+    /// Sets a new phone number as given (see [`NewUser::with_phone`](crate::NewUser::with_phone)).
     pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
         self.phone = Patch::Set(phone.into());
         self
+    }
+
+    /// Sets a new phone number from any common written form read in `region`, as E.164
+    /// (see [`NewUser::with_phone_in`](crate::NewUser::with_phone_in)).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `phone` for a number that cannot be read.
+    #[cfg(feature = "phone")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "phone")))]
+    pub fn with_phone_in(mut self, text: &str, region: &str) -> Result<Self> {
+        self.phone = Patch::Set(crate::phone::to_e164(
+            Field::Phone.name(),
+            text,
+            Some(region),
+        )?);
+        Ok(self)
     }
 
     /// Clears the phone number.

@@ -404,7 +404,9 @@ pub struct NewUser {
         with = "secret::portable::option"
     )]
     pub password: Option<Secret>,
-    /// Phone number in E.164 form (`+15551234567`).
+    /// Phone number, as the provider takes it: E.164 (`+15551234567`) where its
+    /// [`Capabilities::e164_phones`](crate::Capabilities::e164_phones) says so (Connect),
+    /// else text. [`with_phone_in`](Self::with_phone_in) writes any common form as E.164.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Provider role names.
@@ -458,10 +460,39 @@ impl NewUser {
         self
     }
 
-    /// Sets the phone number (E.164).
+    /// Sets the phone number as given: E.164 (`+15551234567`) for a provider that
+    /// stores only that ([`Capabilities::e164_phones`](crate::Capabilities::e164_phones)),
+    /// checked at create; any text for the others.
     pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
         self.phone = Some(phone.into());
         self
+    }
+
+    /// Sets the phone number from any common written form (`312-555-0100`,
+    /// `(312) 555-0100`, `+1 312 555 0100`) read in `region` (ISO 3166-1 alpha-2, `"US"`)
+    /// where it has no country code, written as E.164.
+    ///
+    /// ```
+    /// use user_provisioner::NewUser;
+    ///
+    /// let user = NewUser::new("jdoe").with_phone_in("312-555-0100", "US")?;
+    /// assert_eq!(user.phone.as_deref(), Some("+13125550100"));
+    /// assert!(NewUser::new("jdoe").with_phone_in("call me", "US").is_err());
+    /// # Ok::<(), user_provisioner::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming `phone` for a number that cannot be read in
+    /// `region`, or an unknown region ([`phone::to_e164`](crate::phone::to_e164)).
+    #[cfg(feature = "phone")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "phone")))]
+    pub fn with_phone_in(mut self, text: &str, region: &str) -> Result<Self> {
+        self.phone = Some(crate::phone::to_e164(
+            Field::Phone.name(),
+            text,
+            Some(region),
+        )?);
+        Ok(self)
     }
 
     /// Adds a role.

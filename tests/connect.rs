@@ -789,7 +789,7 @@ async fn bad_input_is_refused_before_any_request() {
     }
     let updates: Vec<(UserUpdate, &str)> = vec![
         (UserUpdate::new(), "update"),
-        (UserUpdate::new().with_phone("555-1234"), "msisdn"),
+        (UserUpdate::new().with_phone("555-1234"), "phone"),
         (UserUpdate::new().with_email("a@b"), "email"),
         (UserUpdate::new().with_display_name(" "), "name"),
     ];

@@ -31,7 +31,8 @@ const CONNECT_NAME: &str =
     "Connect keeps one required name, made from the display, person and user names; set a new one instead";
 
 /// Connect users: one `name` (the display name, else the person names, else the
-/// username; read back as the display name), email, `msisdn` and metadata stored.
+/// username; read back as the display name), email, `msisdn` (E.164 only) and metadata
+/// stored.
 pub(crate) const CAPABILITIES: Capabilities = Capabilities::new()
     .with_field(Field::Username, FieldSupport::StoredIn(Field::DisplayName))
     .with_field(Field::Email, FieldSupport::Stored)
@@ -43,6 +44,8 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities::new()
     .with_field(Field::DisplayName, FieldSupport::Stored)
     .with_field(Field::Phone, FieldSupport::Stored)
     .with_field(Field::Metadata, FieldSupport::Stored)
+    // `msisdn` takes E.164 only.
+    .with_e164_phones(true)
     .with_idempotent_create(true)
     .with_server_side_paging(true);
 
@@ -63,6 +66,10 @@ impl UserProvisioner for ConnectClient {
     fn validate_update(&self, _id: &UserId, update: &UserUpdate) -> Result<()> {
         update.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
         update.check_clears(Provider::CONNECT, NOT_CLEARABLE)?;
+        // `msisdn` takes E.164 only: checked here as at create, under the portable name.
+        if let Patch::Set(phone) = &update.phone {
+            validate::msisdn("phone", phone)?;
+        }
         update
             .attributes
             .for_provider(Provider::CONNECT, ATTRIBUTES)

@@ -77,7 +77,7 @@
 //! | portable | ECE |
 //! | --- | --- |
 //! | `username` (the [`UserId`](crate::UserId)) | `user_name` (cannot be changed) |
-//! | `display_name`, else `given_name` + `" "` + `family_name` | `full_name` (read back as `display_name`; a display name that differs from the joined names is refused) |
+//! | `display_name`, else `given_name` + `" "` + `family_name` | `full_name` (read back as `display_name`; a display name wins over the names) |
 //! | `email` | `email` |
 //! | `password` | `security.password` (an update's `current` password is not sent: ECE does not ask for it) |
 //! | `roles` | `security.roles` ([`EceRole`] names) |

@@ -93,7 +93,7 @@ impl UserProvisioner for EceClient {
             user.display_name.as_deref(),
             user.given_name.as_deref(),
             user.family_name.as_deref(),
-        )?;
+        );
         request.email = user.email.clone();
         request.security.password = user.password.clone();
         request.security.enabled = user.enabled;
@@ -232,21 +232,13 @@ impl UserProvisioner for EceClient {
 }
 
 /// Every problem of `user`, before any request: the capabilities' check, then the user
-/// name's characters, the role rules, the one full name and an empty password.
+/// name's characters, the role rules and an empty password.
 fn check_new_user(user: &NewUser) -> Result<()> {
     let mut problems = Problems::of(&CAPABILITIES, Provider::ECE, user, ATTRIBUTES);
     problems.check("username", || {
         validate::new_user_name("username", &user.username)
     });
     problems.add(validate::roles("roles", &roles(&user.roles)));
-    problems.add(
-        full_name(
-            user.display_name.as_deref(),
-            user.given_name.as_deref(),
-            user.family_name.as_deref(),
-        )
-        .map(drop),
-    );
     if user.password.as_ref().is_some_and(|p| p.is_empty()) {
         problems.add(Err(Error::invalid_input("password", "must not be empty")));
     }
@@ -260,28 +252,18 @@ fn roles(names: &[String]) -> Vec<EceRole> {
         .collect()
 }
 
-/// `display_name`, or given and family names joined by a space. Both set and different
-/// is refused: ECE keeps one `full_name`, so one of them would be lost.
-fn full_name(
-    display: Option<&str>,
-    given: Option<&str>,
-    family: Option<&str>,
-) -> Result<Option<String>> {
-    let joined = match (given, family) {
+/// ECE's one `full_name`: the display name, else the given and family names joined by a
+/// space. A display name unlike the names wins, as Connect's one name does: the names
+/// are kept only inside it ([`FieldSupport::StoredIn`]), and an identity provider's
+/// display name is often not the two names joined (`"Ada Lovelace (Ops)"`).
+fn full_name(display: Option<&str>, given: Option<&str>, family: Option<&str>) -> Option<String> {
+    if let Some(display) = display {
+        return Some(display.to_owned());
+    }
+    match (given, family) {
         (None, None) => None,
         (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
         (Some(given), Some(family)) => Some(format!("{given} {family}")),
-    };
-    match (display, joined) {
-        (Some(display), Some(joined)) if display != joined => Err(Error::invalid_input(
-            "display_name",
-            format!(
-                "ECE stores one full_name; display_name {display:?} differs from the given \
-                 and family names {joined:?}: set one or make them agree"
-            ),
-        )),
-        (Some(display), _) => Ok(Some(display.to_owned())),
-        (None, joined) => Ok(joined),
     }
 }
 
@@ -293,7 +275,7 @@ fn full_name_patch(update: &UserUpdate) -> Result<Patch<String>> {
         update.display_name.as_set().map(String::as_str),
         update.given_name.as_set().map(String::as_str),
         update.family_name.as_set().map(String::as_str),
-    )?;
+    );
     if let Some(name) = set {
         return Ok(Patch::Set(name));
     }

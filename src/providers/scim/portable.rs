@@ -137,9 +137,8 @@ impl UserProvisioner for ScimClient {
         if let Patch::Set(email) = &update.email {
             validate::email("email", email)?;
         }
-        if let Patch::Set(phone) = &update.phone {
-            validate::e164("phone", phone)?;
-        }
+        // A SCIM phone number is text (RFC 7643 §4.1.2 only recommends RFC 3966's
+        // form): it is sent as written, in any form.
         let announced = self.service_provider_config();
         if update.password.is_set() && announced.is_some_and(|c| !c.change_password.supported) {
             return Err(password_change_unsupported());
