@@ -41,12 +41,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let bridge = ScimBridge::builder(base.clone())
         .bearer_token(token.clone())
+        // Phone numbers written without a country code (`312-555-0100`) are read as US
+        // numbers and sent in E.164, which Connect requires.
+        .with_default_phone_region("US")
         .backend_with_rules(
             "jambonz",
             Arc::new(emulators.jambonz.client()?),
             BackendRules::new()
-                // jambonz users belong to an account and need a password, which Entra
-                // ID never sends.
+                // jambonz users belong to an account and need a password of 8 to 20
+                // characters, which Entra ID never sends and Okta's (36) exceeds.
                 .with_attribute(AttributeRule::fixed(
                     "jambonz.account_sid",
                     emulators.jambonz.account_sid().to_string(),

@@ -43,6 +43,9 @@ pub enum BridgeConfigError {
     /// The base URL is not an absolute http(s) URL.
     #[error("the base URL must be an absolute http or https URL: {0}")]
     BadBaseUrl(String),
+    /// The default phone region is not an ISO 3166-1 alpha-2 code libphonenumber knows.
+    #[error("default phone region {0:?} must be an ISO 3166-1 alpha-2 code such as \"US\"")]
+    BadPhoneRegion(String),
 }
 
 /// A SCIM 2.0 service provider over one or more backends: what an identity provider
@@ -95,6 +98,7 @@ impl ScimBridge {
             settings: SyncSettings::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_results: DEFAULT_MAX_RESULTS,
+            phone_region: None,
         }
     }
 
@@ -214,7 +218,8 @@ impl Drop for BridgeWorker {
 pub struct BridgeStatus {
     /// Each backend by name.
     pub backends: BTreeMap<String, BackendStatus>,
-    /// Up to 100 changes not synced yet (pending, failed or given up), oldest first.
+    /// Up to 100 changes not synced yet (pending, failed, given up or blocked), oldest
+    /// first.
     unsynced: Vec<SyncRecord>,
 }
 
@@ -224,7 +229,7 @@ pub struct BridgeStatus {
 pub struct BackendStatus {
     /// The provider's key (`jambonz`).
     pub provider: String,
-    /// Users by state (`synced`, `pending`, `failed`, `gaveUp`, `removed`).
+    /// Users by state (`synced`, `pending`, `failed`, `gaveUp`, `removed`, `blocked`).
     pub counts: BTreeMap<String, i64>,
 }
 
@@ -281,6 +286,7 @@ pub struct ScimBridgeBuilder {
     settings: SyncSettings,
     max_body_bytes: usize,
     max_results: usize,
+    phone_region: Option<String>,
 }
 
 impl ScimBridgeBuilder {
@@ -301,6 +307,7 @@ impl ScimBridgeBuilder {
             name: name.into(),
             provisioner,
             rules,
+            phone_region: None,
         });
         self
     }
@@ -322,6 +329,17 @@ impl ScimBridgeBuilder {
     /// How the bridge retries and paces its backends.
     pub fn sync_settings(mut self, settings: SyncSettings) -> Self {
         self.settings = settings;
+        self
+    }
+
+    /// The region (ISO 3166-1 alpha-2: `"US"`, `"SE"`) a phone number written without
+    /// a country code (`312-555-0100`) is read in. Every phone number the bridge can
+    /// read is sent to the backends in E.164 (`+13125550100`); without a region only
+    /// numbers written with their country code (`+1 312…`) can be read. One that cannot
+    /// be read is sent as written to a backend that stores text, and left out, with a
+    /// notice, where the backend takes E.164 only (Connect).
+    pub fn with_default_phone_region(mut self, region: impl Into<String>) -> Self {
+        self.phone_region = Some(region.into());
         self
     }
 
@@ -349,8 +367,19 @@ impl ScimBridgeBuilder {
             None => BridgeStore::open("sqlite::memory:").await?,
         };
         let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let region = self
+            .phone_region
+            .map(|region| region.trim().to_ascii_uppercase());
+        let backends = self
+            .backends
+            .into_iter()
+            .map(|backend| BackendSpec {
+                phone_region: region.clone(),
+                ..backend
+            })
+            .collect();
         let engine = Engine {
-            backends: self.backends,
+            backends,
             store,
             settings: self.settings,
             passwords: PasswordVault::default(),
@@ -390,6 +419,11 @@ impl ScimBridgeBuilder {
                 .any(|other| &other.name == name)
             {
                 return Err(BridgeConfigError::DuplicateBackend(name.clone()));
+            }
+        }
+        if let Some(region) = &self.phone_region {
+            if !user_provisioner::phone::is_known_region(region) {
+                return Err(BridgeConfigError::BadPhoneRegion(region.clone()));
             }
         }
         if self.tokens.is_empty() {

@@ -162,8 +162,9 @@ impl AttributeRule {
         self
     }
 
-    /// A user without the value is refused (400 `invalidValue`) instead of being sent
-    /// without the attribute.
+    /// A user without the value is not created on the backend: its state there is
+    /// `blocked`, naming the value, until a change supplies it (400 `invalidValue` when
+    /// no backend can take the user, or the backend is [`strict`](BackendRules::strict)).
     pub fn required(mut self) -> Self {
         self.required = true;
         self
@@ -174,7 +175,9 @@ impl AttributeRule {
         &self.key
     }
 
-    fn value(&self, document: &Map<String, Value>) -> Result<Option<Value>, ScimError> {
+    /// The rule's value for the user; `Err` with the reason when the rule is
+    /// [`required`](Self::required) and the user has no value for it.
+    fn value(&self, document: &Map<String, Value>) -> Result<Option<Value>, String> {
         let value = match &self.source {
             AttributeSource::Fixed(value) => Some(value.clone()),
             AttributeSource::Scim(source) => {
@@ -194,10 +197,10 @@ impl AttributeRule {
                 AttributeSource::Scim(source) => source.name(),
                 AttributeSource::Fixed(_) => "its rule".into(),
             };
-            return Err(ScimError::invalid_value(format!(
+            return Err(format!(
                 "{} is required and is taken from {source}, which the user does not have",
                 self.key
-            )));
+            ));
         }
         Ok(value)
     }
@@ -205,23 +208,30 @@ impl AttributeRule {
 
 /// How the bridge maps SCIM users onto one backend.
 ///
+/// What the backend cannot store, or would refuse, is left out of what is sent to it and
+/// said in its notice (the `notice` of its entry in the user's bridge extension and in
+/// `/Status`); a value it requires that the user lacks keeps the user `blocked` there
+/// until a change supplies it. [`strict`](Self::strict) refuses such a user instead.
+///
 /// ```
 /// use user_provisioner_bridge::{AttributeRule, BackendRules, Deactivation, ScimValue};
 ///
 /// let rules = BackendRules::new()
 ///     .on_deactivation(Deactivation::Delete)
 ///     .with_attribute(AttributeRule::from_scim("netsapiens.department", ScimValue::Department))
-///     .generate_missing_passwords(true);
+///     .generate_missing_passwords(true)
+///     .strict(false);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BackendRules {
     deactivation: Deactivation,
     attributes: Vec<AttributeRule>,
     generate_passwords: bool,
+    strict: bool,
 }
 
 impl BackendRules {
-    /// [`Deactivation::Auto`], no attribute rules, no generated passwords.
+    /// [`Deactivation::Auto`], no attribute rules, no generated passwords, lenient.
     pub fn new() -> Self {
         Self::default()
     }
@@ -239,12 +249,24 @@ impl BackendRules {
     }
 
     /// Where the backend requires a password ([`FieldSupport::Required`], jambonz) and
-    /// the identity provider sends none (Entra ID never does), create the account with
-    /// a random 20-character one that nobody learns: the person
-    /// sets their own through the backend's reset. Off by default: such a user is
-    /// refused.
+    /// the identity provider sends none (Entra ID never does), or sends one the
+    /// backend's policy refuses (jambonz takes 8 to 20 characters; Okta generates 36),
+    /// create the account with a random 20-character one that nobody learns: the person
+    /// sets their own through the backend's reset. Off by default: a refused password is
+    /// left out (said in the notice), and a backend that requires one keeps the user
+    /// `blocked` until a password it takes is sent.
     pub fn generate_missing_passwords(mut self, generate: bool) -> Self {
         self.generate_passwords = generate;
+        self
+    }
+
+    /// Refuse (400 `invalidValue`, naming the backend and the field, before anything is
+    /// stored) a user or change with a value this backend would refuse, or without a
+    /// value it requires, instead of leaving the value out or keeping the user `blocked`
+    /// here. Fields the backend has no place for at all are left out either way. Off by
+    /// default: one backend's rule then never stops the person on the others.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
         self
     }
 
@@ -265,6 +287,8 @@ pub(crate) struct BackendSpec {
     pub name: String,
     pub provisioner: Arc<dyn UserProvisioner>,
     pub rules: BackendRules,
+    /// The region (ISO 3166-1 alpha-2) a phone number without a country code is read in.
+    pub phone_region: Option<String>,
 }
 
 /// The portable fields a backend holds for a user, as last sent and acknowledged.
@@ -287,32 +311,208 @@ pub(crate) struct PortableState {
     pub attributes: BTreeMap<String, Value>,
 }
 
+/// One value of [`PortableState`] (or the password), as a backend's check names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Slot {
+    Username,
+    Email,
+    GivenName,
+    FamilyName,
+    DisplayName,
+    Phone,
+    Enabled,
+    Password,
+    Attribute(String),
+}
+
+impl Slot {
+    /// The slot a portable check's problem names (`email`, `attributes["k"]`).
+    fn of(field: &str) -> Option<Slot> {
+        Some(match field {
+            "username" => Slot::Username,
+            "email" => Slot::Email,
+            "given_name" => Slot::GivenName,
+            "family_name" => Slot::FamilyName,
+            "display_name" => Slot::DisplayName,
+            "phone" => Slot::Phone,
+            "enabled" => Slot::Enabled,
+            // `password.current`: jambonz's change needs the current one.
+            password if password == "password" || password.starts_with("password.") => {
+                Slot::Password
+            }
+            other => {
+                let quoted = other.strip_prefix("attributes[")?.strip_suffix(']')?;
+                Slot::Attribute(serde_json::from_str(quoted).ok()?)
+            }
+        })
+    }
+
+    /// The SCIM attribute the value comes from, for notices and refusals.
+    fn scim_name(&self) -> String {
+        match self {
+            Slot::Username => "userName".into(),
+            Slot::Email => "emails".into(),
+            Slot::GivenName => "name.givenName".into(),
+            Slot::FamilyName => "name.familyName".into(),
+            Slot::DisplayName => "displayName".into(),
+            Slot::Phone => "phoneNumbers".into(),
+            Slot::Enabled => "active".into(),
+            Slot::Password => "password".into(),
+            Slot::Attribute(key) => key.clone(),
+        }
+    }
+}
+
+impl PortableState {
+    fn text_slot(&mut self, slot: &Slot) -> Option<&mut Option<String>> {
+        match slot {
+            Slot::Email => Some(&mut self.email),
+            Slot::GivenName => Some(&mut self.given_name),
+            Slot::FamilyName => Some(&mut self.family_name),
+            Slot::DisplayName => Some(&mut self.display_name),
+            Slot::Phone => Some(&mut self.phone),
+            _ => None,
+        }
+    }
+
+    fn is_set(&self, slot: &Slot) -> bool {
+        match slot {
+            Slot::Username => !self.username.is_empty(),
+            Slot::Email => self.email.is_some(),
+            Slot::GivenName => self.given_name.is_some(),
+            Slot::FamilyName => self.family_name.is_some(),
+            Slot::DisplayName => self.display_name.is_some(),
+            Slot::Phone => self.phone.is_some(),
+            Slot::Enabled => self.enabled.is_some(),
+            Slot::Password => false,
+            Slot::Attribute(key) => self.attributes.contains_key(key),
+        }
+    }
+
+    /// Leaves the value out; false for one that cannot be (the username).
+    fn leave_out(&mut self, slot: &Slot) -> bool {
+        match slot {
+            Slot::Enabled => self.enabled = None,
+            Slot::Attribute(key) => return self.attributes.remove(key).is_some(),
+            other => match self.text_slot(other) {
+                Some(value) => *value = None,
+                None => return false,
+            },
+        }
+        true
+    }
+
+    /// Takes `old`'s value of the slot (a change the backend refuses is not applied);
+    /// false when it is `old`'s already.
+    fn keep_old(&mut self, slot: &Slot, old: &PortableState) -> bool {
+        let before = self.clone();
+        match slot {
+            Slot::Username => self.username = old.username.clone(),
+            Slot::Enabled => self.enabled = old.enabled,
+            Slot::Password => return false,
+            Slot::Attribute(key) => match old.attributes.get(key) {
+                Some(value) => {
+                    self.attributes.insert(key.clone(), value.clone());
+                }
+                None => {
+                    self.attributes.remove(key);
+                }
+            },
+            Slot::Email => self.email = old.email.clone(),
+            Slot::GivenName => self.given_name = old.given_name.clone(),
+            Slot::FamilyName => self.family_name = old.family_name.clone(),
+            Slot::DisplayName => self.display_name = old.display_name.clone(),
+            Slot::Phone => self.phone = old.phone.clone(),
+        }
+        *self != before
+    }
+}
+
 /// What a backend should hold for a user.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Desired {
     /// An account with these fields.
-    Present {
-        state: PortableState,
-        /// Why the backend's account differs from the SCIM user by rule.
-        notice: Option<String>,
-    },
+    Present(Box<Present>),
     /// No account.
     Absent,
 }
 
+/// The fields a backend should hold, before its own check of them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Present {
+    pub state: PortableState,
+    /// Why the backend's account differs from the SCIM user by rule: the SCIM values
+    /// it has no place for, a deactivation it keeps.
+    pub notes: Vec<String>,
+    /// Values the backend's rules require that the user lacks (`(field, reason)`).
+    pub missing: Vec<(String, String)>,
+    /// Why the phone number could not be written in E.164, when it could not.
+    pub phone_problem: Option<String>,
+}
+
+/// Whether a backend can take a user or change: what to send, or why it cannot.
+#[derive(Debug)]
+pub(crate) enum Fit<T> {
+    /// What to send.
+    Fits(T),
+    /// The backend cannot take it as it stands: why, naming the field.
+    CannotTake(String),
+}
+
+impl<T> Fit<T> {
+    /// What fits, turned by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fit<U> {
+        match self {
+            Fit::Fits(value) => Fit::Fits(f(value)),
+            Fit::CannotTake(reason) => Fit::CannotTake(reason),
+        }
+    }
+}
+
+/// A create a backend takes: the user to send, the state it will hold, the notice.
+#[derive(Debug)]
+pub(crate) struct Creation {
+    pub user: NewUser,
+    pub state: PortableState,
+    pub notice: Option<String>,
+}
+
+/// An update a backend takes (empty when nothing changed), the state it will hold and
+/// the notice.
+#[derive(Debug)]
+pub(crate) struct Change {
+    pub update: UserUpdate,
+    pub state: PortableState,
+    pub notice: Option<String>,
+}
+
+/// How many rounds of leaving values out a check may take: each leaves one value out
+/// at least, and a user has fewer values than this.
+const MAX_ROUNDS: usize = 16;
+
 impl BackendSpec {
-    /// What this backend should hold for the SCIM user `document`.
+    /// What this backend should hold for the SCIM user `document`: the values it
+    /// stores, phone numbers in E.164 where they can be read, ECE's and Connect's one
+    /// name from `displayName`, else `name.formatted`, else given and family names.
+    ///
+    /// # Errors
+    /// A deactivation the backend's rules refuse.
     pub fn desired(&self, document: &Map<String, Value>) -> Result<Desired, ScimError> {
         let capabilities = self.provisioner.capabilities();
         let stores = |field: Field| capabilities.field(field) != FieldSupport::NotStored;
-        let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+        let text = |value: Option<&Value>| {
+            value
+                .and_then(Value::as_str)
+                .filter(|text| !text.trim().is_empty())
+                .map(str::to_owned)
+        };
         let name = document.get("name").and_then(Value::as_object);
         let name_part = |part: &str| text(name.and_then(|name| name.get(part)));
         let active = document
             .get("active")
             .and_then(Value::as_bool)
             .unwrap_or(true);
-        let mut notice = None;
+        let mut notes = Vec::new();
         let enabled = if active {
             stores(Field::Enabled).then_some(true)
         } else {
@@ -326,7 +526,7 @@ impl BackendSpec {
                 }
                 Deactivation::Delete => return Ok(Desired::Absent),
                 Deactivation::Keep => {
-                    notice = Some(
+                    notes.push(
                         "inactive in SCIM, kept active here by the bridge's Deactivation::Keep rule"
                             .to_owned(),
                     );
@@ -334,30 +534,82 @@ impl BackendSpec {
                 }
             }
         };
+        let (given, family) = (name_part("givenName"), name_part("familyName"));
+        let joined = match (&given, &family) {
+            (Some(given), Some(family)) => Some(format!("{given} {family}")),
+            (one, other) => one.clone().or_else(|| other.clone()),
+        };
+        let display = text(document.get("displayName")).or_else(|| name_part("formatted"));
+        // A backend that keeps the person names only inside its one name (ECE's
+        // full_name, Connect's name) gets that name in the portable order, and no names
+        // beside it that its adapter would have to reconcile.
+        let folded =
+            capabilities.field(Field::GivenName) == FieldSupport::StoredIn(Field::DisplayName);
+        let (given_name, family_name, display_name) = if folded {
+            (None, None, display.clone().or(joined))
+        } else {
+            (
+                given.clone().filter(|_| stores(Field::GivenName)),
+                family.clone().filter(|_| stores(Field::FamilyName)),
+                display.clone().filter(|_| stores(Field::DisplayName)),
+            )
+        };
+        let (phone, phone_problem) = match pick(document, "phoneNumbers") {
+            Some(written) if stores(Field::Phone) => {
+                match user_provisioner::phone::to_e164(
+                    "phoneNumbers",
+                    &written,
+                    self.phone_region.as_deref(),
+                ) {
+                    Ok(e164) => (Some(e164), None),
+                    // Sent as written: a backend that stores text takes it, one that
+                    // stores E.164 only refuses it in its check, and it is left out.
+                    Err(problem) => (Some(written), Some(problem_reason(&problem))),
+                }
+            }
+            _ => (None, None),
+        };
         let mut state = PortableState {
             username: text(document.get("userName")).unwrap_or_default(),
-            email: stores(Field::Email)
-                .then(|| pick(document, "emails"))
-                .flatten(),
-            given_name: stores(Field::GivenName)
-                .then(|| name_part("givenName"))
-                .flatten(),
-            family_name: stores(Field::FamilyName)
-                .then(|| name_part("familyName"))
-                .flatten(),
-            display_name: stores(Field::DisplayName)
-                .then(|| text(document.get("displayName")).or_else(|| name_part("formatted")))
-                .flatten(),
-            phone: stores(Field::Phone)
-                .then(|| pick(document, "phoneNumbers"))
-                .flatten(),
+            email: pick(document, "emails").filter(|_| stores(Field::Email)),
+            given_name,
+            family_name,
+            display_name,
+            phone,
             enabled,
             attributes: BTreeMap::new(),
         };
+        let unstored: Vec<&str> = [
+            (Field::Email, pick(document, "emails").is_some(), "emails"),
+            (Field::GivenName, given.is_some(), "name.givenName"),
+            (Field::FamilyName, family.is_some(), "name.familyName"),
+            (Field::DisplayName, display.is_some(), "displayName"),
+            (
+                Field::Phone,
+                pick(document, "phoneNumbers").is_some(),
+                "phoneNumbers",
+            ),
+        ]
+        .into_iter()
+        .filter(|(field, sent, _)| *sent && !stores(*field))
+        .map(|(_, _, name)| name)
+        .collect();
+        if !unstored.is_empty() {
+            notes.push(format!(
+                "not stored by {}: {}",
+                self.provisioner.provider().name(),
+                unstored.join(", ")
+            ));
+        }
+        let mut missing = Vec::new();
         let prefix = format!("{}.", self.provisioner.provider().key());
         for rule in &self.rules.attributes {
-            if let Some(value) = rule.value(document)? {
-                state.attributes.insert(rule.key.clone(), value);
+            match rule.value(document) {
+                Ok(Some(value)) => {
+                    state.attributes.insert(rule.key.clone(), value);
+                }
+                Ok(None) => {}
+                Err(reason) => missing.push((rule.key.clone(), reason)),
             }
         }
         let sent = document
@@ -368,19 +620,162 @@ impl BackendSpec {
         for (key, value) in sent.into_iter().flatten() {
             if key.starts_with(&prefix) {
                 state.attributes.insert(key.clone(), value.clone());
+                missing.retain(|(field, _)| field != key);
             }
         }
-        Ok(Desired::Present { state, notice })
+        Ok(Desired::Present(Box::new(Present {
+            state,
+            notes,
+            missing,
+            phone_problem,
+        })))
     }
 
-    /// The create for `state`, with `password` or, where the rules allow, a generated
-    /// one when the backend requires a password.
-    pub fn new_user(
+    /// The create of `present` on this backend, with `password` (the identity
+    /// provider's, if any): what the backend refuses left out (a refused password
+    /// replaced by a generated one where the rules say so), or why it cannot take the
+    /// user (a value it requires is missing).
+    ///
+    /// # Errors
+    /// A [`strict`](BackendRules::strict) backend's refusal, naming the field.
+    pub fn plan_create(
         &self,
-        state: &PortableState,
+        present: &Present,
         password: Option<Secret>,
-    ) -> Result<NewUser, ScimError> {
+    ) -> Result<Fit<Creation>, ScimError> {
         let capabilities = self.provisioner.capabilities();
+        let provider = self.provisioner.provider().name();
+        let mut state = present.state.clone();
+        let mut notes = present.notes.clone();
+        let mut blocked: Vec<(String, String)> = present.missing.clone();
+        let mut left_out: BTreeMap<String, String> = BTreeMap::new();
+        let support = capabilities.field(Field::Password);
+        let mut password = match password {
+            Some(password) if support.is_kept() => Some(password),
+            Some(_) => {
+                notes.push(format!("not stored by {provider}: password"));
+                None
+            }
+            None => None,
+        };
+        let mut generated = false;
+        if password.is_none() && support.is_required() && self.rules.generate_passwords {
+            password = Some(generated_password());
+            generated = true;
+        }
+        for _ in 0..MAX_ROUNDS {
+            if !blocked.is_empty() {
+                break;
+            }
+            let user = self.new_user(&state, password.clone());
+            let refused = match self.provisioner.validate_new_user(&user) {
+                Ok(()) => {
+                    return Ok(Fit::Fits(Creation {
+                        user,
+                        state,
+                        notice: joined(&notes),
+                    }))
+                }
+                Err(refused) => refused,
+            };
+            let problems = refused.problems();
+            if problems.is_empty() {
+                blocked.push(("user".into(), format!("refused: {refused}")));
+                break;
+            }
+            let mut changed = false;
+            for problem in problems {
+                let Some(slot) = Slot::of(&problem.field) else {
+                    blocked.push((problem.field.clone(), problem.reason.clone()));
+                    continue;
+                };
+                let field = slot.scim_name();
+                if slot == Slot::Password {
+                    if password.is_none() || generated {
+                        let reason = match left_out.get(&field) {
+                            Some(why) => format!(
+                                "the identity provider's password was refused ({why}), and \
+                                 {provider} requires one: send a password it takes, or let its \
+                                 rules generate missing passwords"
+                            ),
+                            None if generated => format!("refused: {}", problem.reason),
+                            None => format!(
+                                "missing, and {provider} requires one: send one, or let its \
+                                 rules generate missing passwords"
+                            ),
+                        };
+                        blocked.push((field, reason));
+                        continue;
+                    }
+                    if self.rules.strict {
+                        return Err(
+                            self.refusal(&field, &format!("refuses it: {}", problem.reason))
+                        );
+                    }
+                    changed = true;
+                    if self.rules.generate_passwords {
+                        password = Some(generated_password());
+                        generated = true;
+                        notes.push(format!(
+                            "password: the identity provider's was refused ({}); a generated \
+                             one was set",
+                            problem.reason
+                        ));
+                    } else {
+                        password = None;
+                        left_out.insert(field.clone(), problem.reason.clone());
+                        notes.push(format!("password: left out ({})", problem.reason));
+                    }
+                    continue;
+                }
+                if state.is_set(&slot) {
+                    let reason = match (&slot, &present.phone_problem) {
+                        (Slot::Phone, Some(why)) => why.clone(),
+                        _ => problem.reason.clone(),
+                    };
+                    if self.rules.strict {
+                        return Err(self.refusal(&field, &format!("refuses it: {reason}")));
+                    }
+                    if state.leave_out(&slot) {
+                        changed = true;
+                        notes.push(format!("{field}: left out ({reason})"));
+                        left_out.insert(field, reason);
+                    } else {
+                        blocked.push((field, format!("refused: {reason}")));
+                    }
+                    continue;
+                }
+                let reason = match left_out.get(&field) {
+                    Some(why) => format!("refused ({why}), and {provider} requires it"),
+                    None => format!("missing, and {provider} requires it"),
+                };
+                blocked.push((field, reason));
+            }
+            if !changed && blocked.is_empty() {
+                blocked.push(("user".into(), format!("refused: {refused}")));
+            }
+        }
+        if blocked.is_empty() {
+            blocked.push((
+                "user".into(),
+                "refused after every value was left out".into(),
+            ));
+        }
+        if self.rules.strict {
+            let (field, reason) = &blocked[0];
+            return Err(self.refusal(field, reason));
+        }
+        Ok(Fit::CannotTake(
+            blocked
+                .iter()
+                .map(|(field, reason)| format!("{field}: {reason}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ))
+    }
+
+    /// The NewUser of `state` with `password`.
+    fn new_user(&self, state: &PortableState, password: Option<Secret>) -> NewUser {
         let mut user = NewUser::new(state.username.clone());
         user.email = state.email.clone();
         user.given_name = state.given_name.clone();
@@ -391,54 +786,93 @@ impl BackendSpec {
         for (key, value) in &state.attributes {
             user.attributes.insert(key.clone(), value.clone());
         }
-        let password_support = capabilities.field(Field::Password);
-        user.password = match password {
-            Some(password) if password_support.is_stored() => Some(password),
-            Some(_) => None,
-            None if password_support == FieldSupport::Required && self.rules.generate_passwords => {
-                Some(generated_password())
-            }
-            None if password_support == FieldSupport::Required => {
-                return Err(self.refusal(
-                    "password",
-                    "requires a password: send one, or let its rules generate missing passwords",
-                ))
-            }
-            None => None,
-        };
-        Ok(user)
+        user.password = password;
+        user
     }
 
-    /// The update from `old` to `new` for the account `id`, checked as the backend
-    /// checks it before any request. A password change the backend cannot take (jambonz
-    /// needs the current password, which an identity provider never sends) is left out
-    /// rather than refusing the rest, and said in the notice. Empty when nothing changed.
-    pub fn checked_update(
+    /// The update from `old` to `present` for the account `id`, checked as the backend
+    /// checks it before any request: a change it refuses is not applied and said in the
+    /// notice (jambonz cannot take a new password without the current one, which an
+    /// identity provider never sends; nor clear an email). Empty when nothing changed.
+    ///
+    /// # Errors
+    /// A [`strict`](BackendRules::strict) backend's refusal, naming the field.
+    pub fn plan_update(
         &self,
         id: &UserId,
         old: &PortableState,
-        new: &PortableState,
+        present: &Present,
         password: Option<Secret>,
-    ) -> Result<(UserUpdate, Option<String>), user_provisioner::Error> {
-        let with_password = password.is_some();
-        let update = update_between(old, new, password);
-        if update.is_empty() {
-            return Ok((update, None));
-        }
-        match self.provisioner.validate_update(id, &update) {
-            Ok(()) => Ok((update, None)),
-            Err(refused) if with_password => {
-                let update = update_between(old, new, None);
-                if !update.is_empty() {
-                    self.provisioner.validate_update(id, &update)?;
-                }
-                Ok((
+    ) -> Result<Fit<Change>, ScimError> {
+        let old = self.comparable(old);
+        let mut state = present.state.clone();
+        let mut notes = present.notes.clone();
+        let mut password = password;
+        for _ in 0..MAX_ROUNDS {
+            let update = update_between(&old, &state, password.clone());
+            let refused = if update.is_empty() {
+                None
+            } else {
+                self.provisioner.validate_update(id, &update).err()
+            };
+            let Some(refused) = refused else {
+                return Ok(Fit::Fits(Change {
                     update,
-                    Some(format!("the new password was not applied: {refused}")),
-                ))
+                    state,
+                    notice: joined(&notes),
+                }));
+            };
+            let problems = refused.problems();
+            let mut changed = false;
+            for problem in &problems {
+                let slot = Slot::of(&problem.field);
+                let field = slot
+                    .as_ref()
+                    .map_or_else(|| problem.field.clone(), Slot::scim_name);
+                let reason = match (&slot, &present.phone_problem) {
+                    (Some(Slot::Phone), Some(why)) => why.clone(),
+                    _ => problem.reason.clone(),
+                };
+                let applied = match &slot {
+                    Some(Slot::Password) if password.is_some() => {
+                        password = None;
+                        true
+                    }
+                    Some(slot) => state.keep_old(slot, &old),
+                    None => false,
+                };
+                if !applied {
+                    continue;
+                }
+                if self.rules.strict {
+                    return Err(self.refusal(&field, &format!("refuses it: {reason}")));
+                }
+                changed = true;
+                notes.push(match slot {
+                    Some(Slot::Password) => format!("the new password was not applied: {reason}"),
+                    _ => format!("{field}: the change was not applied ({reason})"),
+                });
             }
-            Err(refused) => Err(refused),
+            if !changed {
+                return Ok(Fit::CannotTake(format!("refuses the change: {refused}")));
+            }
         }
+        Ok(Fit::CannotTake(
+            "refuses the change after every refused value was left out".into(),
+        ))
+    }
+
+    /// `old` as this version of the bridge states it: a backend that keeps the person
+    /// names only inside its one name holds no names beside it (a state synced before
+    /// the names were folded in had them).
+    fn comparable(&self, old: &PortableState) -> PortableState {
+        let capabilities = self.provisioner.capabilities();
+        let mut old = old.clone();
+        if capabilities.field(Field::GivenName) == FieldSupport::StoredIn(Field::DisplayName) {
+            old.given_name = None;
+            old.family_name = None;
+        }
+        old
     }
 
     /// A 400 naming this backend, the SCIM field and the reason.
@@ -449,6 +883,28 @@ impl BackendSpec {
             self.provisioner.provider().name()
         ))
     }
+
+    /// Why this backend cannot take a user, naming it, for a refusal of them all.
+    pub fn cannot_take(&self, reason: &str) -> String {
+        format!(
+            "backend {:?} ({}) cannot take it: {reason}",
+            self.name,
+            self.provisioner.provider().name()
+        )
+    }
+}
+
+/// Notes as one notice.
+fn joined(notes: &[String]) -> Option<String> {
+    (!notes.is_empty()).then(|| notes.join("; "))
+}
+
+/// The reason of a one-field input error (`field: reason` else).
+fn problem_reason(error: &user_provisioner::Error) -> String {
+    error
+        .problems()
+        .first()
+        .map_or_else(|| error.to_string(), |problem| problem.reason.clone())
 }
 
 /// The first `primary` value of `emails` or `phoneNumbers`, else the first one.

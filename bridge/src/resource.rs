@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use user_provisioner::Secret;
 
 use super::error::ScimError;
-use super::store::{SyncRecord, UserRecord};
+use super::store::{SyncRecord, SyncState, UserRecord};
 use user_provisioner::scim::attributes::{self, boolean, get_ci, Kind, Mutability, Scalar, Schema};
 use user_provisioner::scim::schema::{BRIDGE_USER, ENTERPRISE_USER, USER};
 
@@ -214,8 +214,15 @@ pub(crate) fn backend_state(row: &SyncRecord) -> Value {
     state.insert("state".into(), row.state.as_str().into());
     state.insert("attempts".into(), row.attempts.into());
     state.insert("syncedVersion".into(), row.synced_version.into());
-    if let Some(error) = &row.last_error {
-        state.insert("lastError".into(), error.clone().into());
+    match (&row.last_error, row.state) {
+        // A blocked backend made no attempt: what it lacks is its reason, not an error.
+        (Some(reason), SyncState::Blocked) => {
+            state.insert("reason".into(), reason.clone().into());
+        }
+        (Some(error), _) => {
+            state.insert("lastError".into(), error.clone().into());
+        }
+        (None, _) => {}
     }
     if let Some(notice) = &row.notice {
         state.insert("notice".into(), notice.clone().into());

@@ -16,7 +16,7 @@ use user_provisioner::UserId;
 
 use super::bridge::{BridgeInner, BridgeStatus};
 use super::error::ScimError;
-use super::mapping::{Desired, PortableState};
+use super::mapping::{Desired, Fit, PortableState};
 use super::patch::apply_patch;
 use super::resource::{etag, read_user, UserInput};
 use super::store::{Inserted, StoreError, SyncRecord, UserRecord, Written};
@@ -295,16 +295,20 @@ pub(crate) async fn retry_given_up(bridge: &BridgeInner) -> Result<u64, ScimErro
     bridge.engine.store.retry_given_up().await.map_err(database)
 }
 
-/// Refuses, before anything is stored or sent, a user some backend could not take:
-/// its rules, its create check for a backend without the account, its update check
-/// for one with it.
+/// Refuses, before anything is stored or sent, a user no backend can take at all, or
+/// one a [`strict`](super::BackendRules::strict) backend would refuse (or a deactivation
+/// a backend's rules refuse). Each backend is checked as its sync will be: its create
+/// check for a backend without the account, its update check for one with it. What a
+/// lenient backend cannot take is left out there, or keeps the user `blocked` there.
 fn check_backends(
     bridge: &BridgeInner,
     rows: Option<&[SyncRecord]>,
     input: &UserInput,
 ) -> Result<(), ScimError> {
+    let mut cannot = Vec::new();
     for backend in &bridge.engine.backends {
-        let Desired::Present { state, .. } = backend.desired(&input.document)? else {
+        // A backend that is to hold no account (deactivated under Delete) takes it.
+        let Desired::Present(present) = backend.desired(&input.document)? else {
             continue;
         };
         let row = rows
@@ -316,18 +320,26 @@ fn check_backends(
             let old: PortableState = serde_json::from_value(row.synced_state.clone()?).ok()?;
             Some((id, old))
         });
-        let checked = match synced {
+        let fit = match synced {
             Some((id, old)) => backend
-                .checked_update(&UserId::new(id), &old, &state, input.password.clone())
+                .plan_update(&UserId::new(id), &old, &present, input.password.clone())?
                 .map(drop),
-            None => {
-                let new_user = backend.new_user(&state, input.password.clone())?;
-                backend.provisioner.validate_new_user(&new_user)
-            }
+            None => backend
+                .plan_create(&present, input.password.clone())?
+                .map(drop),
         };
-        checked.map_err(|error| backend.refusal("user", &format!("refuses it: {error}")))?;
+        match fit {
+            Fit::Fits(()) => {}
+            Fit::CannotTake(reason) => cannot.push(backend.cannot_take(&reason)),
+        }
     }
-    Ok(())
+    if cannot.len() < bridge.engine.backends.len() {
+        return Ok(());
+    }
+    Err(ScimError::invalid_value(format!(
+        "no backend can take this user: {}",
+        cannot.join("; ")
+    )))
 }
 
 /// RFC 7644 §3.14: `If-Match` names the version the change is based on; `*` any.

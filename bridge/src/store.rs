@@ -549,11 +549,12 @@ impl BridgeStore {
             .collect()
     }
 
-    /// Up to `limit` rows that are not synced (pending, failed, given up), oldest first.
+    /// Up to `limit` rows that are not synced (pending, failed, given up, blocked),
+    /// oldest first.
     pub(crate) async fn unsynced(&self, limit: i64) -> Result<Vec<SyncRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {SYNC_COLUMNS} FROM backend_sync \
-             WHERE state IN ('pending', 'failed', 'gaveUp') \
+             WHERE state IN ('pending', 'failed', 'gaveUp', 'blocked') \
              ORDER BY updated_at, user_id, backend LIMIT $1"
         ))
         .bind(limit)
@@ -642,6 +643,10 @@ pub enum SyncState {
     /// The backend holds no account for the user, as asked (deleted, or deactivated
     /// under [`Deactivation::Delete`](super::Deactivation::Delete)).
     Removed,
+    /// The backend cannot take the user as it stands: it requires a value the user
+    /// lacks (jambonz and NetSapiens an email), named in the reason. No attempt is made
+    /// until a change of the user (PUT or PATCH) supplies it.
+    Blocked,
 }
 
 impl SyncState {
@@ -653,6 +658,7 @@ impl SyncState {
             SyncState::Failed => "failed",
             SyncState::GaveUp => "gaveUp",
             SyncState::Removed => "removed",
+            SyncState::Blocked => "blocked",
         }
     }
 }
@@ -673,6 +679,7 @@ impl FromStr for SyncState {
             "failed" => SyncState::Failed,
             "gaveUp" => SyncState::GaveUp,
             "removed" => SyncState::Removed,
+            "blocked" => SyncState::Blocked,
             other => return Err(StoreError::Corrupt(format!("unknown sync state {other:?}"))),
         })
     }

@@ -16,7 +16,7 @@ use user_provisioner::RequestOptions;
 use user_provisioner::Secret;
 use user_provisioner::UserId;
 
-use super::mapping::{state_of, update_between, BackendSpec, Desired, PortableState};
+use super::mapping::{state_of, update_between, BackendSpec, Desired, Fit, PortableState, Present};
 use super::store::{AttemptOutcome, BridgeStore, StoreError, SyncRecord, SyncState, UserRecord};
 
 /// How the bridge retries and paces its backends.
@@ -278,25 +278,23 @@ impl Engine {
     ) -> AttemptOutcome {
         let provisioner = backend.provisioner.as_ref();
         let options = RequestOptions::new();
-        let (state, notice) = match desired {
+        let mut present = match desired {
             Desired::Absent => return self.remove(row, user, backend).await,
-            Desired::Present { state, notice } => (state, notice),
+            Desired::Present(present) => *present,
         };
         let password = (user.password_version > row.synced_version)
             .then(|| self.passwords.get(&user.id, user.password_version))
             .flatten();
-        let lost_password = user.password_version > row.synced_version && password.is_none();
-        let notice = match (notice, lost_password) {
-            (notice, false) => notice,
-            (_, true) => Some(format!(
+        if user.password_version > row.synced_version && password.is_none() {
+            present.notes.push(format!(
                 "the password sent with version {} was not applied: the bridge no longer \
                  holds it (it restarted, or held it longer than its password memory); the \
                  next password the identity provider sends will be",
                 user.password_version
-            )),
-        };
+            ));
+        }
         let Some(id) = row.backend_user_id.clone() else {
-            return self.create(row, backend, &state, password, notice).await;
+            return self.create(row, backend, &present, password).await;
         };
         let old: PortableState = row
             .synced_state
@@ -304,11 +302,15 @@ impl Engine {
             .and_then(|state| serde_json::from_value(state).ok())
             .unwrap_or_default();
         let id = UserId::new(id);
-        let (update, password_notice) = match backend.checked_update(&id, &old, &state, password) {
-            Ok(checked) => checked,
-            Err(error) => return self.outcome_of_error(row, Some(id.into_string()), &error),
+        let (update, state, notice) = match backend.plan_update(&id, &old, &present, password) {
+            Ok(Fit::Fits(change)) => (change.update, change.state, change.notice),
+            Ok(Fit::CannotTake(reason)) => {
+                let mut outcome = self.given_up(row, &reason);
+                outcome.backend_user_id = Some(id.into_string());
+                return outcome;
+            }
+            Err(refusal) => return self.given_up(row, refusal.detail()),
         };
-        let notice = password_notice.or(notice);
         if update.is_empty() {
             return self.synced(row, Some(id.into_string()), &state, notice);
         }
@@ -332,15 +334,16 @@ impl Engine {
         &self,
         row: &SyncRecord,
         backend: &BackendSpec,
-        state: &PortableState,
+        present: &Present,
         password: Option<Secret>,
-        notice: Option<String>,
     ) -> AttemptOutcome {
         let provisioner = backend.provisioner.as_ref();
-        let new_user = match backend.new_user(state, password) {
-            Ok(new_user) => new_user,
+        let creation = match backend.plan_create(present, password) {
+            Ok(Fit::Fits(creation)) => creation,
+            Ok(Fit::CannotTake(reason)) => return self.blocked(row, &reason),
             Err(refusal) => return self.given_up(row, refusal.detail()),
         };
+        let (new_user, state, notice) = (creation.user, &creation.state, creation.notice);
         let mut request = RequestOptions::new();
         if provisioner.capabilities().idempotent_create {
             // The row's own key, the same on every attempt and every instance: a create
@@ -463,6 +466,20 @@ impl Engine {
             state: SyncState::Removed,
             next_attempt: Utc::now(),
             last_error: None,
+            notice: None,
+        }
+    }
+
+    /// The backend cannot take the user until a change supplies what it lacks: no
+    /// attempt until then.
+    fn blocked(&self, row: &SyncRecord, reason: &str) -> AttemptOutcome {
+        AttemptOutcome {
+            backend_user_id: row.backend_user_id.clone(),
+            synced_version: row.synced_version,
+            synced_state: row.synced_state.clone(),
+            state: SyncState::Blocked,
+            next_attempt: Utc::now(),
+            last_error: Some(reason.to_owned()),
             notice: None,
         }
     }

@@ -109,7 +109,10 @@ async fn okta_lifecycle_reaches_all_four_providers() {
         .patch(
             &format!("/Users/{id}"),
             json!({ "schemas": [PATCH_OP], "Operations": [
-                { "op": "replace", "value": { "name": { "givenName": "Augusta", "familyName": "King" } } }
+                { "op": "replace", "value": {
+                    "name": { "givenName": "Augusta", "familyName": "King" },
+                    "displayName": "Augusta King"
+                } }
             ]}),
         )
         .await;
@@ -269,26 +272,23 @@ async fn entra_lifecycle_with_capitalised_ops_and_string_booleans() {
 }
 
 #[tokio::test]
-async fn a_user_one_backend_would_refuse_is_refused_before_anything_is_sent() {
+async fn a_user_one_backend_cannot_take_is_blocked_there_and_sent_to_the_others() {
     let emulators = Emulators::start().await.unwrap();
     let bridge = over_emulators(&emulators).await;
-    let seeded = emulators.jambonz.user_count();
-    // NetSapiens requires a family name.
+    // NetSapiens requires a family name; the other three go ahead.
     let mut person = okta_user("nofamily", "Solo", "x");
     person["name"] = json!({ "givenName": "Solo" });
-    let refused = bridge.post("/Users", person).await;
-    refused.assert_error(400, Some("invalidValue"));
-    let detail = refused.body["detail"].as_str().unwrap();
-    assert!(detail.contains("netsapiens"), "{detail}");
-    assert!(detail.contains("family_name"), "{detail}");
-    assert_eq!(
-        emulators.jambonz.user_count(),
-        seeded,
-        "nothing sent anywhere"
-    );
-    assert_eq!(emulators.ece.user_count(), 0);
-    let listed = bridge.get("/Users").await;
-    assert_eq!(listed.body["totalResults"], 0, "nothing stored");
+    let created = bridge.post("/Users", person).await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    let netsapiens = created.backend("netsapiens");
+    assert_eq!(netsapiens["state"], "blocked", "{:#}", created.body);
+    let reason = netsapiens["reason"].as_str().unwrap();
+    assert!(reason.contains("name.familyName"), "{reason}");
+    assert_eq!(emulators.netsapiens.user_count(), 0, "nothing sent there");
+    for name in ["jambonz", "connect", "ece"] {
+        assert_eq!(created.backend(name)["state"], "synced", "{name}");
+    }
+    assert_eq!(emulators.ece.user_count(), 1);
 }
 
 /// The bridge in front of a jambonz server (the real one or the emulator).

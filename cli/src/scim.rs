@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use user_provisioner_bridge::{
-    AttributeRule, BackendRules, BridgeStore, Deactivation, ScimBridge, ScimValue, SyncSettings,
+    AttributeRule, BackendRules, BridgeStore, Deactivation, ScimBridge, ScimBridgeBuilder,
+    ScimValue, SyncSettings,
 };
 
 use crate::backends::{self, ProviderName, ProviderSettings};
@@ -23,6 +24,8 @@ bridge.toml:
     base_url = "https://bridge.example.com/scim/v2"   # the address the identity provider uses
     token_env = "SCIM_BRIDGE_TOKEN"                   # the bearer token's variable (the default)
     database = "sqlite:/var/lib/scim-bridge/state.db" # or postgres://… (the default: sqlite:scim-bridge.db)
+    default_phone_region = "US"   # phone numbers without +country code are read as US ones;
+                                  # every number read is sent in E.164 (none: only +… is read)
 
     [sync]                      # all optional
     max_attempts = 10
@@ -34,8 +37,10 @@ bridge.toml:
     [[backends]]
     name = "jambonz"            # how the bridge's extension and /Status name it
     provider = "jambonz"        # jambonz, netsapiens, connect, ece or scim-app; credentials from its variables
-    generate_missing_passwords = true
+    generate_missing_passwords = true   # also in place of a password jambonz refuses
     attributes = { "jambonz.account_sid" = "9351f46a-678c-43f5-b8a6-d4eb58d131af" }
+    # strict = true             # refuse (400) a person this backend cannot take, instead of
+                                # leaving the value out or keeping the person blocked here
 
     [[backends]]
     name = "netsapiens"
@@ -83,6 +88,8 @@ struct BridgeConfig {
     database: String,
     max_body_bytes: Option<usize>,
     max_results: Option<usize>,
+    /// The region (ISO 3166-1 alpha-2) phone numbers without a country code are read in.
+    default_phone_region: Option<String>,
     #[serde(default)]
     sync: SyncConfig,
     backends: Vec<BackendConfig>,
@@ -109,6 +116,9 @@ struct BackendConfig {
     deactivation: Deactivation,
     #[serde(default)]
     generate_missing_passwords: bool,
+    /// Refuse what this backend cannot take instead of leaving it out or blocking.
+    #[serde(default)]
+    strict: bool,
     #[serde(default)]
     attributes: BTreeMap<String, toml::Value>,
     #[serde(default)]
@@ -162,13 +172,7 @@ async fn serve(path: &std::path::Path) -> Result<ExitCode, CliError> {
         let (name, provisioner, rules) = backend_of(backend)?;
         builder = builder.backend_with_rules(name, provisioner, rules);
     }
-    if let Some(bytes) = config.max_body_bytes {
-        builder = builder.max_body_bytes(bytes);
-    }
-    if let Some(results) = config.max_results {
-        builder = builder.max_results(results);
-    }
-    builder = builder.sync_settings(sync_settings(&config.sync)?);
+    builder = bridge_settings(builder, &config)?;
     let store = BridgeStore::open(&config.database).await.map_err(|error| {
         CliError::other(format!(
             "cannot open the database {}: {error}",
@@ -209,6 +213,23 @@ async fn serve(path: &std::path::Path) -> Result<ExitCode, CliError> {
     Ok(Exit::Success.code())
 }
 
+/// The bridge-level settings of `config`: limits, phone region, sync.
+fn bridge_settings(
+    mut builder: ScimBridgeBuilder,
+    config: &BridgeConfig,
+) -> Result<ScimBridgeBuilder, CliError> {
+    if let Some(bytes) = config.max_body_bytes {
+        builder = builder.max_body_bytes(bytes);
+    }
+    if let Some(results) = config.max_results {
+        builder = builder.max_results(results);
+    }
+    if let Some(region) = &config.default_phone_region {
+        builder = builder.with_default_phone_region(region.clone());
+    }
+    Ok(builder.sync_settings(sync_settings(&config.sync)?))
+}
+
 fn backend_of(
     config: &BackendConfig,
 ) -> Result<
@@ -232,9 +253,15 @@ fn backend_of(
             .transpose()?,
     };
     let provisioner = backends::from_env(provider, &settings)?;
+    Ok((config.name.clone(), provisioner, rules_of(config)?))
+}
+
+/// A backend's rules as its `[[backends]]` table says.
+fn rules_of(config: &BackendConfig) -> Result<BackendRules, CliError> {
     let mut rules = BackendRules::new()
         .on_deactivation(config.deactivation)
-        .generate_missing_passwords(config.generate_missing_passwords);
+        .generate_missing_passwords(config.generate_missing_passwords)
+        .strict(config.strict);
     for (key, value) in &config.attributes {
         let value = serde_json::to_value(value).map_err(|error| {
             CliError::usage(format!(
@@ -255,7 +282,7 @@ fn backend_of(
         }
         rules = rules.with_attribute(attribute);
     }
-    Ok((config.name.clone(), provisioner, rules))
+    Ok(rules)
 }
 
 fn scim_value(backend: &str, from: &str) -> Result<ScimValue, CliError> {
@@ -347,5 +374,77 @@ async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use user_provisioner::providers::memory::MemoryProvisioner;
+    use user_provisioner_bridge::{BridgeConfigError, BuildError};
+
+    use super::*;
+
+    const CONFIG: &str = r#"
+base_url = "http://127.0.0.1:8080/scim/v2"
+default_phone_region = "SE"
+
+[[backends]]
+name = "jambonz"
+provider = "jambonz"
+generate_missing_passwords = true
+strict = true
+
+[[backends]]
+name = "connect"
+provider = "connect"
+"#;
+
+    fn config(text: &str) -> BridgeConfig {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn strict_is_a_backend_key_and_off_by_default() {
+        let config = config(CONFIG);
+        assert_eq!(
+            rules_of(&config.backends[0]).unwrap(),
+            BackendRules::new()
+                .generate_missing_passwords(true)
+                .strict(true)
+        );
+        assert_eq!(rules_of(&config.backends[1]).unwrap(), BackendRules::new());
+        let typo = CONFIG.replace("strict = true", "stricter = true");
+        let refused = toml::from_str::<BridgeConfig>(&typo).unwrap_err();
+        assert!(refused.to_string().contains("stricter"), "{refused}");
+        let not_a_flag = CONFIG.replace("strict = true", "strict = \"yes\"");
+        assert!(toml::from_str::<BridgeConfig>(&not_a_flag).is_err());
+    }
+
+    #[tokio::test]
+    async fn default_phone_region_is_a_bridge_key_checked_when_the_bridge_is_built() {
+        let config = config(CONFIG);
+        assert_eq!(config.default_phone_region.as_deref(), Some("SE"));
+        let builder = |config: &BridgeConfig| {
+            let builder = ScimBridge::builder(config.base_url.clone())
+                .bearer_token("a-token-of-sixteen-chars")
+                .backend("directory", Arc::new(MemoryProvisioner::new()));
+            bridge_settings(builder, config).unwrap()
+        };
+        assert!(builder(&config).build().await.is_ok());
+        let bad = self::config(&CONFIG.replace("\"SE\"", "\"Sweden\""));
+        let built = builder(&bad).build().await;
+        assert!(
+            matches!(
+                built,
+                Err(BuildError::Config(BridgeConfigError::BadPhoneRegion(ref region)))
+                    if region == "Sweden"
+            ),
+            "{built:?}"
+        );
+        let without = self::config(&CONFIG.replace("default_phone_region = \"SE\"\n", ""));
+        assert_eq!(without.default_phone_region, None);
+        assert!(builder(&without).build().await.is_ok());
     }
 }
