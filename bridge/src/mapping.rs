@@ -1006,3 +1006,177 @@ fn generated_password() -> Secret {
     }
     Secret::new(password)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use user_provisioner::providers::memory::MemoryProvisioner;
+
+    use super::*;
+
+    fn spec(capabilities: Capabilities, rules: BackendRules) -> BackendSpec {
+        BackendSpec {
+            name: "directory".into(),
+            provisioner: Arc::new(MemoryProvisioner::new().with_capabilities(capabilities)),
+            rules,
+            phone_region: Some("US".into()),
+        }
+    }
+
+    fn stores(fields: &[Field]) -> Capabilities {
+        fields.iter().fold(Capabilities::new(), |caps, field| {
+            caps.with_field(*field, FieldSupport::Stored)
+        })
+    }
+
+    fn present(spec: &BackendSpec, document: Value) -> Present {
+        let Value::Object(document) = document else {
+            panic!("not an object")
+        };
+        match spec.desired(&document).unwrap() {
+            Desired::Present(present) => *present,
+            Desired::Absent => panic!("absent"),
+        }
+    }
+
+    #[test]
+    fn problems_name_the_values_they_concern() {
+        assert_eq!(Slot::of("email"), Some(Slot::Email));
+        assert_eq!(Slot::of("password.current"), Some(Slot::Password));
+        assert_eq!(
+            Slot::of("attributes[\"netsapiens.extension\"]"),
+            Some(Slot::Attribute("netsapiens.extension".into()))
+        );
+        assert_eq!(Slot::of("update"), None);
+        assert_eq!(Slot::Phone.scim_name(), "phoneNumbers");
+    }
+
+    #[test]
+    fn one_name_backends_get_the_display_name_else_formatted_else_the_names() {
+        let folded = Capabilities::new()
+            .with_field(Field::DisplayName, FieldSupport::Stored)
+            .with_field(Field::GivenName, FieldSupport::StoredIn(Field::DisplayName))
+            .with_field(
+                Field::FamilyName,
+                FieldSupport::StoredIn(Field::DisplayName),
+            );
+        let spec = spec(folded, BackendRules::new());
+        let names =
+            json!({ "givenName": "Ada", "familyName": "Lovelace", "formatted": "Ada King" });
+        for (document, expected) in [
+            (
+                json!({ "userName": "a", "displayName": "Countess", "name": names }),
+                "Countess",
+            ),
+            (json!({ "userName": "a", "name": names }), "Ada King"),
+            (
+                json!({ "userName": "a", "name": { "givenName": "Ada", "familyName": "Lovelace" } }),
+                "Ada Lovelace",
+            ),
+        ] {
+            let state = present(&spec, document).state;
+            assert_eq!(state.display_name.as_deref(), Some(expected));
+            assert_eq!((state.given_name, state.family_name), (None, None));
+        }
+    }
+
+    #[test]
+    fn phones_are_e164_where_they_can_be_read_and_as_written_elsewhere() {
+        let spec = spec(stores(&[Field::Phone]), BackendRules::new());
+        let phone = |written: &str| {
+            present(
+                &spec,
+                json!({ "userName": "a", "phoneNumbers": [{ "value": written }] }),
+            )
+        };
+        for written in ["312-555-0100", "(312) 555-0100", "+1 312 555 0100"] {
+            let read = phone(written);
+            assert_eq!(
+                read.state.phone.as_deref(),
+                Some("+13125550100"),
+                "{written}"
+            );
+            assert_eq!(read.phone_problem, None);
+        }
+        let unreadable = phone("front desk");
+        assert_eq!(unreadable.state.phone.as_deref(), Some("front desk"));
+        assert!(unreadable.phone_problem.is_some());
+        // A backend that stores text takes it as written.
+        let Fit::Fits(creation) = spec.plan_create(&unreadable, None).unwrap() else {
+            panic!("a text backend takes it")
+        };
+        assert_eq!(creation.user.phone.as_deref(), Some("front desk"));
+    }
+
+    #[test]
+    fn an_e164_backend_leaves_an_unreadable_phone_out_and_a_strict_one_refuses_it() {
+        let caps = stores(&[Field::Phone]).with_e164_phones(true);
+        let document = json!({ "userName": "a", "phoneNumbers": [{ "value": "555-0100" }] });
+        let lenient = spec(caps, BackendRules::new());
+        let Fit::Fits(creation) = lenient
+            .plan_create(&present(&lenient, document.clone()), None)
+            .unwrap()
+        else {
+            panic!("left out, not refused")
+        };
+        assert_eq!(creation.state.phone, None);
+        assert!(creation
+            .notice
+            .is_some_and(|notice| notice.contains("phoneNumbers")));
+        let strict = spec(caps, BackendRules::new().strict(true));
+        let refused = strict
+            .plan_create(&present(&strict, document), None)
+            .unwrap_err();
+        assert!(
+            refused.detail().contains("phoneNumbers"),
+            "{}",
+            refused.detail()
+        );
+        assert!(
+            refused.detail().contains("directory"),
+            "{}",
+            refused.detail()
+        );
+    }
+
+    #[test]
+    fn a_required_value_missing_blocks_and_a_strict_backend_refuses() {
+        let caps = Capabilities::new().with_field(Field::Email, FieldSupport::Required);
+        let document = json!({ "userName": "a", "displayName": "A" });
+        let lenient = spec(caps, BackendRules::new());
+        let Fit::CannotTake(reason) = lenient
+            .plan_create(&present(&lenient, document.clone()), None)
+            .unwrap()
+        else {
+            panic!("blocked")
+        };
+        assert!(reason.contains("emails"), "{reason}");
+        let strict = spec(caps, BackendRules::new().strict(true));
+        let refused = strict
+            .plan_create(&present(&strict, document), None)
+            .unwrap_err();
+        assert!(refused.detail().contains("emails"), "{}", refused.detail());
+    }
+
+    #[test]
+    fn a_required_password_is_generated_or_blocks() {
+        let caps = Capabilities::new().with_field(Field::Password, FieldSupport::Required);
+        let document = json!({ "userName": "a" });
+        let generating = spec(caps, BackendRules::new().generate_missing_passwords(true));
+        let Fit::Fits(creation) = generating
+            .plan_create(&present(&generating, document.clone()), None)
+            .unwrap()
+        else {
+            panic!("generated")
+        };
+        assert_eq!(creation.user.password.map(|p| p.char_count()), Some(20));
+        let without = spec(caps, BackendRules::new());
+        let Fit::CannotTake(reason) = without
+            .plan_create(&present(&without, document), None)
+            .unwrap()
+        else {
+            panic!("blocked")
+        };
+        assert!(reason.contains("password"), "{reason}");
+    }
+}
