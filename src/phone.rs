@@ -22,6 +22,9 @@ use phonenumber::Mode;
 
 use crate::error::{Error, Result};
 
+/// The longest text read as a phone number (libphonenumber's own limit).
+const MAX_PHONE_TEXT: usize = 250;
+
 /// `text`, a phone number in any common written form, in E.164 (`+13125550100`).
 /// `region` is the ISO 3166-1 alpha-2 code (`"US"`, `"SE"`) a number written without a
 /// country code is read in; without one only international forms (`+1 312…`,
@@ -54,20 +57,49 @@ pub fn to_e164(field: &str, text: &str, region: Option<&str>) -> Result<String> 
             ),
         ));
     }
-    let number = phonenumber::parse(country, text).map_err(|why| {
-        Error::invalid_input(
+    // libphonenumber allows 250 characters; a longer text is no phone number, and the
+    // parser is never handed an unbounded input from the network.
+    if text.len() > MAX_PHONE_TEXT {
+        return Err(Error::invalid_input(
             field,
-            format!("{text:?} cannot be read as a phone number: {why}"),
-        )
-    })?;
-    if !phonenumber::is_valid(&number) {
+            format!(
+                "is {} bytes long; a phone number is at most {MAX_PHONE_TEXT}",
+                text.len()
+            ),
+        ));
+    }
+    // The port has panicked on malformed input before (rust-phonenumber issues #32, #43,
+    // fixed since). The text comes from identity providers, so a panic left in the
+    // parser is caught here and told as an unreadable number, never taking the process
+    // (or the bridge's request task) down.
+    let read = std::panic::catch_unwind(|| {
+        let number = phonenumber::parse(country, text).map_err(|why| why.to_string())?;
+        let valid = phonenumber::is_valid(&number);
+        Ok::<_, String>((valid, number.format().mode(Mode::E164).to_string()))
+    });
+    let (valid, e164) = match read {
+        Ok(Ok(read)) => read,
+        Ok(Err(why)) => {
+            return Err(Error::invalid_input(
+                field,
+                format!("{text:?} cannot be read as a phone number: {why}"),
+            ))
+        }
+        Err(_) => {
+            return Err(Error::invalid_input(
+                field,
+                format!("{text:?} cannot be read as a phone number"),
+            ))
+        }
+    };
+    if !valid {
         let place = region.map_or_else(String::new, |code| format!(" (read in region {code})"));
         return Err(Error::invalid_input(
             field,
             format!("{text:?} is not a valid phone number{place}"),
         ));
     }
-    Ok(number.format().mode(Mode::E164).to_string())
+    Ok(e164)
 }
 
 /// Whether `region` is an ISO 3166-1 alpha-2 code libphonenumber has metadata for
@@ -136,5 +168,29 @@ mod tests {
     fn regions_are_iso_codes() {
         assert!(is_known_region("US") && is_known_region("se"));
         assert!(!is_known_region("XX") && !is_known_region("USA") && !is_known_region(""));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whatever an identity provider writes in a phone number is read or refused,
+        /// never a panic (the parser has had panics on malformed input).
+        #[test]
+        fn any_text_is_read_or_refused(
+            text in "[0-9+()#*:;=xX tel.,/-]{0,40}|\\PC{0,40}",
+            region in proptest::option::of("US|SE|CH|GB|DE|IN|XX"),
+        ) {
+            let _ = to_e164("phone", &text, region.as_deref());
+        }
+    }
+
+    #[test]
+    fn known_malformed_inputs_are_refused() {
+        // Inputs that once panicked the parser (rust-phonenumber #43, #32), and a long one.
+        for (text, region) in [("  2 22#:", None), ("003-836-4618x3001", Some("CH"))] {
+            let _ = to_e164("phone", text, region);
+        }
+        let long = "1".repeat(MAX_PHONE_TEXT + 1);
+        assert!(to_e164("phone", &long, Some("US")).is_err());
     }
 }
