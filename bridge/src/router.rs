@@ -17,7 +17,7 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Router;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -67,6 +67,12 @@ fn endpoints(bridge: Shared) -> Router {
                 .patch(patch_user)
                 .delete(delete_user),
         )
+        // RFC 7644 §3.11: a service provider without `/Me` "SHOULD respond with HTTP
+        // status code 501 (Not Implemented)"; `/Bulk` likewise (§3.12, and
+        // `bulk.supported` is false). The bridge's clients hold a token, not a user.
+        .route("/Me", any(not_implemented))
+        .route("/Me/{*rest}", any(not_implemented))
+        .route("/Bulk", any(not_implemented))
         .route("/Status", get(status))
         .route("/Status/retry", axum::routing::post(retry_given_up))
         .fallback(not_found)
@@ -109,6 +115,15 @@ fn same_token(given: &[u8], expected: &Secret) -> bool {
 
 async fn not_found() -> ScimError {
     ScimError::not_found("no such endpoint: the bridge serves /Users, /ServiceProviderConfig, /ResourceTypes, /Schemas and /Status")
+}
+
+async fn not_implemented(request: Request) -> ScimError {
+    let what = if request.uri().path().starts_with("/Bulk") {
+        "bulk operations (RFC 7644 §3.7)"
+    } else {
+        "the /Me alias (RFC 7644 §3.11): the bridge's clients authenticate as a token, not a user"
+    };
+    ScimError::not_implemented(format!("the bridge does not support {what}"))
 }
 
 async fn method_not_allowed() -> ScimError {

@@ -975,3 +975,27 @@ async fn garbage_that_is_still_a_user_is_read_leniently() {
         .contains("userName"));
     assert_eq!(bridge.get(&path).await.body["userName"], "emp1");
 }
+
+/// RFC 7644 §3.11: without `/Me` a service provider "SHOULD respond with HTTP status code
+/// 501 (Not Implemented)"; `/Bulk`, which `/ServiceProviderConfig` announces unsupported,
+/// is answered the same way (§3.12, table 8). Both still need the token.
+#[tokio::test]
+async fn me_and_bulk_are_501_not_implemented() {
+    let bridge =
+        serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
+    for (method, path) in [
+        (reqwest::Method::GET, "/Me"),
+        (reqwest::Method::PATCH, "/me/x"),
+        (reqwest::Method::POST, "/Bulk"),
+        (reqwest::Method::POST, "/bulk/"),
+    ] {
+        let answer = bridge
+            .send(method.clone(), path, Some(json!({ "schemas": [] })))
+            .await;
+        answer.assert_error(501, None);
+    }
+    let anonymous = bridge
+        .send_with(reqwest::Method::GET, "/Me", None, &[])
+        .await;
+    assert_eq!(anonymous.status, 401);
+}

@@ -10,12 +10,14 @@
 use axum::http::uri::{PathAndQuery, Uri};
 
 /// The endpoints at the root of the SCIM base, in canonical spelling.
-const ENDPOINTS: [&str; 6] = [
+const ENDPOINTS: [&str; 8] = [
     "Users",
     "Groups",
     "ServiceProviderConfig",
     "ResourceTypes",
     "Schemas",
+    "Bulk",
+    "Me",
     "Status",
 ];
 
@@ -91,6 +93,8 @@ mod tests {
             ("/schemas", "/Schemas"),
             ("/resourcetypes/User", "/ResourceTypes/User"),
             ("/groups", "/Groups"),
+            ("/bulk", "/Bulk"),
+            ("/me", "/Me"),
             ("/status/RETRY", "/Status/retry"),
         ] {
             assert_eq!(canonical_path(sent).as_deref(), Some(canonical), "{sent}");
@@ -128,7 +132,7 @@ mod tests {
             "/Users/x",
             "/ServiceProviderConfig",
             "/Bulk",
-            "/me",
+            "/Other",
             "",
         ] {
             assert_eq!(canonical_path(path), None, "{path}");
