@@ -254,7 +254,12 @@ const CORE_USER: &[Attribute] = &[
     Attribute {
         multi_valued: true,
         sub_attributes: &[
-            string("value", "The email address"),
+            Attribute {
+                // The bridge refuses an element without one (RFC 7643 §2.4 leaves it to
+                // the service provider).
+                required: true,
+                ..string("value", "The email address")
+            },
             Attribute {
                 canonical_values: &["work", "home", "other"],
                 ..string("type", "What the address is for")
@@ -270,7 +275,12 @@ const CORE_USER: &[Attribute] = &[
     Attribute {
         multi_valued: true,
         sub_attributes: &[
-            string("value", "The phone number"),
+            Attribute {
+                // The bridge refuses an element without one (RFC 7643 §2.4 leaves it to
+                // the service provider).
+                required: true,
+                ..string("value", "The phone number")
+            },
             Attribute {
                 canonical_values: &["work", "mobile", "home", "other"],
                 ..string("type", "What the number is for")
@@ -772,6 +782,12 @@ mod tests {
             json!(["work", "home", "other"])
         );
         assert_eq!(find(subs, "primary")["type"], "boolean");
+        assert_eq!(
+            find(subs, "value")["required"],
+            true,
+            "an email needs a value"
+        );
+        assert_eq!(find(subs, "type")["required"], false);
 
         let phones = find(list, "phoneNumbers");
         assert_eq!(phones["multiValued"], true);
@@ -781,8 +797,21 @@ mod tests {
             find(subs, "type")["canonicalValues"],
             json!(["work", "mobile", "home", "other"])
         );
+        assert_eq!(
+            find(subs, "value")["required"],
+            true,
+            "a number needs a value"
+        );
 
         assert_eq!(find(list, "active")["type"], "boolean");
+        // What a User needs and nothing more: the bridge refuses a User without a
+        // userName, and takes one without an email or anything else.
+        let required: BTreeSet<&str> = list
+            .iter()
+            .filter(|attribute| attribute["required"] == true)
+            .map(|attribute| attribute["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(required, BTreeSet::from(["userName"]));
 
         let password = find(list, "password");
         assert_eq!(password["mutability"], "writeOnly");

@@ -98,6 +98,13 @@ impl ScimError {
         )
     }
 
+    /// A 501: an operation RFC 7644 defines and the bridge does not support (`/Bulk`,
+    /// `/Me`; RFC 7644 §3.12, table 8: "Service provider does not support the request
+    /// operation").
+    pub fn not_implemented(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_IMPLEMENTED, None, detail)
+    }
+
     /// A 500 whose detail says what failed without internals a client should not see.
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, None, detail)

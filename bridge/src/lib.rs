@@ -10,8 +10,8 @@
 //! - `router`: HTTP only. It reads a request into a call on the service and writes the
 //!   answer (or the [`ScimError`]) back; it holds no rule of its own.
 //! - `service`: the rules. What a client sends is checked against every backend,
-//!   `userName` is kept unique, versions (ETags) are compared, and a re-sent POST is
-//!   answered with the user the first one made.
+//!   `userName` is kept unique (a POST of a taken one, a re-sent one included, is a 409
+//!   `uniqueness`), and versions (ETags) are compared.
 //! - [`BridgeStore`] and the sync engine sit below the service: the state and queue in
 //!   SQL, and the worker that provisions each backend.
 //!

@@ -86,12 +86,13 @@ fn selection(list: Option<&str>, parameter: &str) -> Result<Option<Node>, ScimEr
     }
     let mut root = Node::default();
     let mut named = false;
-    for entry in list
-        .split(',')
+    for entry in entries(list)
+        .into_iter()
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
     {
         named = true;
+        let entry = &without_value_filter(entry, parameter)?;
         let resolved = attributes::resolve(entry).map_err(|detail| {
             ScimError::invalid_value(format!(
                 "`{parameter}`: `{}`: {detail}; expected comma-separated attribute names \
@@ -120,6 +121,72 @@ fn selection(list: Option<&str>, parameter: &str) -> Result<Option<Node>, ScimEr
         }
     }
     Ok(named.then_some(root))
+}
+
+/// The comma-separated entries of a list; a comma inside a value filter's brackets or
+/// quotes (`emails[value eq "a,b"]`) separates nothing.
+fn entries(list: &str) -> Vec<&str> {
+    let mut entries = Vec::new();
+    let (mut start, mut depth, mut quoted, mut escaped) = (0, 0usize, false, false);
+    for (index, c) in list.char_indices() {
+        match (quoted, escaped, c) {
+            (true, false, '\\') => escaped = true,
+            (true, true, _) => escaped = false,
+            (_, _, '"') if depth > 0 => quoted = !quoted,
+            (false, _, '[') => depth += 1,
+            (false, _, ']') => depth = depth.saturating_sub(1),
+            (false, _, ',') if depth == 0 => {
+                entries.push(&list[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    entries.push(&list[start..]);
+    entries
+}
+
+/// `emails[type eq "work"]` read as `emails`, and `emails[type eq "work"].value` as
+/// `emails.value`.
+///
+/// RFC 7644 §3.9 and §3.10 name attributes here, not value filters, but Microsoft's
+/// reference server and its test collection (`attributes=emails[type eq "work"]`) accept
+/// one. The bridge is lenient in what it reads: the filter is dropped and the whole
+/// attribute returned, more than asked but nothing the client cannot read; the filter's
+/// brackets must still be closed.
+fn without_value_filter<'a>(
+    entry: &'a str,
+    parameter: &str,
+) -> Result<std::borrow::Cow<'a, str>, ScimError> {
+    let Some(open) = entry.find('[') else {
+        return Ok(entry.into());
+    };
+    let mut quoted = false;
+    let mut escaped = false;
+    let close = entry[open + 1..].char_indices().find_map(|(index, c)| {
+        match (quoted, escaped, c) {
+            (true, false, '\\') => escaped = true,
+            (true, true, _) => escaped = false,
+            (_, _, '"') => quoted = !quoted,
+            (false, _, ']') => return Some(open + 1 + index),
+            _ => {}
+        }
+        None
+    });
+    let Some(close) = close else {
+        return Err(ScimError::invalid_value(format!(
+            "`{parameter}`: `{}`: a `[` is not closed",
+            clip(entry)
+        )));
+    };
+    let tail = &entry[close + 1..];
+    if !(tail.is_empty() || tail.starts_with('.')) {
+        return Err(ScimError::invalid_value(format!(
+            "`{parameter}`: `{}`: after `]` only `.` and a sub-attribute may follow",
+            clip(entry)
+        )));
+    }
+    Ok(format!("{}{tail}", &entry[..open]).into())
 }
 
 /// Selected keys, matched without regard to ASCII case (resources are rendered in
@@ -422,10 +489,32 @@ mod tests {
     }
 
     #[test]
+    fn a_value_filter_selects_its_whole_attribute() {
+        // Microsoft's reference collection asks for `attributes=emails[type eq "work"]`.
+        assert_eq!(
+            projected(Some("emails[type eq \"work\"]"), None),
+            projected(Some("emails"), None)
+        );
+        assert_eq!(
+            projected(Some("EMAILS[value eq \"a]b\"].value,userName"), None),
+            projected(Some("emails.value,userName"), None)
+        );
+        assert_eq!(
+            projected(Some("emails[value eq \"a,b\"],userName"), None),
+            projected(Some("emails,userName"), None)
+        );
+        assert_eq!(
+            projected(None, Some("emails[type eq \"home\"]")),
+            projected(None, Some("emails"))
+        );
+    }
+
+    #[test]
     fn malformed_lists_are_invalid_value() {
         for list in [
             "name..givenName",
-            "emails[type eq \"work\"]",
+            "emails[type eq \"work\"",
+            "emails[type eq \"work\"]x",
             "user name",
             "active.value",
             "urn:",

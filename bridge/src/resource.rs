@@ -70,10 +70,17 @@ pub(crate) fn read_user(body: &Value) -> Result<UserInput, ScimError> {
         let listed = schemas
             .as_array()
             .ok_or_else(|| ScimError::invalid_syntax("schemas must be an array of URNs"))?;
-        if !listed.iter().any(|urn| {
-            urn.as_str()
-                .is_some_and(|urn| urn.eq_ignore_ascii_case(USER))
-        }) {
+        // An empty list is read as none: Microsoft's reference collection sends
+        // `"schemas": []` with its PUTs and POSTs, and the endpoint says the resource is a
+        // User. A list that names schemas but none of a User's (a Group's) is refused.
+        let names_user = listed.iter().any(|urn| {
+            urn.as_str().is_some_and(|urn| {
+                [USER, ENTERPRISE_USER, BRIDGE_USER]
+                    .iter()
+                    .any(|user| urn.eq_ignore_ascii_case(user))
+            })
+        });
+        if !listed.is_empty() && !names_user {
             return Err(ScimError::invalid_syntax(format!(
                 "schemas must list {USER}"
             )));

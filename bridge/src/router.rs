@@ -1,8 +1,14 @@
 //! The SCIM HTTP endpoints (RFC 7644 §3): each reads a request into a call on the
 //! [`service`](super::service) and writes what it returns back (the resource rendered
 //! and projected, its ETag and Location, or the error in the SCIM error schema). The
-//! rules themselves (backends' checks, uniqueness, versions, a re-sent POST) are the
+//! rules themselves (backends' checks, uniqueness, versions) are the
 //! service's.
+//!
+//! Endpoint names are read in any case and without a trailing slash (`/users/`), as
+//! clients send them ([`paths`]); every answer that carries a user honours `attributes`
+//! and `excludedAttributes` (RFC 7644 §3.9), a POST's, PUT's and PATCH's as a GET's.
+
+mod paths;
 
 use std::sync::Arc;
 
@@ -11,9 +17,10 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Router;
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
 use user_provisioner::Secret;
 
@@ -31,6 +38,21 @@ type Shared = Arc<BridgeInner>;
 type Answer = Result<Response, ScimError>;
 
 pub(crate) fn router(bridge: Shared) -> Router {
+    let routes = endpoints(bridge);
+    // Routing matches paths exactly, and middleware added with `Router::layer` runs after
+    // it: the path is made canonical around the whole router instead, which is then this
+    // router's one (fallback) service, so it nests under any prefix as before.
+    Router::new().fallback_service(routes.map_request(canonical_request))
+}
+
+fn canonical_request(mut request: Request) -> Request {
+    if let Some(uri) = paths::canonical_uri(request.uri()) {
+        *request.uri_mut() = uri;
+    }
+    request
+}
+
+fn endpoints(bridge: Shared) -> Router {
     Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))
@@ -45,6 +67,12 @@ pub(crate) fn router(bridge: Shared) -> Router {
                 .patch(patch_user)
                 .delete(delete_user),
         )
+        // RFC 7644 §3.11: a service provider without `/Me` "SHOULD respond with HTTP
+        // status code 501 (Not Implemented)"; `/Bulk` likewise (§3.12, and
+        // `bulk.supported` is false). The bridge's clients hold a token, not a user.
+        .route("/Me", any(not_implemented))
+        .route("/Me/{*rest}", any(not_implemented))
+        .route("/Bulk", any(not_implemented))
         .route("/Status", get(status))
         .route("/Status/retry", axum::routing::post(retry_given_up))
         .fallback(not_found)
@@ -87,6 +115,15 @@ fn same_token(given: &[u8], expected: &Secret) -> bool {
 
 async fn not_found() -> ScimError {
     ScimError::not_found("no such endpoint: the bridge serves /Users, /ServiceProviderConfig, /ResourceTypes, /Schemas and /Status")
+}
+
+async fn not_implemented(request: Request) -> ScimError {
+    let what = if request.uri().path().starts_with("/Bulk") {
+        "bulk operations (RFC 7644 §3.7)"
+    } else {
+        "the /Me alias (RFC 7644 §3.11): the bridge's clients authenticate as a token, not a user"
+    };
+    ScimError::not_implemented(format!("the bridge does not support {what}"))
 }
 
 async fn method_not_allowed() -> ScimError {
@@ -215,9 +252,14 @@ async fn get_user(
     respond_user(&bridge, &user, StatusCode::OK, &query).await
 }
 
-async fn create_user(State(bridge): State<Shared>, body: Body) -> Answer {
+async fn create_user(
+    State(bridge): State<Shared>,
+    RawQuery(query): RawQuery,
+    body: Body,
+) -> Answer {
+    let query = checked_projection(query.as_deref())?;
     let user = service::create(&bridge, &read_json(&bridge, body).await?).await?;
-    respond_user(&bridge, &user, StatusCode::CREATED, &ReadQuery::default()).await
+    respond_user(&bridge, &user, StatusCode::CREATED, &query).await
 }
 
 /// The `If-Match` header as sent; one that is not text is `Some("")`, which names no
@@ -231,21 +273,31 @@ fn if_match(headers: &HeaderMap) -> Option<&str> {
 async fn replace_user(
     State(bridge): State<Shared>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
+    let query = checked_projection(query.as_deref())?;
     let user = service::replace(&bridge, &id, if_match(&headers), read_json(&bridge, body)).await?;
-    respond_user(&bridge, &user, StatusCode::OK, &ReadQuery::default()).await
+    respond_user(&bridge, &user, StatusCode::OK, &query).await
 }
 
+/// RFC 7644 §3.5.2 lets a PATCH answer 200 with the resource or 204 without it. The
+/// bridge answers 200 with the user, as both identity providers document it: Okta's SCIM
+/// 2.0 reference ("Update a specific User (PATCH)") shows 200 with the user and accepts a
+/// 204, and Entra ID's SCIM tutorial ("Update User", "Disable User") shows 200 with the
+/// user. The body also carries what a client cannot learn from a 204: each backend's
+/// state in the bridge's extension.
 async fn patch_user(
     State(bridge): State<Shared>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
+    let query = checked_projection(query.as_deref())?;
     let user = service::patch(&bridge, &id, if_match(&headers), read_json(&bridge, body)).await?;
-    respond_user(&bridge, &user, StatusCode::OK, &ReadQuery::default()).await
+    respond_user(&bridge, &user, StatusCode::OK, &query).await
 }
 
 async fn delete_user(
@@ -265,6 +317,19 @@ async fn status(State(bridge): State<Shared>) -> Answer {
 async fn retry_given_up(State(bridge): State<Shared>) -> Answer {
     let requeued = service::retry_given_up(&bridge).await?;
     Ok(scim_json(StatusCode::OK, json!({ "requeued": requeued })))
+}
+
+/// The query of a change, its `attributes` and `excludedAttributes` checked before the
+/// change is made: a malformed list is a 400 that changed nothing, not one that follows
+/// a change made.
+fn checked_projection(query: Option<&str>) -> Result<ReadQuery, ScimError> {
+    let query = read_query(query);
+    project(
+        &mut serde_json::Map::new(),
+        query.attributes.as_deref(),
+        query.excluded.as_deref(),
+    )?;
+    Ok(query)
 }
 
 async fn respond_user(

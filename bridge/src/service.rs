@@ -1,8 +1,8 @@
 //! The bridge's rules, between the HTTP router above and the store and sync engine
 //! below: what a client sends is checked against every backend before anything is
-//! stored, `userName` stays unique, a change names the version it is based on, a re-sent
-//! POST is answered with the user the first one made, and every change is handed to the
-//! sync engine.
+//! stored, `userName` stays unique (a POST of a taken one is a 409 `uniqueness`, a re-sent
+//! one included), a change names the version it is based on, and every change is handed
+//! to the sync engine.
 //!
 //! The router reads a request into one of these calls and writes what it returns (a
 //! [`UserRecord`] with its backends' rows, or a [`ScimError`]) back as HTTP; nothing
@@ -119,10 +119,22 @@ pub(crate) async fn sync_rows(
         .map_err(database)
 }
 
-/// Creates a user from a POST body, or answers a re-sent POST with the user the first
-/// one made; provisioning starts within the request.
+/// Creates a user from a POST body; provisioning starts within the request.
+///
+/// A `userName` that is taken is a 409 `uniqueness` (RFC 7644 §3.3), checked before the
+/// backends are, so a client learns that the person exists rather than why a backend
+/// would refuse the copy it sent again.
 pub(crate) async fn create(bridge: &BridgeInner, body: &Value) -> Result<UserRecord, ScimError> {
     let input = read_user(body)?;
+    if let Some(existing) = bridge
+        .engine
+        .store
+        .user_by_name(input.user_name())
+        .await
+        .map_err(database)?
+    {
+        return Err(taken(&existing));
+    }
     check_backends(bridge, None, &input)?;
     let store = &bridge.engine.store;
     let now = chrono::Utc::now();
@@ -138,40 +150,46 @@ pub(crate) async fn create(bridge: &BridgeInner, body: &Value) -> Result<UserRec
         updated: now,
     };
     let names = bridge.engine.backend_names();
-    let user = match store.insert_user(&record, &names).await.map_err(database)? {
-        Inserted::Inserted => {
-            if let Some(password) = input.password {
-                bridge.keep_password(&record.id, 1, password);
-            }
-            record
-        }
-        Inserted::UserNameTaken => replayed_create(bridge, &input).await?,
-    };
+    match store.insert_user(&record, &names).await.map_err(database)? {
+        Inserted::Inserted => {}
+        // Another request took the name between the lookup and the insert.
+        Inserted::UserNameTaken => return Err(name_taken(bridge, input.user_name()).await),
+    }
+    if let Some(password) = input.password {
+        bridge.keep_password(&record.id, 1, password);
+    }
     // The sync changes only the backends' rows, which the answer reads afresh.
-    bridge.sync_now(&user.id).await;
-    Ok(user)
+    bridge.sync_now(&record.id).await;
+    Ok(record)
 }
 
-/// A POST whose userName is taken: the same user sent again (an identity provider
-/// retrying after a timeout) is answered with the user it created; anything else is a
-/// 409 `uniqueness`.
-async fn replayed_create(bridge: &BridgeInner, input: &UserInput) -> Result<UserRecord, ScimError> {
-    let existing = bridge
-        .engine
-        .store
-        .user_by_name(input.user_name())
-        .await
-        .map_err(database)?;
-    match existing {
-        Some(user) if user.deleted => Err(ScimError::uniqueness(format!(
+/// The 409 `uniqueness` for a POST whose `userName` is taken, RFC 7644 §3.3: "If the
+/// service provider determines that the creation of the requested resource conflicts with
+/// existing resources (e.g., a "User" resource with a duplicate "userName"), the service
+/// provider MUST return HTTP status code 409 (Conflict) with a "scimType" error code of
+/// "uniqueness"". That holds for the same user sent again too (an identity provider
+/// retrying after a timeout): Okta and Entra ID then look the user up by `userName` and
+/// carry on with it, and Okta's spec test requires the 409.
+async fn name_taken(bridge: &BridgeInner, user_name: &str) -> ScimError {
+    match bridge.engine.store.user_by_name(user_name).await {
+        Ok(Some(existing)) => taken(&existing),
+        Ok(None) => ScimError::uniqueness(format!("userName {user_name:?} is taken")),
+        Err(error) => database(error),
+    }
+}
+
+/// [`name_taken`] for the user found holding the name.
+fn taken(existing: &UserRecord) -> ScimError {
+    if existing.deleted {
+        ScimError::uniqueness(format!(
             "userName {:?} belongs to a user the bridge is still removing from its backends",
-            input.user_name()
-        ))),
-        Some(user) if user.document == input.document => Ok(user),
-        _ => Err(ScimError::uniqueness(format!(
-            "userName {:?} is taken",
-            input.user_name()
-        ))),
+            existing.user_name
+        ))
+    } else {
+        ScimError::uniqueness(format!(
+            "userName {:?} is taken by user {}",
+            existing.user_name, existing.id
+        ))
     }
 }
 

@@ -328,14 +328,15 @@ async fn scim_lifecycle_on_jambonz(target: &JambonzTarget) {
     let on_server = client.get_user(&sid).await.unwrap();
     assert_eq!(on_server.username.as_deref(), Some(name.as_str()));
 
-    // Sent again after a timeout: the same user, no second create on the server.
+    // Sent again after a timeout: a 409 `uniqueness` (RFC 7644 §3.3), no second create
+    // on the server.
     let creates_before = target
         .seen()
         .iter()
         .filter(|seen| seen.method == "POST")
         .count();
     let again = bridge.post("/Users", person).await;
-    assert_eq!(again.body["id"], id.as_str());
+    again.assert_error(409, Some("uniqueness"));
     let creates_after = target
         .seen()
         .iter()

@@ -90,8 +90,12 @@ async fn okta_create_looks_up_then_posts_and_every_backend_gets_the_user() {
     assert_eq!(none.body["totalResults"], 0, "externalId is case-exact");
 }
 
+/// RFC 7644 §3.3: a POST whose userName is taken is a 409 `uniqueness`, the same user
+/// sent again after a timeout included (Okta's spec test requires it; Okta and Entra ID
+/// then look the user up by userName). Nothing is created twice, on the bridge or on
+/// the backend.
 #[tokio::test]
-async fn a_post_sent_again_after_a_timeout_is_answered_with_the_first_user() {
+async fn a_post_of_a_taken_user_name_is_a_409_uniqueness_even_sent_again() {
     let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let bridge = serve(|b| {
         b.backend("directory", backend.clone())
@@ -100,19 +104,25 @@ async fn a_post_sent_again_after_a_timeout_is_answered_with_the_first_user() {
     .await;
     let body = okta_user("grace@example.com", "Grace", "Hopper");
     let first = bridge.post("/Users", body.clone()).await;
-    let again = bridge.post("/Users", body).await;
     assert_eq!(first.status, 201);
-    assert_eq!(again.status, 201);
-    assert_eq!(first.body["id"], again.body["id"]);
+    let again = bridge.post("/Users", body).await;
+    again.assert_error(409, Some("uniqueness"));
+    let detail = again.body["detail"].as_str().unwrap();
+    assert!(detail.contains("grace@example.com"), "{detail}");
     assert_eq!(backend.inner().len(), 1, "one user on the backend");
 
+    // Another person under the same name, in another case.
     let other = bridge
         .post(
             "/Users",
-            okta_user("grace@example.com", "Grace", "Brewster"),
+            okta_user("GRACE@example.com", "Grace", "Brewster"),
         )
         .await;
     other.assert_error(409, Some("uniqueness"));
+    let listed = bridge.filter("userName eq \"grace@example.com\"").await;
+    assert_eq!(listed.body["totalResults"], 1);
+    assert_eq!(listed.body["Resources"][0]["id"], first.body["id"]);
+    assert_eq!(listed.body["Resources"][0]["name"]["familyName"], "Hopper");
 }
 
 #[tokio::test]
@@ -788,4 +798,204 @@ async fn patch_errors_are_scim_errors_and_change_nothing() {
         )
         .await
         .assert_error(404, None);
+}
+
+/// RFC 7644 §3.2's endpoint names in any case and with a trailing slash, as clients send
+/// them (Microsoft's reference collection asks for `/users` and `/Users/?filter=…`, and
+/// for its own `/serviceConfiguration`); ids keep their case.
+#[tokio::test]
+async fn endpoint_names_are_read_in_any_case() {
+    let bridge = serve(|b| {
+        b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))
+            .sync_settings(quick())
+    })
+    .await;
+    let created = bridge
+        .post(
+            "/users",
+            okta_user("edsger@example.com", "Edsger", "Dijkstra"),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    assert!(created.headers["location"]
+        .to_str()
+        .unwrap()
+        .ends_with(&format!("/Users/{}", created.body["id"].as_str().unwrap())));
+    let id = created.body["id"].as_str().unwrap();
+    assert_eq!(bridge.get(&format!("/USERS/{id}")).await.status, 200);
+    assert_eq!(bridge.get(&format!("/users/{id}/")).await.status, 200);
+    bridge
+        .get(&format!("/Users/{}", id.to_uppercase()))
+        .await
+        .assert_error(404, None);
+    let listed = bridge
+        .get("/Users/?filter=userName%20eq%20%22edsger%40example.com%22")
+        .await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body["totalResults"], 1);
+    for path in [
+        "/serviceproviderconfig",
+        "/serviceConfiguration",
+        "/SERVICEPROVIDERCONFIG/",
+    ] {
+        let config = bridge.get(path).await;
+        assert_eq!(config.status, 200, "{path}");
+        assert_eq!(config.body["patch"]["supported"], true, "{path}");
+    }
+    assert_eq!(bridge.get("/schemas").await.body["totalResults"], 3);
+    assert_eq!(bridge.get("/resourcetypes/User").await.status, 200);
+    assert_eq!(bridge.get("/status").await.status, 200);
+    bridge.get("/groups").await.assert_error(404, None);
+}
+
+/// RFC 7644 §3.9: `attributes` and `excludedAttributes` shape every answer that carries
+/// a user, a POST's, PUT's and PATCH's as a GET's; a malformed list is a 400 that
+/// changed nothing.
+#[tokio::test]
+async fn attributes_and_excluded_attributes_shape_every_answer() {
+    let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
+    let bridge = serve(|b| {
+        b.backend("directory", backend.clone())
+            .sync_settings(quick())
+    })
+    .await;
+    bridge
+        .post(
+            "/Users?attributes=userName,emails[type%20eq",
+            okta_user("kristen@example.com", "Kristen", "Nygaard"),
+        )
+        .await
+        .assert_error(400, Some("invalidValue"));
+    assert!(backend.inner().is_empty(), "nothing created");
+
+    let created = bridge
+        .post(
+            "/Users?attributes=userName",
+            okta_user("kristen@example.com", "Kristen", "Nygaard"),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let mut keys: Vec<&str> = created
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["id", "schemas", "userName"]);
+    assert!(created.headers.contains_key("etag"));
+
+    let path = format!("/Users/{id}");
+    let mut whole = bridge.get(&path).await.body;
+    whole["displayName"] = json!("K. Nygaard");
+    let replaced = bridge
+        .put(&format!("{path}?excludedAttributes=emails,meta"), whole)
+        .await;
+    assert_eq!(replaced.status, 200, "{:#}", replaced.body);
+    assert_eq!(replaced.body["displayName"], "K. Nygaard");
+    assert!(replaced.body.get("emails").is_none());
+    assert!(replaced.body.get("meta").is_none());
+
+    let patched = bridge
+        .patch(
+            &format!("{path}?attributes=emails%5Btype%20eq%20%22work%22%5D"),
+            json!({
+                "schemas": [PATCH_OP],
+                "Operations": [{ "op": "replace", "path": "name.givenName", "value": "K." }]
+            }),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:#}", patched.body);
+    assert_eq!(
+        patched.body["emails"][0]["value"], "kristen@example.com",
+        "a value filter in `attributes` selects its attribute"
+    );
+    assert!(patched.body.get("name").is_none());
+    assert_eq!(bridge.get(&path).await.body["name"]["givenName"], "K.");
+}
+
+/// What Microsoft's reference collection sends with its "garbage" users: an empty
+/// `schemas`, misspelled and unknown attributes, `active` as the string "True", and a
+/// PUT without `userName` (RFC 7644 §3.12: a required value missing is `invalidValue`).
+#[tokio::test]
+async fn garbage_that_is_still_a_user_is_read_leniently() {
+    let bridge = serve(|b| {
+        b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))
+            .sync_settings(quick())
+    })
+    .await;
+    let created = bridge
+        .post(
+            "/Users",
+            json!({
+                "userName": "emp1",
+                "active": "True",
+                "adadfdresses": [],
+                "emails": [{ "type": "work", "primary": true, "value": "emp1@example.com" }],
+                "meta": { "resourceType": "User" },
+                "name": {},
+                "roles": [],
+                "title": "Site engineer",
+                "schemas": []
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:#}", created.body);
+    assert_eq!(created.body["active"], true);
+    assert!(created.body.get("adadfdresses").is_none());
+    let path = format!("/Users/{}", created.body["id"].as_str().unwrap());
+
+    let misspelled = bridge
+        .put(
+            &path,
+            json!({
+                "userName": "emp1",
+                "active": "False",
+                "adreses": [],
+                "emails": [{ "type": "work", "primary": true, "value": "emp1@example.com" }],
+                "schemas": []
+            }),
+        )
+        .await;
+    assert_eq!(misspelled.status, 200, "{:#}", misspelled.body);
+    assert_eq!(misspelled.body["active"], false);
+
+    let nameless = bridge
+        .put(
+            &path,
+            json!({ "userame": "emp1", "active": false, "schemas": [] }),
+        )
+        .await;
+    nameless.assert_error(400, Some("invalidValue"));
+    assert!(nameless.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("userName"));
+    assert_eq!(bridge.get(&path).await.body["userName"], "emp1");
+}
+
+/// RFC 7644 §3.11: without `/Me` a service provider "SHOULD respond with HTTP status code
+/// 501 (Not Implemented)"; `/Bulk`, which `/ServiceProviderConfig` announces unsupported,
+/// is answered the same way (§3.12, table 8). Both still need the token.
+#[tokio::test]
+async fn me_and_bulk_are_501_not_implemented() {
+    let bridge =
+        serve(|b| b.backend("directory", Arc::new(Faulty::new(MemoryProvisioner::new())))).await;
+    for (method, path) in [
+        (reqwest::Method::GET, "/Me"),
+        (reqwest::Method::PATCH, "/me/x"),
+        (reqwest::Method::POST, "/Bulk"),
+        (reqwest::Method::POST, "/bulk/"),
+    ] {
+        let answer = bridge
+            .send(method.clone(), path, Some(json!({ "schemas": [] })))
+            .await;
+        answer.assert_error(501, None);
+    }
+    let anonymous = bridge
+        .send_with(reqwest::Method::GET, "/Me", None, &[])
+        .await;
+    assert_eq!(anonymous.status, 401);
 }

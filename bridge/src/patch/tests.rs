@@ -967,3 +967,49 @@ fn multi_valued_attributes_are_bounded() {
     let error = refused(one("add", "emails", Value::Array(many)));
     assert_eq!(error.scim_type(), Some(ScimType::InvalidValue));
 }
+
+#[test]
+fn a_path_less_value_takes_the_manager_by_its_full_path() {
+    // Entra with its compliance flag folds the changes into one path-less `replace` whose
+    // keys are full paths (the compliance page's "Requests to replace multiple
+    // attributes"); the manager comes as a bare id or as {"value": …}.
+    let key = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+    for manager in [json!("m-1"), json!({"value": "m-1"})] {
+        let document = patched(message(json!([{
+            "op": "replace",
+            "value": {"name.givenName": "X", key: manager.clone()}
+        }])));
+        assert_eq!(document["name"]["givenName"], "X");
+        assert_eq!(
+            enterprise(&document)["manager"]["value"],
+            "m-1",
+            "{manager}"
+        );
+        assert_eq!(
+            enterprise(&document)["department"],
+            "Sales",
+            "the rest stays"
+        );
+        assert!(document.get("name.givenName").is_none());
+        assert!(document.get(key).is_none());
+    }
+}
+
+#[test]
+fn group_member_removals_sent_to_a_user_change_nothing() {
+    // Entra's member removals, without and with its compliance flag: `members` is a
+    // Group's attribute, which a User does not have.
+    for request in [
+        message(json!([{"op": "Remove", "path": "members", "value": [{"value": "u1091"}]}])),
+        message(json!([{
+            "op": "remove",
+            "path": "members[value eq \"7f4bc1a3-285e-48ae-8202-5accb43efb0e\"]"
+        }])),
+    ] {
+        // Compared with an operation the bridge ignores, so that both are tidied alike.
+        assert_eq!(
+            patched(request),
+            patched(one("Add", "nickName", json!("Babs")))
+        );
+    }
+}
