@@ -482,3 +482,94 @@ fn provider_attributes(bridge: &Map<String, Value>) -> Result<Map<String, Value>
     }
     Ok(stored)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(body: Value) -> Map<String, Value> {
+        read_user(&body)
+            .unwrap_or_else(|error| panic!("{error}"))
+            .document
+    }
+
+    fn refused(body: Value) -> String {
+        read_user(&body)
+            .expect_err("must be refused")
+            .detail()
+            .to_owned()
+    }
+
+    #[test]
+    fn every_attribute_is_read_in_canonical_case_and_unknown_ones_are_dropped() {
+        let document = read(json!({
+            "USERNAME": "ada",
+            "Name": {"MiddleName": "Augusta", "maidenName": "Byron"},
+            "TITLE": "Countess",
+            "addresses": [{"STREETADDRESS": "1 St James's Sq.\nLondon", "Primary": "True", "planet": "Earth"}],
+            "Roles": [{"VALUE": "analyst", "Display": "Analyst"}],
+            "costume": "gown",
+            "groups": [{"value": "g1"}],
+            ENTERPRISE_USER: {"Manager": "m-1", "DEPARTMENT": "Engines"}
+        }));
+        assert_eq!(
+            Value::Object(document),
+            json!({
+                "userName": "ada",
+                "name": {"middleName": "Augusta"},
+                "title": "Countess",
+                "addresses": [{"streetAddress": "1 St James's Sq.\nLondon", "primary": true}],
+                "roles": [{"value": "analyst", "display": "Analyst"}],
+                "active": true,
+                ENTERPRISE_USER: {"manager": {"value": "m-1"}, "department": "Engines"}
+            })
+        );
+    }
+
+    #[test]
+    fn the_manager_keeps_what_a_client_may_write() {
+        let document = read(json!({
+            "userName": "ada",
+            ENTERPRISE_USER: {"manager": {"value": "m-1", "$ref": "../Users/m-1", "displayName": "Boss"}}
+        }));
+        assert_eq!(
+            document[ENTERPRISE_USER]["manager"],
+            json!({"value": "m-1", "$ref": "../Users/m-1"}),
+            "displayName is the service provider's"
+        );
+        // An empty id clears it, as Entra sends it.
+        let document = read(json!({"userName": "ada", ENTERPRISE_USER: {"manager": ""}}));
+        assert!(!document.contains_key(ENTERPRISE_USER));
+    }
+
+    #[test]
+    fn values_of_the_wrong_shape_are_refused_naming_the_attribute() {
+        for (body, named) in [
+            (json!({"userName": "a", "nickName": 1}), "nickName"),
+            (json!({"userName": "a", "name": "Ada"}), "name"),
+            (json!({"userName": "a", "ims": [{"type": "aim"}]}), "ims"),
+            (
+                json!({"userName": "a", "addresses": [{"primary": "maybe"}]}),
+                "addresses.primary",
+            ),
+            (json!({"userName": "a", "title": "a\u{7}b"}), "title"),
+            (
+                json!({"userName": "a", "addresses": [{"locality": "a\nb"}]}),
+                "addresses.locality",
+            ),
+            (
+                json!({"userName": "a", "x509Certificates": [{"value": "A".repeat(MAX_BINARY + 1)}]}),
+                "x509Certificates.value",
+            ),
+            (
+                json!({"userName": "a", "x509Certificates": [{"value": "<cert/>"}]}),
+                "x509Certificates.value",
+            ),
+        ] {
+            let detail = refused(body.clone());
+            assert!(detail.contains(named), "{body}: {detail}");
+        }
+    }
+}

@@ -290,6 +290,17 @@ async fn entra_patches_a_work_address_into_being_and_projection_reads_it() {
     assert_eq!(projected.status, 200, "{:#}", projected.body);
     assert_eq!(projected.body["addresses"], json!([{"country": "US"}]));
     assert!(projected.body.get("title").is_none());
+    let excluded = bridge
+        .get(&format!(
+            "{path}?excludedAttributes=addresses.country,title"
+        ))
+        .await;
+    assert_eq!(
+        excluded.body["addresses"],
+        json!([{"type": "work", "streetAddress": "1 Microsoft Way", "locality": "Redmond"}])
+    );
+    assert!(excluded.body.get("title").is_none());
+    assert_eq!(excluded.body["preferredLanguage"], "en-US");
     let removed = bridge
         .patch(
             &path,
