@@ -1,14 +1,17 @@
 //! The discovery documents (RFC 7644 §4): `/ServiceProviderConfig`, `/ResourceTypes` and
 //! `/Schemas`, describing exactly what the bridge supports.
 //!
-//! The attribute definitions live in one table ([`SCHEMAS`]); every document is rendered
-//! from it, so what `/Schemas` advertises cannot drift from itself between documents.
+//! The core User and enterprise attributes are rendered from the SDK's attribute table
+//! (`user_provisioner::scim::attributes`), the one the bridge reads, patches and
+//! projects users with, so `/Schemas` announces exactly what the bridge stores; the
+//! bridge extension's are written out here ([`SCHEMAS`]).
 //! Identity providers read these documents to decide what to send (Okta's and Entra ID's
 //! attribute pickers, PATCH versus PUT, whether to page), so an attribute listed here must
 //! be one the mapping really reads or writes.
 
 use serde_json::{json, Value};
 
+use user_provisioner::scim::attributes::{self, Kind, Scalar, Traits};
 use user_provisioner::scim::model::{
     AttributeType as Type, AuthenticationScheme, BulkConfig, ListResponse, Mutability, Returned,
     Schema, SchemaAttribute, ServiceProviderConfig, Uniqueness,
@@ -160,6 +163,84 @@ impl Attribute {
     }
 }
 
+/// An attribute of the SDK's table as RFC 7643 §7 defines it.
+fn from_table(attribute: &attributes::Attribute) -> SchemaAttribute {
+    let (kind, multi_valued) = match attribute.kind {
+        Kind::Scalar(scalar) => (scalar_type(scalar), false),
+        Kind::MultiComplex(_) => (Type::Complex, true),
+        Kind::Complex { .. } | Kind::FreeMap | Kind::Opaque | Kind::Schemas => {
+            (Type::Complex, false)
+        }
+    };
+    let mut model = definition(
+        attribute.name,
+        kind,
+        attribute.mutability,
+        &attribute.traits,
+    );
+    model.multi_valued = Some(multi_valued);
+    if kind == Type::Complex {
+        model.sub_attributes = Some(
+            attribute
+                .subs()
+                .iter()
+                .map(|sub| {
+                    definition(
+                        sub.name,
+                        scalar_type(sub.scalar),
+                        sub.mutability,
+                        &sub.traits,
+                    )
+                })
+                .collect(),
+        );
+    }
+    model
+}
+
+fn scalar_type(scalar: Scalar) -> Type {
+    match scalar {
+        Scalar::String => Type::String,
+        Scalar::Boolean => Type::Boolean,
+        Scalar::Reference => Type::Reference,
+        Scalar::Binary => Type::Binary,
+    }
+}
+
+/// The definition of a single-valued attribute or sub-attribute: `caseExact` and
+/// `uniqueness` only for values written as strings, as RFC 7643 §8.7.1 does.
+fn definition(
+    name: &str,
+    kind: Type,
+    mutability: attributes::Mutability,
+    traits: &Traits,
+) -> SchemaAttribute {
+    let text = matches!(kind, Type::String | Type::Reference | Type::Binary);
+    let mut model = SchemaAttribute::new(name, kind);
+    model.multi_valued = Some(false);
+    model.description = Some(traits.description.to_owned());
+    model.required = Some(traits.required);
+    model.case_exact = text.then_some(traits.case_exact);
+    model.canonical_values = traits
+        .canonical_values
+        .iter()
+        .map(|value| (*value).to_owned())
+        .collect();
+    model.reference_types = traits
+        .reference_types
+        .iter()
+        .map(|value| (*value).to_owned())
+        .collect();
+    model.mutability = Some(match mutability {
+        attributes::Mutability::ReadWrite => Mutability::ReadWrite,
+        attributes::Mutability::ReadOnly => Mutability::ReadOnly,
+        attributes::Mutability::WriteOnly => Mutability::WriteOnly,
+    });
+    model.returned = Some(traits.returned);
+    model.uniqueness = text.then_some(traits.uniqueness);
+    model
+}
+
 /// A single-valued, optional, read-write attribute of this type with the RFC 7643 §2.2
 /// defaults; each definition below changes only what differs.
 const fn attr(name: &'static str, kind: Type, description: &'static str) -> Attribute {
@@ -178,10 +259,6 @@ const fn attr(name: &'static str, kind: Type, description: &'static str) -> Attr
     }
 }
 
-const fn string(name: &'static str, description: &'static str) -> Attribute {
-    attr(name, Type::String, description)
-}
-
 /// A sub-attribute of the read-only `backends` attribute: read-only like its parent.
 const fn backend_field(name: &'static str, kind: Type, description: &'static str) -> Attribute {
     Attribute {
@@ -190,19 +267,37 @@ const fn backend_field(name: &'static str, kind: Type, description: &'static str
     }
 }
 
+/// Where a schema's attribute definitions come from.
+enum Source {
+    /// The SDK's attribute table: every attribute the bridge stores and renders is
+    /// announced from the same entry it is read with, so the two cannot drift.
+    Table(attributes::Schema),
+    /// Written out here: the bridge extension's free `attributes` and its rendered
+    /// `backends`, whose shapes the table does not describe.
+    Listed(&'static [Attribute]),
+}
+
 /// One schema definition (RFC 7643 §7).
 struct SchemaDef {
     id: &'static str,
     name: &'static str,
     description: &'static str,
-    attributes: &'static [Attribute],
+    attributes: Source,
 }
 
 impl SchemaDef {
     fn to_json(&self, base: &str) -> Value {
         let base = trim(base);
         let mut schema = Schema::new(self.id, self.name, self.description);
-        schema.attributes = self.attributes.iter().map(Attribute::to_model).collect();
+        schema.attributes = match &self.attributes {
+            Source::Table(schema) => attributes::of_schema(*schema)
+                // `schemas` and `meta` are common attributes (RFC 7643 §3.1), not the
+                // schema's own; §8.7.1 lists neither.
+                .filter(|attribute| !matches!(attribute.kind, Kind::Schemas | Kind::Opaque))
+                .map(from_table)
+                .collect(),
+            Source::Listed(list) => list.iter().map(Attribute::to_model).collect(),
+        };
         schema.other.insert(
             "meta".into(),
             json!({
@@ -213,122 +308,6 @@ impl SchemaDef {
         serde_json::to_value(schema).unwrap_or_default()
     }
 }
-
-/// The core User attributes the bridge maps; nothing else of RFC 7643 §4.1 (no `title`,
-/// `addresses`, `groups`, …) because no backend takes it.
-const CORE_USER: &[Attribute] = &[
-    Attribute {
-        case_exact: true,
-        mutability: Mutability::ReadOnly,
-        returned: Returned::Always,
-        uniqueness: Uniqueness::Server,
-        ..string(
-            "id",
-            "The bridge's identifier for the user, the same on every backend",
-        )
-    },
-    Attribute {
-        case_exact: true,
-        ..string(
-            "externalId",
-            "The identity provider's identifier for the user",
-        )
-    },
-    Attribute {
-        required: true,
-        uniqueness: Uniqueness::Server,
-        ..string(
-            "userName",
-            "The unique name of the user, compared without regard to case",
-        )
-    },
-    Attribute {
-        sub_attributes: &[
-            string("formatted", "The full name"),
-            string("givenName", "The given (first) name"),
-            string("familyName", "The family (last) name"),
-        ],
-        ..attr("name", Type::Complex, "The user's name")
-    },
-    string("displayName", "The name shown for the user"),
-    Attribute {
-        multi_valued: true,
-        sub_attributes: &[
-            Attribute {
-                // The bridge refuses an element without one (RFC 7643 §2.4 leaves it to
-                // the service provider).
-                required: true,
-                ..string("value", "The email address")
-            },
-            Attribute {
-                canonical_values: &["work", "home", "other"],
-                ..string("type", "What the address is for")
-            },
-            attr(
-                "primary",
-                Type::Boolean,
-                "Whether this is the user's main address",
-            ),
-        ],
-        ..attr("emails", Type::Complex, "The user's email addresses")
-    },
-    Attribute {
-        multi_valued: true,
-        sub_attributes: &[
-            Attribute {
-                // The bridge refuses an element without one (RFC 7643 §2.4 leaves it to
-                // the service provider).
-                required: true,
-                ..string("value", "The phone number")
-            },
-            Attribute {
-                canonical_values: &["work", "mobile", "home", "other"],
-                ..string("type", "What the number is for")
-            },
-            attr(
-                "primary",
-                Type::Boolean,
-                "Whether this is the user's main number",
-            ),
-        ],
-        ..attr("phoneNumbers", Type::Complex, "The user's phone numbers")
-    },
-    attr(
-        "active",
-        Type::Boolean,
-        "Whether the user may sign in; false disables the user where a backend can",
-    ),
-    Attribute {
-        mutability: Mutability::WriteOnly,
-        returned: Returned::Never,
-        ..string(
-            "password",
-            "The user's password, handed to the backends and never returned",
-        )
-    },
-];
-
-/// The enterprise User extension attributes the bridge maps (RFC 7643 §4.3).
-const ENTERPRISE: &[Attribute] = &[
-    string(
-        "employeeNumber",
-        "The identifier the organization gives the person",
-    ),
-    string("costCenter", "The cost center"),
-    string("organization", "The organization"),
-    string("division", "The division"),
-    string("department", "The department"),
-    Attribute {
-        sub_attributes: &[
-            string("value", "The bridge id of the manager"),
-            Attribute {
-                mutability: Mutability::ReadOnly,
-                ..string("displayName", "The manager's display name")
-            },
-        ],
-        ..attr("manager", Type::Complex, "The user's manager")
-    },
-];
 
 /// The bridge's own extension: provider attributes in, per-backend sync state out.
 const BRIDGE: &[Attribute] = &[
@@ -344,10 +323,11 @@ const BRIDGE: &[Attribute] = &[
         mutability: Mutability::ReadOnly,
         sub_attributes: &[
             backend_field("backend", Type::String, "The backend's configured name"),
-            backend_field("provider", Type::String, "The provider the backend runs on"),
             backend_field("id", Type::String, "The user's id on that backend"),
             Attribute {
-                canonical_values: &["pending", "synced", "failed", "gaveUp", "removed"],
+                canonical_values: &[
+                    "pending", "synced", "failed", "gaveUp", "removed", "blocked",
+                ],
                 ..backend_field(
                     "state",
                     Type::String,
@@ -363,6 +343,17 @@ const BRIDGE: &[Attribute] = &[
                 "lastError",
                 Type::String,
                 "Why the last attempt failed, if it did",
+            ),
+            backend_field(
+                "reason",
+                Type::String,
+                "What the backend lacks while it is blocked, such as a required email",
+            ),
+            backend_field(
+                "notice",
+                Type::String,
+                "What the backend left out or changed of the user, such as a value it \
+                 cannot store",
             ),
             backend_field(
                 "syncedVersion",
@@ -389,19 +380,19 @@ const SCHEMAS: &[SchemaDef] = &[
         id: USER,
         name: "User",
         description: "User Account",
-        attributes: CORE_USER,
+        attributes: Source::Table(attributes::Schema::Core),
     },
     SchemaDef {
         id: ENTERPRISE_USER,
         name: "EnterpriseUser",
         description: "Enterprise User",
-        attributes: ENTERPRISE,
+        attributes: Source::Table(attributes::Schema::Enterprise),
     },
     SchemaDef {
         id: BRIDGE_USER,
         name: "BridgeUser",
         description: "Provider attributes and per-backend sync state",
-        attributes: BRIDGE,
+        attributes: Source::Listed(BRIDGE),
     },
 ];
 
@@ -411,6 +402,8 @@ mod tests {
     use user_provisioner::scim::schema::{LIST_RESPONSE, SCHEMA, SERVICE_PROVIDER_CONFIG};
 
     use super::*;
+    use crate::resource::backend_state;
+    use crate::store::{SyncRecord, SyncState};
 
     const BASE: &str = "https://bridge.example.com/scim/v2";
 
@@ -579,7 +572,10 @@ mod tests {
         } else {
             format!("{path}.{name}")
         };
-        if !is_attr_name(name) {
+        // `$ref` is no ATTRNAME, but RFC 7643 §2.4 defines it as a sub-attribute of
+        // multi-valued references, and §8.7.1 lists it so.
+        let reference = nested && name == "$ref";
+        if !(is_attr_name(name) || reference) {
             problems.push(format!("{here}: name {name:?} is not an ATTRNAME"));
         }
         let kind = object.get("type").and_then(Value::as_str);
@@ -731,9 +727,10 @@ mod tests {
     }
 
     #[test]
-    fn the_core_user_lists_exactly_what_the_bridge_maps() {
+    fn the_core_user_lists_exactly_what_the_bridge_stores() {
         let user = schema(BASE, USER).unwrap();
         let list = attributes(&user);
+        // RFC 7643 §4.1, all of it, and `id` (§3.1).
         assert_eq!(
             names(list),
             BTreeSet::from([
@@ -742,15 +739,34 @@ mod tests {
                 "userName",
                 "name",
                 "displayName",
-                "emails",
-                "phoneNumbers",
+                "nickName",
+                "profileUrl",
+                "title",
+                "userType",
+                "preferredLanguage",
+                "locale",
+                "timezone",
                 "active",
                 "password",
+                "emails",
+                "phoneNumbers",
+                "ims",
+                "photos",
+                "addresses",
+                "groups",
+                "entitlements",
+                "roles",
+                "x509Certificates",
             ])
         );
-        for absent in ["title", "addresses", "groups", "preferredLanguage", "roles"] {
-            assert!(!names(list).contains(absent), "{absent} is listed");
-        }
+        // What `/Schemas` lists is what the table the bridge reads users with holds.
+        let stored: BTreeSet<&str> = user_provisioner::scim::attributes::of_schema(
+            user_provisioner::scim::attributes::Schema::Core,
+        )
+        .filter(|attribute| !matches!(attribute.kind, Kind::Schemas | Kind::Opaque))
+        .map(|attribute| attribute.name)
+        .collect();
+        assert_eq!(names(list), stored);
 
         let id = find(list, "id");
         assert_eq!(id["mutability"], "readOnly");
@@ -770,13 +786,23 @@ mod tests {
         let name = find(list, "name");
         assert_eq!(
             names(name["subAttributes"].as_array().unwrap()),
-            BTreeSet::from(["formatted", "givenName", "familyName"])
+            BTreeSet::from([
+                "formatted",
+                "givenName",
+                "familyName",
+                "middleName",
+                "honorificPrefix",
+                "honorificSuffix"
+            ])
         );
 
         let emails = find(list, "emails");
         assert_eq!(emails["multiValued"], true);
         let subs = emails["subAttributes"].as_array().unwrap();
-        assert_eq!(names(subs), BTreeSet::from(["value", "type", "primary"]));
+        assert_eq!(
+            names(subs),
+            BTreeSet::from(["value", "display", "type", "primary"])
+        );
         assert_eq!(
             find(subs, "type")["canonicalValues"],
             json!(["work", "home", "other"])
@@ -792,10 +818,13 @@ mod tests {
         let phones = find(list, "phoneNumbers");
         assert_eq!(phones["multiValued"], true);
         let subs = phones["subAttributes"].as_array().unwrap();
-        assert_eq!(names(subs), BTreeSet::from(["value", "type", "primary"]));
+        assert_eq!(
+            names(subs),
+            BTreeSet::from(["value", "display", "type", "primary"])
+        );
         assert_eq!(
             find(subs, "type")["canonicalValues"],
-            json!(["work", "mobile", "home", "other"])
+            json!(["work", "home", "mobile", "fax", "pager", "other"])
         );
         assert_eq!(
             find(subs, "value")["required"],
@@ -816,6 +845,83 @@ mod tests {
         let password = find(list, "password");
         assert_eq!(password["mutability"], "writeOnly");
         assert_eq!(password["returned"], "never");
+
+        // The attributes RFC 7643 §8.7.1 gives other types or characteristics.
+        let profile = find(list, "profileUrl");
+        assert_eq!(profile["type"], "reference");
+        assert_eq!(profile["referenceTypes"], json!(["external"]));
+        let addresses = find(list, "addresses");
+        assert_eq!(addresses["multiValued"], true);
+        let subs = addresses["subAttributes"].as_array().unwrap();
+        assert_eq!(
+            names(subs),
+            BTreeSet::from([
+                "formatted",
+                "streetAddress",
+                "locality",
+                "region",
+                "postalCode",
+                "country",
+                "type",
+                "primary"
+            ])
+        );
+        assert!(
+            subs.iter().all(|sub| sub["required"] == false),
+            "an address needs no value"
+        );
+        assert_eq!(
+            find(subs, "type")["canonicalValues"],
+            json!(["work", "home", "other"])
+        );
+        let groups = find(list, "groups");
+        assert_eq!(groups["mutability"], "readOnly");
+        let subs = groups["subAttributes"].as_array().unwrap();
+        assert_eq!(
+            names(subs),
+            BTreeSet::from(["value", "$ref", "display", "type"])
+        );
+        assert_eq!(
+            find(subs, "$ref")["referenceTypes"],
+            json!(["User", "Group"])
+        );
+        assert_eq!(
+            find(subs, "type")["canonicalValues"],
+            json!(["direct", "indirect"])
+        );
+        let photos = find(list, "photos")["subAttributes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(find(&photos, "value")["type"], "reference");
+        assert_eq!(
+            find(&photos, "type")["canonicalValues"],
+            json!(["photo", "thumbnail"])
+        );
+        let ims = find(list, "ims")["subAttributes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            find(&ims, "type")["canonicalValues"],
+            json!(["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"])
+        );
+        let certificates = find(list, "x509Certificates")["subAttributes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(find(&certificates, "value")["type"], "binary");
+        for name in ["entitlements", "roles", "x509Certificates"] {
+            let subs = find(list, name)["subAttributes"]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert_eq!(
+                names(&subs),
+                BTreeSet::from(["value", "display", "type", "primary"]),
+                "{name}"
+            );
+        }
     }
 
     #[test]
@@ -836,9 +942,14 @@ mod tests {
         let manager = find(list, "manager");
         assert_eq!(manager["type"], "complex");
         let subs = manager["subAttributes"].as_array().unwrap();
-        assert_eq!(names(subs), BTreeSet::from(["value", "displayName"]));
+        assert_eq!(
+            names(subs),
+            BTreeSet::from(["value", "$ref", "displayName"])
+        );
         assert_eq!(find(subs, "displayName")["mutability"], "readOnly");
         assert_eq!(find(subs, "value")["mutability"], "readWrite");
+        assert_eq!(find(subs, "$ref")["type"], "reference");
+        assert_eq!(find(subs, "$ref")["referenceTypes"], json!(["User"]));
     }
 
     #[test]
@@ -866,11 +977,12 @@ mod tests {
         let subs = backends["subAttributes"].as_array().unwrap();
         let expected = [
             ("backend", "string"),
-            ("provider", "string"),
             ("id", "string"),
             ("state", "string"),
             ("attempts", "integer"),
             ("lastError", "string"),
+            ("reason", "string"),
+            ("notice", "string"),
             ("syncedVersion", "integer"),
             ("updated", "dateTime"),
         ];
@@ -880,8 +992,53 @@ mod tests {
         }
         assert_eq!(
             find(subs, "state")["canonicalValues"],
-            json!(["pending", "synced", "failed", "gaveUp", "removed"])
+            json!(["pending", "synced", "failed", "gaveUp", "removed", "blocked"])
         );
+    }
+
+    /// A backend row with every optional field set, in `state`.
+    fn row(state: SyncState) -> SyncRecord {
+        SyncRecord {
+            user_id: "u1".into(),
+            backend: "jambonz".into(),
+            backend_user_id: Some("b1".into()),
+            desired_version: 1,
+            synced_version: 1,
+            synced_state: None,
+            state,
+            attempts: 1,
+            next_attempt: chrono::Utc::now(),
+            last_error: Some("lacks an email".into()),
+            notice: Some("left out the phone number".into()),
+            idempotency_key: None,
+            updated: chrono::Utc::now(),
+            create_started: false,
+        }
+    }
+
+    #[test]
+    fn the_backends_sub_attributes_are_exactly_what_is_rendered() {
+        let bridge = schema(BASE, BRIDGE_USER).unwrap();
+        let backends = find(attributes(&bridge), "backends");
+        let subs = backends["subAttributes"].as_array().unwrap();
+        let declared = names(subs);
+        let states = find(subs, "state")["canonicalValues"].as_array().unwrap();
+        let mut rendered = BTreeSet::new();
+        // A blocked row renders its reason, any other its last error.
+        for state in [
+            SyncState::Pending,
+            SyncState::Synced,
+            SyncState::Failed,
+            SyncState::GaveUp,
+            SyncState::Removed,
+            SyncState::Blocked,
+        ] {
+            let entry = backend_state(&row(state));
+            rendered.extend(entry.as_object().unwrap().keys().cloned());
+            assert!(states.contains(&entry["state"]), "{entry}");
+        }
+        let rendered: BTreeSet<&str> = rendered.iter().map(String::as_str).collect();
+        assert_eq!(declared, rendered);
     }
 
     #[test]

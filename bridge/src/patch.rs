@@ -16,10 +16,10 @@
 //!   filter describes (`{"type": "work", "value": …}`). RFC 7644 §3.5.2.3 would answer
 //!   `noTarget` for `replace`; Entra sends exactly this, with `Add` or `Replace`, to set a
 //!   person's first work email, so the bridge reads the filter as where the value goes.
-//! - attributes the bridge does not store are ignored, not refused: Entra's default
-//!   mappings send `title`, `preferredLanguage`, `addresses[type eq "work"].…` and more,
-//!   and refusing them would fail every update of every person. Only a malformed path is
-//!   an error.
+//! - attributes the bridge does not know are ignored, not refused (it knows every
+//!   attribute of RFC 7643 §4.1 and §4.3, so these are other schemas' and misspellings):
+//!   refusing them would fail every update of every person. Only a malformed path is an
+//!   error. `groups`, read-only, is ignored too.
 //!
 //! A `null` value clears the target, whatever the op (RFC 7643 §2.5: null is unassigned).
 //! The result is a document for the caller to validate as it validates a PUT (a
@@ -40,7 +40,7 @@ use user_provisioner::scim::schema::{PATCH_OP, USER};
 /// defines `tooMany` for queries only (§3.12, table 9), and no identity provider sends
 /// more than a few dozen for one person.
 pub(crate) const MAX_OPERATIONS: usize = 1000;
-/// The most elements `emails` or `phoneNumbers` may hold after a PATCH, so that merging
+/// The most elements a multi-valued attribute (`emails`, `addresses`) may hold after a PATCH, so that merging
 /// values stays cheap (`invalidValue` beyond).
 pub(crate) const MAX_VALUES: usize = 100;
 /// The longest `path` read, in bytes.
@@ -536,6 +536,14 @@ fn apply_attribute(
         // The bridge derives `schemas` from the extensions present (see `tidy`).
         return Ok(());
     }
+    if attribute.mutability == Mutability::ReadOnly
+        && matches!(attribute.kind, Kind::MultiComplex(_))
+    {
+        // `groups` is the groups' to change (RFC 7643 §4.1.2); a client that sends a
+        // user's groups back with other changes is not refused for it, as before the
+        // bridge knew the attribute.
+        return Ok(());
+    }
     if attribute.mutability == Mutability::ReadOnly {
         // Okta's PATCH of a Group sends its `id` back in the value object; a value equal
         // to the current one changes nothing and is accepted.
@@ -583,10 +591,12 @@ fn existing<'a>(document: &'a Map<String, Value>, attribute: &Attribute) -> Opti
 fn coerce(scalar: Scalar, value: Option<&Value>, label: &str) -> Result<Option<Value>, ScimError> {
     match (scalar, value) {
         (_, None | Some(Value::Null)) => Ok(None),
-        (Scalar::String, Some(Value::String(text))) => Ok(Some(Value::String(text.clone()))),
-        (Scalar::String, Some(_)) => Err(ScimError::invalid_value(format!(
-            "{label} must be a string"
-        ))),
+        (Scalar::String | Scalar::Reference | Scalar::Binary, Some(Value::String(text))) => {
+            Ok(Some(Value::String(text.clone())))
+        }
+        (Scalar::String | Scalar::Reference | Scalar::Binary, Some(_)) => Err(
+            ScimError::invalid_value(format!("{label} must be a string")),
+        ),
         // Entra ID also sends `{"op":"Replace","path":"active","value":"False"}`.
         (Scalar::Boolean, Some(value)) => match boolean(value) {
             Some(flag) => Ok(Some(Value::Bool(flag))),
@@ -624,7 +634,7 @@ fn merge_subs(
     Ok(())
 }
 
-/// `name` and `manager`. Adding or replacing the attribute merges the given
+/// A single complex attribute: `name` and `manager`. Adding or replacing the attribute merges the given
 /// sub-attributes into it (RFC 7644 §3.5.2.1 and §3.5.2.3 both leave unnamed
 /// sub-attributes unchanged); a bare string for `manager` replaces it with
 /// `{"value": …}`.
@@ -740,7 +750,7 @@ fn free_map(
     Ok(())
 }
 
-/// One element of `emails` or `phoneNumbers` from a request: known sub-attributes in
+/// One element of a multi-valued attribute (`emails`, `addresses`) from a request: known sub-attributes in
 /// canonical case and type, others dropped.
 fn element(attribute: &Attribute, value: &Value) -> Result<Map<String, Value>, ScimError> {
     let Value::Object(values) = value else {
@@ -793,14 +803,17 @@ fn is_primary(element: &Map<String, Value>) -> bool {
     element.get("primary") == Some(&Value::Bool(true))
 }
 
+/// Whether two elements are the same value: the same `value` (without case), or for
+/// elements without one (`addresses`) the same sub-attributes altogether.
 fn same_value(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
     match (a.get("value"), b.get("value")) {
         (Some(Value::String(a)), Some(Value::String(b))) => a.to_lowercase() == b.to_lowercase(),
+        (None, None) => a == b,
         _ => false,
     }
 }
 
-/// `emails` and `phoneNumbers`.
+/// A multi-valued complex attribute: `emails`, `phoneNumbers`, `addresses`, `roles`, ….
 fn multi_valued(
     holder: &mut Map<String, Value>,
     op: Op,

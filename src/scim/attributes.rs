@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value};
 
+use super::model::{Returned, Uniqueness};
 use super::schema::{BRIDGE_USER, ENTERPRISE_USER, USER};
 
 /// The schema an attribute belongs to; core attributes sit at the top level of a
@@ -47,7 +48,8 @@ impl Schema {
     }
 }
 
-/// The type of a single value.
+/// The type of a single value (RFC 7643 §2.3). Every type but `Boolean` is written as a
+/// JSON string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
     /// A JSON string.
@@ -55,6 +57,53 @@ pub enum Scalar {
     /// JSON `true`/`false`; a write also takes the strings `"true"`/`"false"` in any
     /// case, because Entra ID sends `"value": "False"` (see `patch`).
     Boolean,
+    /// A URI (RFC 7643 §2.3.7), held as the string the client sent.
+    Reference,
+    /// Base64 text (RFC 7643 §2.3.6): `x509Certificates.value`.
+    Binary,
+}
+
+impl Scalar {
+    /// Whether values of this type are JSON strings.
+    pub fn is_text(self) -> bool {
+        self != Scalar::Boolean
+    }
+}
+
+/// What RFC 7643 §7 says of an attribute or sub-attribute beyond its type and
+/// mutability: what the discovery documents (`/Schemas`) announce, and `caseExact` for
+/// comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Traits {
+    /// What it holds, for `/Schemas`.
+    pub description: &'static str,
+    /// Whether a resource (or an element of a multi-valued attribute, for a
+    /// sub-attribute) must carry it; the bridge refuses one without it.
+    pub required: bool,
+    /// Whether strings compare as written (RFC 7643 §2.2).
+    pub case_exact: bool,
+    /// RFC 7643 §2.2 `returned`.
+    pub returned: Returned,
+    /// RFC 7643 §2.2 `uniqueness`.
+    pub uniqueness: Uniqueness,
+    /// The values RFC 7643 suggests (`work`, `home`, …); others are taken all the same.
+    pub canonical_values: &'static [&'static str],
+    /// For a reference: what it may point to (`external`, `User`, `Group`).
+    pub reference_types: &'static [&'static str],
+}
+
+/// An optional, not case-exact, returned-by-default, not unique attribute: the RFC 7643
+/// §2.2 defaults, which each entry of the table changes where RFC 7643 §8.7 does.
+const fn traits(description: &'static str) -> Traits {
+    Traits {
+        description,
+        required: false,
+        case_exact: false,
+        returned: Returned::Default,
+        uniqueness: Uniqueness::None,
+        canonical_values: &[],
+        reference_types: &[],
+    }
 }
 
 /// A sub-attribute of a complex attribute.
@@ -64,6 +113,11 @@ pub struct Sub {
     pub name: &'static str,
     /// The type of its value.
     pub scalar: Scalar,
+    /// Whether a client may write it: `groups.display` and `manager.displayName` are
+    /// the service provider's to fill (RFC 7643 §4.1.2, §4.3).
+    pub mutability: Mutability,
+    /// Its RFC 7643 §7 characteristics.
+    pub traits: Traits,
 }
 
 /// What values an attribute holds.
@@ -79,7 +133,9 @@ pub enum Kind {
         /// The sub-attribute a bare string stands for, if any.
         shorthand: Option<&'static str>,
     },
-    /// An array of objects of known sub-attributes (`emails`, `phoneNumbers`).
+    /// An array of objects of known sub-attributes (`emails`, `addresses`). An element
+    /// must carry each sub-attribute whose [`Traits::required`] is set (the `value` of
+    /// `emails`; `addresses` have none).
     MultiComplex(&'static [Sub]),
     /// An object whose keys are free names (the bridge's provider `attributes`, such as
     /// `netsapiens.extension`); in a path the key is everything after the first dot.
@@ -96,7 +152,7 @@ pub enum Kind {
 pub enum Mutability {
     /// Taken in requests and returned.
     ReadWrite,
-    /// Returned, never taken from a client (`id`, `meta`).
+    /// Returned, never taken from a client (`id`, `meta`, `groups`).
     ReadOnly,
     /// Taken in requests, never returned (`password`).
     WriteOnly,
@@ -113,16 +169,25 @@ pub struct Attribute {
     pub kind: Kind,
     /// Whether a client may write it and whether it is returned.
     pub mutability: Mutability,
+    /// Its RFC 7643 §7 characteristics.
+    pub traits: Traits,
 }
 
 impl Attribute {
     /// The known sub-attribute of this name (any case), for complex attributes.
     pub fn sub(&self, name: &str) -> Option<&'static Sub> {
-        let subs = match self.kind {
+        self.subs()
+            .iter()
+            .find(|sub| sub.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The known sub-attributes, in the order a resource is written; none for an
+    /// attribute that is not complex.
+    pub fn subs(&self) -> &'static [Sub] {
+        match self.kind {
             Kind::Complex { subs, .. } | Kind::MultiComplex(subs) => subs,
-            _ => return None,
-        };
-        subs.iter().find(|sub| sub.name.eq_ignore_ascii_case(name))
+            _ => &[],
+        }
     }
 
     /// How an error detail names the attribute: bare for a core one, after its URN for
@@ -137,45 +202,214 @@ impl Attribute {
 
 const STRING: Kind = Kind::Scalar(Scalar::String);
 
+/// A read-write sub-attribute with the RFC 7643 defaults.
+const fn sub(name: &'static str, scalar: Scalar, description: &'static str) -> Sub {
+    Sub {
+        name,
+        scalar,
+        mutability: Mutability::ReadWrite,
+        traits: traits(description),
+    }
+}
+
+const fn text(name: &'static str, description: &'static str) -> Sub {
+    sub(name, Scalar::String, description)
+}
+
+/// A sub-attribute with canonical values (`type`).
+const fn canonical(
+    name: &'static str,
+    description: &'static str,
+    values: &'static [&'static str],
+) -> Sub {
+    Sub {
+        traits: Traits {
+            canonical_values: values,
+            ..traits(description)
+        },
+        ..text(name, description)
+    }
+}
+
+/// The `value` every element of most multi-valued attributes carries: the bridge
+/// refuses an element without one (RFC 7643 §2.4 leaves that to the service provider).
+const fn required_value(scalar: Scalar, description: &'static str) -> Sub {
+    Sub {
+        traits: Traits {
+            required: true,
+            ..traits(description)
+        },
+        ..sub("value", scalar, description)
+    }
+}
+
+const DISPLAY: Sub = text(
+    "display",
+    "A human-readable name, primarily used for display purposes",
+);
+const PRIMARY: Sub = sub(
+    "primary",
+    Scalar::Boolean,
+    "Whether this is the preferred value of the attribute; true at most once",
+);
+
 const NAME_SUBS: &[Sub] = &[
+    text(
+        "formatted",
+        "The full name, including all middle names, titles and suffixes, formatted for \
+         display",
+    ),
+    text("familyName", "The family (last) name"),
+    text("givenName", "The given (first) name"),
+    text("middleName", "The middle name(s)"),
+    text("honorificPrefix", "The honorific prefix(es), such as Ms."),
+    text("honorificSuffix", "The honorific suffix(es), such as III"),
+];
+
+/// The sub-attributes of `emails`. (The name is kept from when `emails` and
+/// `phoneNumbers` shared them.)
+const MULTI_SUBS: &[Sub] = &[
+    required_value(Scalar::String, "The email address"),
+    DISPLAY,
+    canonical(
+        "type",
+        "What the address is for, such as work or home",
+        &["work", "home", "other"],
+    ),
+    PRIMARY,
+];
+
+const PHONE_SUBS: &[Sub] = &[
+    required_value(Scalar::String, "The phone number"),
+    DISPLAY,
+    canonical(
+        "type",
+        "What the number is for, such as work, home or mobile",
+        &["work", "home", "mobile", "fax", "pager", "other"],
+    ),
+    PRIMARY,
+];
+
+const IMS_SUBS: &[Sub] = &[
+    required_value(Scalar::String, "The instant messaging address"),
+    DISPLAY,
+    canonical(
+        "type",
+        "The instant messaging service",
+        &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
+    ),
+    PRIMARY,
+];
+
+const PHOTOS_SUBS: &[Sub] = &[
     Sub {
-        name: "formatted",
-        scalar: Scalar::String,
+        traits: Traits {
+            required: true,
+            reference_types: &["external"],
+            ..traits("The URL of an image of the user")
+        },
+        ..sub(
+            "value",
+            Scalar::Reference,
+            "The URL of an image of the user",
+        )
+    },
+    DISPLAY,
+    canonical(
+        "type",
+        "What the image is: a photo or a thumbnail",
+        &["photo", "thumbnail"],
+    ),
+    PRIMARY,
+];
+
+const ADDRESS_SUBS: &[Sub] = &[
+    text(
+        "formatted",
+        "The full mailing address, formatted for display or use with a mailing label",
+    ),
+    text(
+        "streetAddress",
+        "The street address: house number, street name, P.O. box, multi-line extended \
+         street address",
+    ),
+    text("locality", "The city or locality"),
+    text("region", "The state or region"),
+    text("postalCode", "The zip code or postal code"),
+    text("country", "The country name (ISO 3166-1 alpha-2 code)"),
+    canonical(
+        "type",
+        "What the address is, such as work or home",
+        &["work", "home", "other"],
+    ),
+    PRIMARY,
+];
+
+/// `groups`: maintained by the service provider, never taken from a client.
+const GROUP_SUBS: &[Sub] = &[
+    Sub {
+        mutability: Mutability::ReadOnly,
+        ..text("value", "The identifier of a group the user belongs to")
     },
     Sub {
-        name: "givenName",
-        scalar: Scalar::String,
+        mutability: Mutability::ReadOnly,
+        traits: Traits {
+            reference_types: &["User", "Group"],
+            ..traits("The URI of the group")
+        },
+        ..sub("$ref", Scalar::Reference, "The URI of the group")
     },
     Sub {
-        name: "familyName",
-        scalar: Scalar::String,
+        mutability: Mutability::ReadOnly,
+        ..DISPLAY
+    },
+    Sub {
+        mutability: Mutability::ReadOnly,
+        ..canonical(
+            "type",
+            "How the user is a member: directly or through another group",
+            &["direct", "indirect"],
+        )
     },
 ];
 
-/// The sub-attributes of `emails` and `phoneNumbers` the bridge stores.
-const MULTI_SUBS: &[Sub] = &[
-    Sub {
-        name: "value",
-        scalar: Scalar::String,
-    },
-    Sub {
-        name: "type",
-        scalar: Scalar::String,
-    },
-    Sub {
-        name: "primary",
-        scalar: Scalar::Boolean,
-    },
+const ENTITLEMENT_SUBS: &[Sub] = &[
+    required_value(Scalar::String, "An entitlement of the user"),
+    DISPLAY,
+    text("type", "What the entitlement is"),
+    PRIMARY,
+];
+
+const ROLE_SUBS: &[Sub] = &[
+    required_value(Scalar::String, "A role of the user"),
+    DISPLAY,
+    text("type", "What the role is"),
+    PRIMARY,
+];
+
+const X509_SUBS: &[Sub] = &[
+    required_value(Scalar::Binary, "An X.509 certificate, DER in base64"),
+    DISPLAY,
+    text("type", "What the certificate is for"),
+    PRIMARY,
 ];
 
 const MANAGER_SUBS: &[Sub] = &[
+    text("value", "The id of the user's manager"),
     Sub {
-        name: "value",
-        scalar: Scalar::String,
+        traits: Traits {
+            reference_types: &["User"],
+            ..traits("The URI of the manager's User resource")
+        },
+        ..sub(
+            "$ref",
+            Scalar::Reference,
+            "The URI of the manager's User resource",
+        )
     },
     Sub {
-        name: "displayName",
-        scalar: Scalar::String,
+        mutability: Mutability::ReadOnly,
+        ..text("displayName", "The manager's display name")
     },
 ];
 
@@ -184,82 +418,181 @@ const fn attribute(
     name: &'static str,
     kind: Kind,
     mutability: Mutability,
+    description: &'static str,
 ) -> Attribute {
     Attribute {
         schema,
         name,
         kind,
         mutability,
+        traits: traits(description),
     }
 }
 
-/// Every attribute the bridge stores or renders; any other name is unknown.
-/// Every known attribute, each schema's in the order a resource is written.
+/// A read-write core attribute.
+const fn core(name: &'static str, kind: Kind, description: &'static str) -> Attribute {
+    attribute(Schema::Core, name, kind, Mutability::ReadWrite, description)
+}
+
+const fn multi(name: &'static str, subs: &'static [Sub], description: &'static str) -> Attribute {
+    core(name, Kind::MultiComplex(subs), description)
+}
+
+const fn enterprise(name: &'static str, description: &'static str) -> Attribute {
+    attribute(
+        Schema::Enterprise,
+        name,
+        STRING,
+        Mutability::ReadWrite,
+        description,
+    )
+}
+
+/// Every attribute the bridge stores or renders, each schema's in the order a resource
+/// is written: all of RFC 7643 §4.1 (core User) and §4.3 (enterprise), and the bridge's
+/// extension. Any other name is unknown.
 pub static ATTRIBUTES: &[Attribute] = &[
-    attribute(Schema::Core, "schemas", Kind::Schemas, Mutability::ReadOnly),
-    attribute(Schema::Core, "id", STRING, Mutability::ReadOnly),
-    attribute(Schema::Core, "externalId", STRING, Mutability::ReadWrite),
-    attribute(Schema::Core, "userName", STRING, Mutability::ReadWrite),
     attribute(
         Schema::Core,
+        "schemas",
+        Kind::Schemas,
+        Mutability::ReadOnly,
+        "The schemas the resource follows",
+    ),
+    Attribute {
+        traits: Traits {
+            case_exact: true,
+            returned: Returned::Always,
+            uniqueness: Uniqueness::Server,
+            ..traits("The bridge's identifier for the user, the same on every backend")
+        },
+        ..attribute(
+            Schema::Core,
+            "id",
+            STRING,
+            Mutability::ReadOnly,
+            "The bridge's identifier for the user",
+        )
+    },
+    Attribute {
+        traits: Traits {
+            case_exact: true,
+            ..traits("The identity provider's identifier for the user")
+        },
+        ..core("externalId", STRING, "")
+    },
+    Attribute {
+        traits: Traits {
+            required: true,
+            uniqueness: Uniqueness::Server,
+            ..traits("The unique name of the user, compared without regard to case")
+        },
+        ..core("userName", STRING, "")
+    },
+    core(
         "name",
         Kind::Complex {
             subs: NAME_SUBS,
             shorthand: None,
         },
-        Mutability::ReadWrite,
+        "The components of the user's real name",
     ),
-    attribute(Schema::Core, "displayName", STRING, Mutability::ReadWrite),
-    attribute(
-        Schema::Core,
-        "emails",
-        Kind::MultiComplex(MULTI_SUBS),
-        Mutability::ReadWrite,
+    core(
+        "displayName",
+        STRING,
+        "The name of the user, suitable for display",
     ),
-    attribute(
-        Schema::Core,
-        "phoneNumbers",
-        Kind::MultiComplex(MULTI_SUBS),
-        Mutability::ReadWrite,
+    core(
+        "nickName",
+        STRING,
+        "The casual way to address the user, such as Bob for Robert",
     ),
-    attribute(
-        Schema::Core,
+    Attribute {
+        traits: Traits {
+            reference_types: &["external"],
+            ..traits("The URL of a page representing the user's online profile")
+        },
+        ..core("profileUrl", Kind::Scalar(Scalar::Reference), "")
+    },
+    core("title", STRING, "The user's title, such as Vice President"),
+    core(
+        "userType",
+        STRING,
+        "The relationship between the organization and the user, such as Employee or \
+         Contractor",
+    ),
+    core(
+        "preferredLanguage",
+        STRING,
+        "The user's preferred written or spoken language, such as en-US",
+    ),
+    core(
+        "locale",
+        STRING,
+        "The user's default location for localizing currency, dates and numbers, such as \
+         en-US",
+    ),
+    core(
+        "timezone",
+        STRING,
+        "The user's time zone in the IANA (Olson) database format, such as \
+         America/Los_Angeles",
+    ),
+    core(
         "active",
         Kind::Scalar(Scalar::Boolean),
-        Mutability::ReadWrite,
+        "Whether the user may sign in; false disables the user where a backend can",
     ),
-    attribute(Schema::Core, "password", STRING, Mutability::WriteOnly),
-    attribute(Schema::Core, "meta", Kind::Opaque, Mutability::ReadOnly),
+    Attribute {
+        traits: Traits {
+            returned: Returned::Never,
+            ..traits("The user's password, handed to the backends and never returned")
+        },
+        ..attribute(Schema::Core, "password", STRING, Mutability::WriteOnly, "")
+    },
+    multi("emails", MULTI_SUBS, "The user's email addresses"),
+    multi("phoneNumbers", PHONE_SUBS, "The user's phone numbers"),
+    multi("ims", IMS_SUBS, "The user's instant messaging addresses"),
+    multi("photos", PHOTOS_SUBS, "URLs of images of the user"),
+    multi(
+        "addresses",
+        ADDRESS_SUBS,
+        "The user's physical mailing addresses",
+    ),
     attribute(
-        Schema::Enterprise,
+        Schema::Core,
+        "groups",
+        Kind::MultiComplex(GROUP_SUBS),
+        Mutability::ReadOnly,
+        "The groups the user belongs to; changed through the groups, never through the \
+         user",
+    ),
+    multi(
+        "entitlements",
+        ENTITLEMENT_SUBS,
+        "The user's entitlements: things the user has",
+    ),
+    multi("roles", ROLE_SUBS, "The user's roles"),
+    multi(
+        "x509Certificates",
+        X509_SUBS,
+        "The certificates issued to the user",
+    ),
+    attribute(
+        Schema::Core,
+        "meta",
+        Kind::Opaque,
+        Mutability::ReadOnly,
+        "The resource's metadata",
+    ),
+    enterprise(
         "employeeNumber",
-        STRING,
-        Mutability::ReadWrite,
+        "The identifier the organization gives the person",
     ),
-    attribute(
-        Schema::Enterprise,
-        "costCenter",
-        STRING,
-        Mutability::ReadWrite,
-    ),
-    attribute(
-        Schema::Enterprise,
-        "organization",
-        STRING,
-        Mutability::ReadWrite,
-    ),
-    attribute(
-        Schema::Enterprise,
-        "division",
-        STRING,
-        Mutability::ReadWrite,
-    ),
-    attribute(
-        Schema::Enterprise,
-        "department",
-        STRING,
-        Mutability::ReadWrite,
-    ),
+    enterprise("costCenter", "The name of a cost center"),
+    enterprise("organization", "The name of an organization"),
+    enterprise("division", "The name of a division"),
+    enterprise("department", "The name of a department"),
     attribute(
         Schema::Enterprise,
         "manager",
@@ -268,18 +601,21 @@ pub static ATTRIBUTES: &[Attribute] = &[
             shorthand: Some("value"),
         },
         Mutability::ReadWrite,
+        "The user's manager",
     ),
     attribute(
         Schema::Bridge,
         "attributes",
         Kind::FreeMap,
         Mutability::ReadWrite,
+        "Provider attributes, each a free key naming the provider and its attribute",
     ),
     attribute(
         Schema::Bridge,
         "backends",
         Kind::Opaque,
         Mutability::ReadOnly,
+        "The user's sync state on each configured backend",
     ),
 ];
 
@@ -329,7 +665,7 @@ pub enum Resolved {
     /// A schema URN alone: all of an extension object (or of the core attributes).
     Schema(Schema),
     /// Well-formed, but nothing the bridge stores: an attribute of another schema or not
-    /// in the table (`title`, `name.middleName`).
+    /// in the table (`costume`, `name.maidenName`, another extension's).
     Unknown,
 }
 
@@ -570,9 +906,9 @@ mod tests {
     #[test]
     fn unknown_but_well_formed_paths_are_unknown() {
         for path in [
-            "title",
-            "name.middleName",
-            "emails.display",
+            "costume",
+            "name.maidenName",
+            "emails.label",
             "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:tag",
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:location",
         ] {
@@ -595,6 +931,131 @@ mod tests {
         ] {
             assert!(resolve(path).is_err(), "{path}");
         }
+    }
+
+    #[test]
+    fn every_rfc_7643_user_attribute_is_in_the_table() {
+        // RFC 7643 §4.1 (core User) and §4.3 (enterprise), with their sub-attributes.
+        let core = [
+            ("userName", &[][..]),
+            (
+                "name",
+                &[
+                    "formatted",
+                    "familyName",
+                    "givenName",
+                    "middleName",
+                    "honorificPrefix",
+                    "honorificSuffix",
+                ][..],
+            ),
+            ("displayName", &[]),
+            ("nickName", &[]),
+            ("profileUrl", &[]),
+            ("title", &[]),
+            ("userType", &[]),
+            ("preferredLanguage", &[]),
+            ("locale", &[]),
+            ("timezone", &[]),
+            ("active", &[]),
+            ("password", &[]),
+            ("emails", &["value", "display", "type", "primary"]),
+            ("phoneNumbers", &["value", "display", "type", "primary"]),
+            ("ims", &["value", "display", "type", "primary"]),
+            ("photos", &["value", "display", "type", "primary"]),
+            (
+                "addresses",
+                &[
+                    "formatted",
+                    "streetAddress",
+                    "locality",
+                    "region",
+                    "postalCode",
+                    "country",
+                    "type",
+                    "primary",
+                ],
+            ),
+            ("groups", &["value", "$ref", "display", "type"]),
+            ("entitlements", &["value", "display", "type", "primary"]),
+            ("roles", &["value", "display", "type", "primary"]),
+            ("x509Certificates", &["value", "display", "type", "primary"]),
+        ];
+        for (name, subs) in core {
+            let attribute = lookup(Schema::Core, name).unwrap_or_else(|| panic!("{name}"));
+            let known: Vec<&str> = attribute.subs().iter().map(|sub| sub.name).collect();
+            assert_eq!(known, subs, "{name}");
+            for sub in subs {
+                let path = format!("{}.{}", name.to_uppercase(), sub.to_lowercase());
+                assert_eq!(
+                    attribute_of(resolve(&path).unwrap()),
+                    (attribute.name, Some((*sub).to_owned())),
+                    "{path}"
+                );
+            }
+        }
+        for name in [
+            "employeeNumber",
+            "costCenter",
+            "organization",
+            "division",
+            "department",
+            "manager",
+        ] {
+            assert!(lookup(Schema::Enterprise, name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn kinds_follow_rfc_7643() {
+        let kind = |name: &str| lookup(Schema::Core, name).unwrap().kind;
+        assert_eq!(kind("profileUrl"), Kind::Scalar(Scalar::Reference));
+        assert_eq!(kind("active"), Kind::Scalar(Scalar::Boolean));
+        let scalar =
+            |name: &str, sub: &str| lookup(Schema::Core, name).unwrap().sub(sub).unwrap().scalar;
+        assert_eq!(scalar("x509Certificates", "value"), Scalar::Binary);
+        assert_eq!(scalar("photos", "value"), Scalar::Reference);
+        assert_eq!(scalar("addresses", "primary"), Scalar::Boolean);
+        assert!(Scalar::Binary.is_text() && !Scalar::Boolean.is_text());
+        // `groups` is the service provider's; an address needs no `value`; every other
+        // multi-valued attribute does.
+        let groups = lookup(Schema::Core, "groups").unwrap();
+        assert_eq!(groups.mutability, Mutability::ReadOnly);
+        assert!(groups
+            .subs()
+            .iter()
+            .all(|sub| sub.mutability == Mutability::ReadOnly));
+        let needs_value: Vec<&str> = ATTRIBUTES
+            .iter()
+            .filter(|attribute| attribute.mutability == Mutability::ReadWrite)
+            .filter(|attribute| attribute.subs().iter().any(|sub| sub.traits.required))
+            .map(|attribute| attribute.name)
+            .collect();
+        assert_eq!(
+            needs_value,
+            [
+                "emails",
+                "phoneNumbers",
+                "ims",
+                "photos",
+                "entitlements",
+                "roles",
+                "x509Certificates"
+            ]
+        );
+        // RFC 7643 §8.7.1: identifiers compare as written, names and addresses do not.
+        assert!(lookup(Schema::Core, "id").unwrap().traits.case_exact);
+        assert!(
+            lookup(Schema::Core, "externalId")
+                .unwrap()
+                .traits
+                .case_exact
+        );
+        assert!(!lookup(Schema::Core, "userName").unwrap().traits.case_exact);
+        assert_eq!(
+            lookup(Schema::Core, "password").unwrap().traits.returned,
+            Returned::Never
+        );
     }
 
     #[test]

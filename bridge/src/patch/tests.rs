@@ -315,15 +315,17 @@ fn entra_replaces_several_attributes_with_its_flag() {
 }
 
 #[test]
-fn entra_adds_an_attribute_the_bridge_does_not_store() {
+fn entra_adds_a_single_value_string_attribute() {
     // Same page, "Requests made to add a single-value string attribute", both forms:
-    // `nickName` is not stored by the bridge and is ignored, not refused.
+    // `nickName` (RFC 7643 §4.1.1) is stored like every User attribute.
     for op in ["Add", "add"] {
         let document = patched(json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": op, "path": "nickName", "value": "Babs"}]
         }));
-        assert_eq!(document, person());
+        let mut expected = person();
+        expected.insert("nickName".into(), json!("Babs"));
+        assert_eq!(document, expected);
     }
 }
 
@@ -331,7 +333,7 @@ fn entra_adds_an_attribute_the_bridge_does_not_store() {
 fn entra_adds_a_work_email_and_replaces_a_title() {
     // A tenant's request quoted on Microsoft Q&A, "Entra ID patch sending Add instead of
     // Replace" (learn.microsoft.com/en-us/answers/questions/1684621): `Add` through a
-    // filter updates the existing work email; `title` is not stored and is ignored.
+    // filter updates the existing work email; `title` is stored.
     let document = patched(json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [
@@ -343,7 +345,7 @@ fn entra_adds_a_work_email_and_replaces_a_title() {
         document["emails"],
         json!([{"value": "new@joe.com", "type": "work", "primary": true}])
     );
-    assert!(!document.contains_key("title"));
+    assert_eq!(document["title"], json!("tester"));
 }
 
 #[test]
@@ -580,7 +582,7 @@ fn replacing_a_multi_valued_attribute_replaces_all_of_it() {
     let document = patched(one(
         "replace",
         "emails",
-        json!([{"value": "only@example.com", "type": "other", "display": "dropped"}]),
+        json!([{"value": "only@example.com", "type": "other", "label": "dropped"}]),
     ));
     assert_eq!(
         document["emails"],
@@ -680,7 +682,7 @@ fn adding_a_complex_attribute_merges_its_sub_attributes() {
     let document = patched(one(
         "add",
         "name",
-        json!({"givenName": "Tess", "middleName": "x"}),
+        json!({"givenName": "Tess", "maidenName": "x"}),
     ));
     assert_eq!(
         document["name"],
@@ -763,18 +765,159 @@ fn the_write_only_password_is_set_like_any_string() {
 
 #[test]
 fn unknown_but_well_formed_paths_are_ignored() {
-    // Entra's default mappings send these; the bridge does not store them.
+    // Another schema's attributes, misspellings and a Group's attributes: nothing the
+    // bridge stores.
+    let document = patched(message(json!([
+        {"op": "Add", "path": "costume", "value": "Engineer"},
+        {"op": "Add", "path": "addresses[type eq \"work\"].planet", "value": "Earth"},
+        {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:tag", "value": "t"},
+        {"op": "Replace", "path": "name.maidenName", "value": "M"},
+        {"op": "Replace", "path": "emails[type eq \"work\"].label", "value": "d"},
+        {"op": "Remove", "path": "members"},
+        {"op": "replace", "value": {"costume": "x", "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": {"tag": "x"}}}
+    ])));
+    assert_eq!(document, person());
+}
+
+#[test]
+fn entra_default_mappings_are_stored() {
+    // Entra's default attribute mappings send these (Microsoft Learn, "Tutorial: Develop
+    // and plan provisioning for a SCIM endpoint", the default User mappings); every one is
+    // an RFC 7643 §4.1 attribute the bridge keeps.
     let document = patched(message(json!([
         {"op": "Add", "path": "title", "value": "Engineer"},
         {"op": "Replace", "path": "preferredLanguage", "value": "en-US"},
         {"op": "Add", "path": "addresses[type eq \"work\"].postalCode", "value": "98052"},
         {"op": "Add", "path": "addresses[type eq \"work\"].formatted", "value": "1 Way"},
-        {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:tag", "value": "t"},
+        {"op": "Add", "path": "addresses[type eq \"work\"].streetAddress", "value": "1 Microsoft Way"},
+        {"op": "Replace", "path": "addresses[type eq \"work\"].country", "value": "Germany"},
         {"op": "Replace", "path": "name.middleName", "value": "M"},
         {"op": "Replace", "path": "emails[type eq \"work\"].display", "value": "d"},
         {"op": "Remove", "path": "nickName"},
-        {"op": "replace", "value": {"locale": "en-US", "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": {"tag": "x"}}}
+        {"op": "replace", "value": {"locale": "en-US", "timezone": "Europe/Berlin"}}
     ])));
+    assert_eq!(document["title"], json!("Engineer"));
+    assert_eq!(document["preferredLanguage"], json!("en-US"));
+    assert_eq!(document["locale"], json!("en-US"));
+    assert_eq!(document["timezone"], json!("Europe/Berlin"));
+    assert_eq!(document["name"]["middleName"], json!("M"));
+    assert_eq!(document["emails"][0]["display"], json!("d"));
+    // The filter created the one work address, and the later operations filled it in.
+    assert_eq!(
+        document["addresses"],
+        json!([{
+            "type": "work",
+            "postalCode": "98052",
+            "formatted": "1 Way",
+            "streetAddress": "1 Microsoft Way",
+            "country": "Germany"
+        }])
+    );
+    assert!(!document.contains_key("nickName"));
+}
+
+#[test]
+fn addresses_are_added_replaced_and_removed() {
+    let address = json!({"type": "home", "locality": "Hollywood", "country": "USA"});
+    let mut document = patched(one("add", "addresses", json!([address.clone()])));
+    assert_eq!(document["addresses"], json!([address.clone()]));
+    // Adding the same address again (no `value` to compare) adds nothing.
+    apply_patch(
+        &mut document,
+        &one("add", "addresses", json!([address.clone()])),
+    )
+    .unwrap();
+    assert_eq!(document["addresses"].as_array().unwrap().len(), 1);
+    // A second, primary one.
+    apply_patch(
+        &mut document,
+        &one(
+            "Add",
+            "addresses",
+            json!({"type": "work", "streetAddress": "100 Universal City Plaza", "primary": "True"}),
+        ),
+    )
+    .unwrap();
+    assert_eq!(document["addresses"][1]["primary"], json!(true));
+    apply_patch(
+        &mut document,
+        &one(
+            "replace",
+            "addresses[type eq \"home\"].locality",
+            json!("Burbank"),
+        ),
+    )
+    .unwrap();
+    assert_eq!(document["addresses"][0]["locality"], json!("Burbank"));
+    apply_patch(
+        &mut document,
+        &message(json!([{"op": "remove", "path": "addresses[type eq \"work\"]"}])),
+    )
+    .unwrap();
+    assert_eq!(
+        document["addresses"],
+        json!([{"type": "home", "locality": "Burbank", "country": "USA"}])
+    );
+    apply_patch(
+        &mut document,
+        &message(json!([{"op": "remove", "path": "addresses.country"}])),
+    )
+    .unwrap();
+    assert_eq!(
+        document["addresses"],
+        json!([{"type": "home", "locality": "Burbank"}])
+    );
+    apply_patch(
+        &mut document,
+        &message(json!([{"op": "remove", "path": "addresses"}])),
+    )
+    .unwrap();
+    assert!(!document.contains_key("addresses"));
+    // A number is no street.
+    let error = refused(one("add", "addresses", json!([{"streetAddress": 1}])));
+    assert_eq!(error.scim_type(), Some(ScimType::InvalidValue));
+}
+
+#[test]
+fn the_other_multi_valued_attributes_take_values() {
+    let document = patched(message(json!([
+        {"op": "add", "path": "ims", "value": [{"value": "someaimhandle", "type": "aim"}]},
+        {"op": "add", "path": "photos[type eq \"photo\"].value", "value": "https://photos.example.com/F"},
+        {"op": "add", "path": "roles", "value": [{"value": "admin", "primary": true}]},
+        {"op": "add", "path": "entitlements", "value": {"value": "full access"}},
+        {"op": "add", "path": "x509Certificates", "value": [{"value": "MIIDQzCC"}]},
+        {"op": "replace", "path": "profileUrl", "value": "https://login.example.com/bjensen"},
+        {"op": "replace", "path": "userType", "value": "Employee"}
+    ])));
+    assert_eq!(
+        document["ims"],
+        json!([{"value": "someaimhandle", "type": "aim"}])
+    );
+    assert_eq!(
+        document["photos"],
+        json!([{"type": "photo", "value": "https://photos.example.com/F"}])
+    );
+    assert_eq!(
+        document["roles"],
+        json!([{"value": "admin", "primary": true}])
+    );
+    assert_eq!(document["entitlements"], json!([{"value": "full access"}]));
+    assert_eq!(document["x509Certificates"], json!([{"value": "MIIDQzCC"}]));
+    assert_eq!(
+        document["profileUrl"],
+        json!("https://login.example.com/bjensen")
+    );
+    assert_eq!(document["userType"], json!("Employee"));
+}
+
+#[test]
+fn a_users_groups_are_never_taken_from_a_patch() {
+    // `groups` is read-only (RFC 7643 §4.1.2): changed through the groups.
+    let document = patched(one(
+        "add",
+        "groups",
+        json!([{"value": "e9e30dba-f08f-4109-8486-d5c6a331660a", "display": "Tour Guides"}]),
+    ));
     assert_eq!(document, person());
 }
 
@@ -1009,7 +1152,7 @@ fn group_member_removals_sent_to_a_user_change_nothing() {
         // Compared with an operation the bridge ignores, so that both are tidied alike.
         assert_eq!(
             patched(request),
-            patched(one("Add", "nickName", json!("Babs")))
+            patched(one("Add", "costume", json!("Babs")))
         );
     }
 }
