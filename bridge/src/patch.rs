@@ -206,10 +206,9 @@ enum Target {
 struct ValueFilter {
     /// The attribute the filter is on.
     attribute: &'static Attribute,
-    /// `attribute[…]` as read.
-    expr: Expr,
-    /// Resolved against the User's types.
-    plan: Plan,
+    /// `attribute[…]` as read, and resolved against the User's types (boxed: a path
+    /// target without a filter stays small).
+    read: Box<(Expr, Plan)>,
 }
 
 /// Reads `attr`, `attr.sub`, `urn:…:attr.sub`, a schema URN, or `attr[filter]` and
@@ -339,8 +338,7 @@ fn parse_value_filter(
     let plan = expr.plan(&UserTypes)?;
     Ok(attribute.map(|attribute| ValueFilter {
         attribute,
-        expr,
-        plan,
+        read: Box::new((expr, plan)),
     }))
 }
 
@@ -359,14 +357,14 @@ impl ValueFilter {
                 resource.insert(urn.to_owned(), Value::Object(extension));
             }
         }
-        self.plan.matches(&resource, &UserTypes)
+        self.read.1.matches(&resource, &UserTypes)
     }
 
     /// The element the filter describes, for an `add` or `replace` that matched nothing:
     /// a filter of `eq` comparisons joined by `and` on sub-attributes the bridge stores,
     /// each with a value of the sub-attribute's type. `None` for any other filter.
     fn seed(&self) -> Option<Map<String, Value>> {
-        let Expr::ValuePath { filter, .. } = &self.expr else {
+        let Expr::ValuePath { filter, .. } = &self.read.0 else {
             return None;
         };
         let mut element = Map::new();

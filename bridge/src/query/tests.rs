@@ -10,10 +10,14 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
-use user_provisioner::scim::filter::{parse, AttrPath, CompValue, Compare, CompareOp, Expr, Plan};
+use user_provisioner::scim::attributes::get_ci;
+use user_provisioner::scim::filter::{
+    parse, parse_path, resolve_key, AttrPath, AttributeType, CompValue, Comparable, Compare,
+    CompareOp, Expr, Key, Plan,
+};
 use user_provisioner::scim::schema::ENTERPRISE_USER;
 
-use super::UserTypes;
+use super::{SortBy, UserTypes};
 use crate::resource::render_user;
 use crate::store::{BridgeStore, Inserted, UserQuery, UserRecord};
 
@@ -321,6 +325,7 @@ async fn check(
     store: &BridgeStore,
     users: Vec<(Map<String, Value>, i64, i64)>,
     filters: Vec<Expr>,
+    sort: (&'static str, bool),
     tally: &std::cell::RefCell<Tally>,
 ) -> Result<(), TestCaseError> {
     clear(store).await;
@@ -345,6 +350,7 @@ async fn check(
             stored.push(store.user(&record.id).await.unwrap().unwrap());
         }
     }
+    check_sort(store, &stored, sort).await?;
     for expr in filters {
         // Through the text, as a client sends it.
         let text = expr.to_string();
@@ -394,6 +400,101 @@ async fn check(
     Ok(())
 }
 
+const SORT_PATHS: &[&str] = &[
+    "userName",
+    "displayName",
+    "name.familyName",
+    "emails",
+    "emails.type",
+    "meta.lastModified",
+    "title",
+    "nickName",
+];
+
+/// The value RFC 7644 §3.4.2.3 sorts a rendered user by, computed from the JSON: of a
+/// multi-valued attribute the primary value, else the first present one.
+fn sort_value(user: &Map<String, Value>, key: &Key, kind: &AttributeType) -> Option<Comparable> {
+    let attribute = get_ci(user, &key.attribute)?;
+    let elements: Vec<&Value> = match attribute {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut present = elements.into_iter().filter_map(|element| {
+        let value = match &key.sub {
+            Some(sub) => get_ci(element.as_object()?, sub)?,
+            None => element,
+        };
+        let primary = element
+            .as_object()
+            .and_then(|object| object.get("primary"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        Some((primary, kind.comparable(value)?))
+    });
+    let all: Vec<(bool, Comparable)> = present.by_ref().collect();
+    all.iter()
+        .find(|(primary, _)| *primary)
+        .or_else(|| all.first())
+        .map(|(_, value)| value.clone())
+}
+
+fn compare_values(a: &Comparable, b: &Comparable) -> std::cmp::Ordering {
+    match (a, b) {
+        (Comparable::Text(a), Comparable::Text(b)) => a.cmp(b),
+        (Comparable::Number(a), Comparable::Number(b)) => a.total_cmp(b),
+        _ => std::cmp::Ordering::Equal,
+    }
+}
+
+/// The store's sorted listing is the order the RFC's rules give over the rendered users:
+/// missing values last ascending and first descending, ties by creation, then id.
+async fn check_sort(
+    store: &BridgeStore,
+    stored: &[UserRecord],
+    (path, descending): (&str, bool),
+) -> Result<(), TestCaseError> {
+    let Some((key, kind)) = resolve_key(&parse_path(path).unwrap(), &UserTypes) else {
+        return Ok(());
+    };
+    let mut expected: Vec<(Option<Comparable>, &UserRecord)> = stored
+        .iter()
+        .map(|user| (sort_value(&render_user("", user, &[]), &key, &kind), user))
+        .collect();
+    expected.sort_by(|(a, first), (b, second)| {
+        let by_value = match (a, b) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (Some(a), Some(b)) => compare_values(a, b),
+        };
+        let by_value = if descending {
+            by_value.reverse()
+        } else {
+            by_value
+        };
+        by_value
+            .then(first.created.cmp(&second.created))
+            .then(first.id.cmp(&second.id))
+    });
+    let expected: Vec<&str> = expected.iter().map(|(_, user)| user.id.as_str()).collect();
+    let sort = SortBy {
+        key,
+        kind,
+        descending,
+    };
+    let query = UserQuery {
+        filter: None,
+        sort: Some(&sort),
+    };
+    let (_, found) = store
+        .list_users(&query, 0, 1000)
+        .await
+        .map_err(|e| TestCaseError::fail(format!("sortBy {path}: {e}")))?;
+    let found: Vec<&str> = found.iter().map(|user| user.id.as_str()).collect();
+    prop_assert_eq!(found, expected, "sortBy {} descending {}", path, descending);
+    Ok(())
+}
+
 /// Runs the property over `store`.
 fn property(store: &BridgeStore, runtime: &tokio::runtime::Runtime) {
     let mut runner = TestRunner::new(Config {
@@ -404,10 +505,11 @@ fn property(store: &BridgeStore, runtime: &tokio::runtime::Runtime) {
     let strategy = (
         prop::collection::vec(user(), 2..8),
         prop::collection::vec(filter(), 8..9),
+        (prop::sample::select(SORT_PATHS), any::<bool>()),
     );
     let tally = std::cell::RefCell::new(Tally::default());
-    let outcome = runner.run(&strategy, |(users, filters)| {
-        runtime.block_on(check(store, users, filters, &tally))
+    let outcome = runner.run(&strategy, |(users, filters, sort)| {
+        runtime.block_on(check(store, users, filters, sort, &tally))
     });
     if let Err(error) = outcome {
         panic!("{error}");
@@ -454,10 +556,21 @@ fn postgres_answers_every_filter_as_the_in_memory_evaluator() {
     sqlx::any::install_default_drivers();
     let url = runtime.block_on(async {
         let mut admin = sqlx::AnyConnection::connect(&admin_url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        // A locale-aware collation (ICU's en-US, where "a" < "B"), as a real server's
+        // default often is, so that the answer depends on the COLLATE "C" the bridge
+        // writes; a server without ICU (before PostgreSQL 15) takes its default.
+        let icu = sqlx::query(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu \
+             ICU_LOCALE 'en-US'"
+        ))
+        .execute(&mut admin)
+        .await;
+        if icu.is_err() {
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
         admin.close().await.unwrap();
         let mut url = url::Url::parse(&admin_url).unwrap();
         url.set_path(&name);
