@@ -15,7 +15,11 @@ CREATE TABLE scim_user_values (
     value_num DOUBLE PRECISION,
     PRIMARY KEY (user_id, attr_path, element)
 );
-CREATE INDEX scim_user_values_key ON scim_user_values (attr_path, value_key);
+-- A filter is one correlated lookup per user: by the user and path (with the value, so
+-- the index covers the comparison), or, for an equality, by path, value and user.
+-- Both, so that neither database's planner scans every user's values for one user.
+CREATE INDEX scim_user_values_user ON scim_user_values (user_id, attr_path, value_key);
+CREATE INDEX scim_user_values_key ON scim_user_values (attr_path, value_key, user_id);
 CREATE INDEX scim_user_values_element ON scim_user_values (user_id, attr, element);
 
 -- Which version of the flattening indexed a user; 0: not indexed yet. The bridge

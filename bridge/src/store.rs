@@ -143,8 +143,9 @@ impl BridgeStore {
         for row in rows {
             let user = user_from_row(&row)?;
             let mut tx = self.pool.begin().await?;
-            write_index(&mut tx, &user).await?;
-            tx.commit().await?;
+            if write_index(&mut tx, &user).await? {
+                tx.commit().await?;
+            }
         }
         Ok(())
     }
@@ -771,12 +772,26 @@ fn sync_from_row(row: &AnyRow) -> Result<SyncRecord, StoreError> {
     })
 }
 
-/// Replaces the user's rows in the filter index (`scim_user_values`) with those of its
-/// current version, and records the index version it was written with.
+/// Replaces the user's rows in the filter index (`scim_user_values`) with those of
+/// `user`, and records the index version it was written with, if the stored user is
+/// still at `user.version`. That condition comes first: its update locks the user's row,
+/// so an instance reindexing at start-up never writes an older version's rows over those
+/// of a change committed meanwhile (it finds the version changed and leaves the index to
+/// the change). Whether it wrote.
 async fn write_index(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     user: &UserRecord,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
+    let current =
+        sqlx::query("UPDATE scim_users SET index_version = $1 WHERE id = $2 AND version = $3")
+            .bind(INDEX_VERSION)
+            .bind(&user.id)
+            .bind(user.version)
+            .execute(&mut **tx)
+            .await?;
+    if current.rows_affected() == 0 {
+        return Ok(false);
+    }
     sqlx::query("DELETE FROM scim_user_values WHERE user_id = $1")
         .bind(&user.id)
         .execute(&mut **tx)
@@ -799,12 +814,7 @@ async fn write_index(
         .execute(&mut **tx)
         .await?;
     }
-    sqlx::query("UPDATE scim_users SET index_version = $1 WHERE id = $2")
-        .bind(INDEX_VERSION)
-        .bind(&user.id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Binds the values of a compiled query, in order.
