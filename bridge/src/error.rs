@@ -170,7 +170,7 @@ mod tests {
         for (filter, said) in [
             (r#"userName xx "a""#, "at byte 9"),
             (r#"userName eq "a" or"#, "at byte 18"),
-            ("title eq bare", "at byte 9"),
+            ("title eq (", "at byte 9"),
         ] {
             let error =
                 ScimError::from(user_provisioner::scim::filter::parse(filter).expect_err(filter));

@@ -147,6 +147,22 @@ async fn the_filters_identity_providers_send() {
         .await,
         Vec::<String>::new()
     );
+    // Microsoft's reference tests ("User tests with garbage") send values unquoted and
+    // names in another case; read leniently.
+    assert_eq!(selected(&bridge, "userName sw a").await, [ada]);
+    assert_eq!(
+        selected(&bridge, "meta.Created gt 2015-10-10T14:38:21.8617979-07:00").await,
+        all
+    );
+    assert_eq!(
+        selected(
+            &bridge,
+            "name.FamilyName eq Lovelace and (emails.Value co example.com or \
+             emails.Value co example.org)"
+        )
+        .await,
+        [ada]
+    );
     // Malformed or meaningless filters are 400 invalidFilter (RFC 7644 §3.4.2.2).
     for filter in [
         r#"userName sx "a""#,

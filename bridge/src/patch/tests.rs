@@ -877,7 +877,7 @@ fn malformed_value_filters_are_invalid_filter() {
         "emails[]",
         "emails[type]",
         "emails[type eq]",
-        "emails[type eq work]",
+        "emails[type eq (]",
         "emails[type eq \"w]",
         "emails[type eq \"w\" and]",
         "emails[type xx \"w\"]",

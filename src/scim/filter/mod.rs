@@ -4,7 +4,8 @@
 //!   `ne` `co` `sw` `ew` `gt` `ge` `lt` `le` `pr`), `and` (binding tighter than `or`),
 //!   `not (…)`, parentheses, value paths (`emails[type eq "work" and value co "@x"]`),
 //!   sub-attributes and schema URNs (the core User URN dropped), names and operators in
-//!   any case, and values that are JSON strings, numbers, `true`, `false` or `null`. A
+//!   any case, and values that are JSON strings, numbers, `true`, `false` or `null` (and,
+//!   leniently, a bare word as the string it spells: `userName sw O`). A
 //!   filter that is not read is a [`FilterError`] saying where and why; the work is
 //!   bounded ([`MAX_FILTER_BYTES`], [`MAX_DEPTH`], [`MAX_TERMS`]) and no input panics.
 //! - Evaluating: [`Expr::plan`] resolves a filter against the attributes' types

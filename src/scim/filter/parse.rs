@@ -268,13 +268,10 @@ fn comp_value(token: &Token, at: usize) -> Result<CompValue, FilterError> {
                 .filter(|n| n.is_finite())
                 .map(CompValue::Number)
                 .ok_or_else(|| FilterError::at(at, "the number is out of range")),
-            _ => Err(FilterError::at(
-                at,
-                format!(
-                    "{} is no value: compare with a quoted string, a number, true, false or null",
-                    token.describe()
-                ),
-            )),
+            // Lenient: a bare word is the string it spells. Microsoft's SCIM reference
+            // tests send `userName sw O` and `meta.Created gt 2015-10-10T14:38:21-07:00`
+            // unquoted; after an operator a word can only be the value.
+            _ => Ok(CompValue::Str(word.clone())),
         },
         other => Err(FilterError::at(
             at,

@@ -165,6 +165,32 @@ fn value_paths_urns_and_sub_attributes() {
     );
 }
 
+/// Microsoft's SCIM reference tests ("User tests with garbage") send values unquoted.
+#[test]
+fn a_bare_word_is_the_string_it_spells() {
+    assert_eq!(
+        parse("userName sw O").unwrap(),
+        parse(r#"userName sw "O""#).unwrap()
+    );
+    assert_eq!(
+        parse("name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)")
+            .unwrap(),
+        parse(r#"name.FamilyName eq "Employee" and (emails.Value co "example.com" or emails.Value co "example.org")"#)
+            .unwrap()
+    );
+    assert!(holds(
+        "meta.lastModified gt 2011-05-13T04:42:33.8617979-00:00"
+    ));
+    assert_eq!(
+        parse("logins eq 42").unwrap(),
+        compare(
+            AttrPath::core("logins", None),
+            CompareOp::Eq,
+            CompValue::Number(42.0)
+        )
+    );
+}
+
 #[test]
 fn values_are_json() {
     assert_eq!(
@@ -195,7 +221,7 @@ fn errors_say_where() {
         (r#"userName eq "a")"#, 15),
         (r#"emails[value eq "a""#, 19),
         (r#"userName eq "bad \q""#, 12),
-        (r#"userName eq bare"#, 12),
+        (r#"userName eq ("#, 12),
         (r#"emails[type eq "w"][value eq "x"]"#, 19),
         (r#"emails[name.x eq "x"]"#, 7),
         (r#"user-name!! eq "a""#, 0),
