@@ -156,6 +156,15 @@ impl BridgeStore {
         &self.pool
     }
 
+    /// Indexes `user` as the start-up reindex does (for tests of its version guard).
+    #[cfg(test)]
+    pub(crate) async fn index_as_at_start(&self, user: &UserRecord) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let written = write_index(&mut tx, user).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
     /// Closes every connection; pending writes have been committed already.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -799,3 +799,46 @@ async fn every_condition_is_one_lookup_per_user() {
         }
     }
 }
+
+/// An instance reindexing at start-up with a version read before another instance
+/// changed the user leaves the newer version's index alone.
+#[tokio::test]
+async fn a_reindex_of_an_older_version_leaves_the_newer_index() {
+    let store = BridgeStore::open("sqlite::memory:").await.unwrap();
+    let mut document = Map::new();
+    document.insert("userName".into(), "ada".into());
+    document.insert("title".into(), "Old".into());
+    let first = UserRecord {
+        id: "u1".into(),
+        user_name: "ada".into(),
+        external_id: None,
+        document,
+        version: 1,
+        password_version: 0,
+        deleted: false,
+        created: base_time(),
+        updated: base_time(),
+    };
+    store.insert_user(&first, &[]).await.unwrap();
+    let mut second = first.clone();
+    second.version = 2;
+    second
+        .document
+        .insert("title".into(), Value::String("New".into()));
+    store.replace_user(&second, 1).await.unwrap();
+    assert!(!store.index_as_at_start(&first).await.unwrap());
+    let count = |filter: &'static str| {
+        let store = store.clone();
+        async move {
+            let plan = parse(filter).unwrap().plan(&UserTypes).unwrap();
+            let query = UserQuery {
+                filter: Some(&plan),
+                sort: None,
+            };
+            store.list_users(&query, 0, 10).await.unwrap().0
+        }
+    };
+    assert_eq!(count(r#"title eq "new""#).await, 1);
+    assert_eq!(count(r#"title eq "old""#).await, 0);
+    assert!(store.index_as_at_start(&second).await.unwrap());
+}
