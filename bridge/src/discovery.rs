@@ -53,9 +53,9 @@ pub(crate) fn service_provider_config(base: &str, limits: &DiscoveryLimits) -> V
         .with_filter(true, Some(max_results))
         // `password` is writable (PUT, PATCH); there is no separate change-password flow.
         .with_change_password(true)
-        // Lists come back in a stable order (RFC 7644 §3.4.2.4 paging needs that), but a
-        // client cannot choose it.
-        .with_sort(false)
+        // The whole filter grammar and sortBy/sortOrder on any attribute, evaluated in the
+        // bridge's store (RFC 7644 §3.4.2.2, §3.4.2.3); without sortBy, creation order.
+        .with_sort(true)
         .with_etag(true)
         .with_authentication_scheme(bearer);
     config.other.insert(
@@ -439,7 +439,7 @@ mod tests {
             json!({ "supported": true, "maxResults": 200 })
         );
         assert_eq!(spc["changePassword"]["supported"], true);
-        assert_eq!(spc["sort"]["supported"], false);
+        assert_eq!(spc["sort"]["supported"], true);
         assert_eq!(spc["etag"]["supported"], true);
         let schemes = spc["authenticationSchemes"].as_array().unwrap();
         assert_eq!(schemes.len(), 1);

@@ -48,6 +48,7 @@ mod error;
 mod mapping;
 mod patch;
 mod projection;
+mod query;
 mod resource;
 mod router;
 mod service;

@@ -28,11 +28,14 @@
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
+use super::query::UserTypes;
 use user_provisioner::scim::attributes::{
     self, boolean, clip, get_ci, is_attribute_name, Attribute, Kind, Mutability, Resolved, Scalar,
     Schema, Sub, SubPath,
 };
-use user_provisioner::scim::filter::{tokenize, Token};
+use user_provisioner::scim::filter::{
+    self as scim_filter, AttrPath, CompValue, Compare, CompareOp, Expr, Plan,
+};
 use user_provisioner::scim::model::PatchOpKind;
 use user_provisioner::scim::schema::{PATCH_OP, USER};
 
@@ -197,23 +200,15 @@ enum Target {
     },
 }
 
-/// `sub eq literal [and …]` inside `attr[…]`.
+/// The filter inside `attr[…]`: the whole filter grammar of RFC 7644 §3.4.2.2 (the
+/// SDK's reader), evaluated over one element with the filter rules of every list.
 #[derive(Debug)]
 struct ValueFilter {
-    comparisons: Vec<Comparison>,
-}
-
-#[derive(Debug)]
-struct Comparison {
-    /// `None`: a sub-attribute the bridge does not store, which no element has.
-    sub: Option<&'static Sub>,
-    literal: Literal,
-}
-
-#[derive(Debug)]
-enum Literal {
-    Str(String),
-    Bool(bool),
+    /// The attribute the filter is on.
+    attribute: &'static Attribute,
+    /// `attribute[…]` as read, and resolved against the User's types (boxed: a path
+    /// target without a filter stays small).
+    read: Box<(Expr, Plan)>,
 }
 
 /// Reads `attr`, `attr.sub`, `urn:…:attr.sub`, a schema URN, or `attr[filter]` and
@@ -293,7 +288,7 @@ fn parse_target(path: &str) -> Result<Target, ScimError> {
     };
     Ok(Target::Attribute {
         attribute,
-        filter: Some(filter),
+        filter,
         sub,
     })
 }
@@ -324,97 +319,83 @@ fn closing_bracket(path: &str, open: usize) -> Result<usize, ScimError> {
     )))
 }
 
-/// Reads the inside of `attr[…]`: comparisons `sub eq "string"` or `sub eq true|false`,
-/// joined by `and`. Sub-attribute names are checked against `attribute` when it is known.
+/// Reads the inside of `attr[…]` with the SDK's filter reader; its paths are
+/// sub-attributes of `attribute`. `None`: an attribute the bridge does not store, whose
+/// filter is only checked.
 fn parse_value_filter(
     text: &str,
     attribute: Option<&'static Attribute>,
-) -> Result<ValueFilter, ScimError> {
-    const SUPPORTED: &str = "a PATCH value filter is `sub eq \"string\"` or `sub eq true|false`, \
-                             several joined by `and`";
-    let invalid = |detail: String| ScimError::invalid_filter(format!("{detail}; {SUPPORTED}"));
-    let tokens = tokenize(text).map_err(|error| invalid(error.detail().to_owned()))?;
-    let mut tokens = tokens.into_iter();
-    let mut comparisons = Vec::new();
-    loop {
-        let name = match tokens.next() {
-            Some(Token::Word(name)) if name.eq_ignore_ascii_case("not") => {
-                return Err(invalid("`not` is not supported".into()))
-            }
-            Some(Token::Word(name)) if is_attribute_name(&name) => name,
-            None if comparisons.is_empty() => {
-                return Err(invalid("the value filter is empty".into()))
-            }
-            _ => return Err(invalid(format!("`[{}]` is not understood", clip(text)))),
-        };
-        match tokens.next() {
-            Some(token) if token.is_word("eq") => {}
-            Some(Token::Word(operator)) => {
-                return Err(invalid(format!(
-                    "the operator `{}` is not supported",
-                    clip(&operator)
-                )))
-            }
-            _ => return Err(invalid(format!("`[{}]` is not understood", clip(text)))),
-        }
-        let literal = match tokens.next() {
-            Some(Token::Str(text)) => Literal::Str(text),
-            Some(Token::Word(word)) if word.eq_ignore_ascii_case("true") => Literal::Bool(true),
-            Some(Token::Word(word)) if word.eq_ignore_ascii_case("false") => Literal::Bool(false),
-            _ => {
-                return Err(invalid(format!(
-                    "`{}` must be compared with a quoted string or true/false",
-                    clip(&name)
-                )))
-            }
-        };
-        comparisons.push(Comparison {
-            sub: attribute.and_then(|attribute| attribute.sub(&name)),
-            literal,
-        });
-        match tokens.next() {
-            None => return Ok(ValueFilter { comparisons }),
-            Some(token) if token.is_word("and") => {}
-            Some(token) if token.is_word("or") => {
-                return Err(invalid("`or` is not supported".into()))
-            }
-            _ => return Err(invalid(format!("`[{}]` is not understood", clip(text)))),
-        }
-    }
+) -> Result<Option<ValueFilter>, ScimError> {
+    let path = match attribute {
+        Some(attribute) => AttrPath {
+            urn: attribute.schema.extension_key().map(str::to_owned),
+            name: attribute.name.to_owned(),
+            sub: None,
+        },
+        None => AttrPath::core("unknown", None),
+    };
+    let expr = scim_filter::parse_value_filter(text, &path)?;
+    let plan = expr.plan(&UserTypes)?;
+    Ok(attribute.map(|attribute| ValueFilter {
+        attribute,
+        read: Box::new((expr, plan)),
+    }))
 }
 
 impl ValueFilter {
     fn matches(&self, element: &Map<String, Value>) -> bool {
-        self.comparisons.iter().all(|comparison| {
-            let Some(sub) = comparison.sub else {
-                return false;
-            };
-            match (&comparison.literal, element.get(sub.name)) {
-                // `type` and `value` of emails and phone numbers are not case-exact
-                // (RFC 7643 §4.1.2).
-                (Literal::Str(expected), Some(Value::String(actual))) => {
-                    expected.to_lowercase() == actual.to_lowercase()
-                }
-                (Literal::Bool(expected), Some(Value::Bool(actual))) => expected == actual,
-                _ => false,
+        // The element alone, where a resource holds its attribute.
+        let mut resource = Map::new();
+        let value = Value::Array(vec![Value::Object(element.clone())]);
+        match self.attribute.schema.extension_key() {
+            None => {
+                resource.insert(self.attribute.name.to_owned(), value);
             }
-        })
+            Some(urn) => {
+                let mut extension = Map::new();
+                extension.insert(self.attribute.name.to_owned(), value);
+                resource.insert(urn.to_owned(), Value::Object(extension));
+            }
+        }
+        self.read.1.matches(&resource, &UserTypes)
     }
 
-    /// The element the filter describes, for an `add` or `replace` that matched nothing;
-    /// `None` when it names what the bridge does not store or compares with the wrong type.
+    /// The element the filter describes, for an `add` or `replace` that matched nothing:
+    /// a filter of `eq` comparisons joined by `and` on sub-attributes the bridge stores,
+    /// each with a value of the sub-attribute's type. `None` for any other filter.
     fn seed(&self) -> Option<Map<String, Value>> {
+        let Expr::ValuePath { filter, .. } = &self.read.0 else {
+            return None;
+        };
         let mut element = Map::new();
-        for comparison in &self.comparisons {
-            let sub = comparison.sub?;
-            let value = match (&comparison.literal, sub.scalar) {
-                (Literal::Str(text), Scalar::String) => Value::String(text.clone()),
-                (Literal::Bool(flag), Scalar::Boolean) => Value::Bool(*flag),
-                _ => return None,
-            };
-            element.insert(sub.name.to_owned(), value);
-        }
+        self.seed_into(filter, &mut element)?;
         Some(element)
+    }
+
+    fn seed_into(&self, expr: &Expr, element: &mut Map<String, Value>) -> Option<()> {
+        match expr {
+            Expr::And(all) => {
+                for part in all {
+                    self.seed_into(part, element)?;
+                }
+                Some(())
+            }
+            Expr::Compare(Compare {
+                path,
+                op: CompareOp::Eq,
+                value,
+            }) => {
+                let sub = self.attribute.sub(path.sub.as_deref()?)?;
+                let value = match (value, sub.scalar) {
+                    (CompValue::Str(text), Scalar::String) => Value::String(text.clone()),
+                    (CompValue::Bool(flag), Scalar::Boolean) => Value::Bool(*flag),
+                    _ => return None,
+                };
+                element.insert(sub.name.to_owned(), value);
+                Some(())
+            }
+            _ => None,
+        }
     }
 }
 

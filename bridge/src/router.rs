@@ -60,6 +60,8 @@ fn endpoints(bridge: Shared) -> Router {
         .route("/Schemas", get(schemas))
         .route("/Schemas/{id}", get(schema))
         .route("/Users", get(list_users).post(create_user))
+        .route("/Users/.search", axum::routing::post(search_users))
+        .route("/.search", axum::routing::post(search_users))
         .route(
             "/Users/{id}",
             get(get_user)
@@ -177,6 +179,8 @@ struct ReadQuery {
     filter: Option<String>,
     start_index: Option<String>,
     count: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
     attributes: Option<String>,
     excluded: Option<String>,
 }
@@ -190,6 +194,8 @@ fn read_query(query: Option<&str>) -> ReadQuery {
             "filter" => &mut read.filter,
             "startindex" => &mut read.start_index,
             "count" => &mut read.count,
+            "sortby" => &mut read.sort_by,
+            "sortorder" => &mut read.sort_order,
             "attributes" => &mut read.attributes,
             "excludedattributes" => &mut read.excluded,
             _ => continue,
@@ -207,17 +213,43 @@ async fn list_users(State(bridge): State<Shared>, RawQuery(query): RawQuery) -> 
             filter: query.filter.as_deref(),
             start_index: query.start_index.as_deref(),
             count: query.count.as_deref(),
+            sort_by: query.sort_by.as_deref(),
+            sort_order: query.sort_order.as_deref(),
         },
     )
     .await?;
+    list_response(
+        &bridge,
+        &listed,
+        query.attributes.as_deref(),
+        query.excluded.as_deref(),
+    )
+}
+
+/// `POST /Users/.search` and `POST /.search` (RFC 7644 §3.4.3): a list whose
+/// parameters are in the body; the bridge serves Users only, so both search them.
+async fn search_users(State(bridge): State<Shared>, body: Body) -> Answer {
+    let search = service::search_request(&read_json(&bridge, body).await?)?;
+    let listed = service::list(&bridge, &search.list_request()).await?;
+    list_response(
+        &bridge,
+        &listed,
+        search.attributes.as_deref(),
+        search.excluded.as_deref(),
+    )
+}
+
+/// A ListResponse of one page, each user rendered and projected.
+fn list_response(
+    bridge: &BridgeInner,
+    listed: &service::Listed,
+    attributes: Option<&str>,
+    excluded: Option<&str>,
+) -> Answer {
     let mut resources = Vec::with_capacity(listed.users.len());
     for (user, rows) in &listed.users {
         let mut resource = render_user(&bridge.base_url, user, rows);
-        project(
-            &mut resource,
-            query.attributes.as_deref(),
-            query.excluded.as_deref(),
-        )?;
+        project(&mut resource, attributes, excluded)?;
         resources.push(Value::Object(resource));
     }
     Ok(scim_json(

@@ -11,15 +11,19 @@
 use std::future::Future;
 
 use serde_json::Value;
-use user_provisioner::scim::filter::parse as parse_filter;
+use user_provisioner::scim::filter::{parse as parse_filter, parse_path, resolve_key};
+
+/// The SearchRequest message (RFC 7644 §3.4.3).
+const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 use user_provisioner::UserId;
 
 use super::bridge::{BridgeInner, BridgeStatus};
 use super::error::ScimError;
 use super::mapping::{Desired, Fit, PortableState};
 use super::patch::apply_patch;
+use super::query::{SortBy, UserTypes};
 use super::resource::{etag, read_user, UserInput};
-use super::store::{Inserted, StoreError, SyncRecord, UserRecord, Written};
+use super::store::{Inserted, StoreError, SyncRecord, UserQuery, UserRecord, Written};
 
 /// What a list request asked for, as the client wrote it.
 #[derive(Debug, Default)]
@@ -30,6 +34,124 @@ pub(crate) struct ListRequest<'a> {
     pub start_index: Option<&'a str>,
     /// The `count` parameter.
     pub count: Option<&'a str>,
+    /// The `sortBy` parameter: an attribute path.
+    pub sort_by: Option<&'a str>,
+    /// The `sortOrder` parameter: `ascending` (the default) or `descending`.
+    pub sort_order: Option<&'a str>,
+}
+
+/// A `POST /.search` body (RFC 7644 §3.4.3), read into the parameters of a list.
+#[derive(Debug, Default)]
+pub(crate) struct SearchRequest {
+    pub filter: Option<String>,
+    pub start_index: Option<String>,
+    pub count: Option<String>,
+    pub sort_by: Option<String>,
+    pub sort_order: Option<String>,
+    /// `attributes`, comma-joined as the query parameter writes them.
+    pub attributes: Option<String>,
+    /// `excludedAttributes`, comma-joined.
+    pub excluded: Option<String>,
+}
+
+impl SearchRequest {
+    /// The list parameters it carries.
+    pub fn list_request(&self) -> ListRequest<'_> {
+        ListRequest {
+            filter: self.filter.as_deref(),
+            start_index: self.start_index.as_deref(),
+            count: self.count.as_deref(),
+            sort_by: self.sort_by.as_deref(),
+            sort_order: self.sort_order.as_deref(),
+        }
+    }
+}
+
+/// Reads a `POST /.search` body: `schemas` (when sent) must list the SearchRequest
+/// message; every parameter is optional; names in any case; `attributes` and
+/// `excludedAttributes` as arrays of paths (or, leniently, one comma-separated string);
+/// `startIndex` and `count` as numbers (or numeric strings).
+pub(crate) fn search_request(body: &Value) -> Result<SearchRequest, ScimError> {
+    use user_provisioner::scim::attributes::get_ci;
+    let object = body
+        .as_object()
+        .ok_or_else(|| ScimError::invalid_syntax("a SearchRequest must be a JSON object"))?;
+    if let Some(schemas) = get_ci(object, "schemas") {
+        let listed = schemas.as_array().is_some_and(|schemas| {
+            schemas.iter().any(|urn| {
+                urn.as_str()
+                    .is_some_and(|urn| urn.eq_ignore_ascii_case(SEARCH_REQUEST))
+            })
+        });
+        if !listed {
+            return Err(ScimError::invalid_syntax(format!(
+                "schemas must list {SEARCH_REQUEST}"
+            )));
+        }
+    }
+    let text = |name: &str| -> Result<Option<String>, ScimError> {
+        match get_ci(object, name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(Value::Number(number)) => Ok(Some(number.to_string())),
+            Some(_) => Err(ScimError::invalid_value(format!(
+                "{name} must be a string or a number"
+            ))),
+        }
+    };
+    let paths = |name: &str| -> Result<Option<String>, ScimError> {
+        match get_ci(object, name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    item.as_str().map(str::to_owned).ok_or_else(|| {
+                        ScimError::invalid_value(format!("{name} must be an array of strings"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(|all| Some(all.join(","))),
+            Some(_) => Err(ScimError::invalid_value(format!(
+                "{name} must be an array of attribute paths"
+            ))),
+        }
+    };
+    Ok(SearchRequest {
+        filter: text("filter")?,
+        start_index: text("startIndex")?,
+        count: text("count")?,
+        sort_by: text("sortBy")?,
+        sort_order: text("sortOrder")?,
+        attributes: paths("attributes")?,
+        excluded: paths("excludedAttributes")?,
+    })
+}
+
+/// `sortBy` and `sortOrder` read: `None` for no `sortBy`, or one that names an
+/// attribute the bridge does not know (no value to sort by: creation order).
+fn sort_by(request: &ListRequest<'_>) -> Result<Option<SortBy>, ScimError> {
+    let descending = match request.sort_order.map(str::trim) {
+        None | Some("") => false,
+        Some(order) if order.eq_ignore_ascii_case("ascending") => false,
+        Some(order) if order.eq_ignore_ascii_case("descending") => true,
+        Some(order) => {
+            return Err(ScimError::invalid_value(format!(
+                "sortOrder must be ascending or descending, not {:?}",
+                user_provisioner::scim::attributes::clip(order)
+            )))
+        }
+    };
+    let Some(text) = request.sort_by.filter(|text| !text.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let path = parse_path(text)
+        .map_err(|error| ScimError::invalid_value(format!("sortBy: {}", error.detail())))?;
+    Ok(resolve_key(&path, &UserTypes).map(|(key, kind)| SortBy {
+        key,
+        kind,
+        descending,
+    }))
 }
 
 /// One page of users, each with its backends' rows.
@@ -47,10 +169,11 @@ pub(crate) async fn list(
     bridge: &BridgeInner,
     request: &ListRequest<'_>,
 ) -> Result<Listed, ScimError> {
-    let conditions = match request.filter {
-        Some(filter) => parse_filter(filter)?,
-        None => Vec::new(),
+    let plan = match request.filter {
+        Some(filter) => Some(parse_filter(filter)?.plan(&UserTypes)?),
+        None => None,
     };
+    let sort = sort_by(request)?;
     // RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is 0, and the
     // service provider may return fewer than asked.
     let start_index = integer("startIndex", request.start_index)?
@@ -62,7 +185,14 @@ pub(crate) async fn list(
         .clamp(0, max);
     let store = &bridge.engine.store;
     let (total, users) = store
-        .list_users(&conditions, start_index - 1, count)
+        .list_users(
+            &UserQuery {
+                filter: plan.as_ref(),
+                sort: sort.as_ref(),
+            },
+            start_index - 1,
+            count,
+        )
         .await
         .map_err(database)?;
     let ids: Vec<&str> = users.iter().map(|user| user.id.as_str()).collect();

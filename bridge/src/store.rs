@@ -9,7 +9,10 @@ use serde_json::{Map, Value};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use user_provisioner::scim::filter::{Condition, FilterAttribute};
+use user_provisioner::scim::filter::Plan;
+
+use super::query::{flatten, Bind, SortBy, Sql, INDEX_VERSION};
+use super::resource::render_user;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -62,8 +65,9 @@ pub struct BridgeStore {
     kind: DatabaseKind,
 }
 
+/// Which database a store is, for the few SQL fragments that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DatabaseKind {
+pub(crate) enum DatabaseKind {
     Sqlite,
     Postgres,
 }
@@ -122,7 +126,43 @@ impl BridgeStore {
         }
         let pool = options.connect(&url).await?;
         MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
-        Ok(Self { pool, kind })
+        let store = Self { pool, kind };
+        store.reindex_stale().await?;
+        Ok(store)
+    }
+
+    /// Indexes every user that was indexed by another version of the flattening, or
+    /// never (a database from before the index), so that filters see every user.
+    async fn reindex_stale(&self) -> Result<(), StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM scim_users WHERE index_version <> $1"
+        ))
+        .bind(INDEX_VERSION)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let user = user_from_row(&row)?;
+            let mut tx = self.pool.begin().await?;
+            if write_index(&mut tx, &user).await? {
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The pool, for tests that write what an older release left.
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Indexes `user` as the start-up reindex does (for tests of its version guard).
+    #[cfg(test)]
+    pub(crate) async fn index_as_at_start(&self, user: &UserRecord) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let written = write_index(&mut tx, user).await?;
+        tx.commit().await?;
+        Ok(written)
     }
 
     /// Closes every connection; pending writes have been committed already.
@@ -138,8 +178,9 @@ impl BridgeStore {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO scim_users (id, user_name, user_name_key, external_id, document, \
-             version, password_version, deleted, created_at, updated_at, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10) \
+             version, password_version, deleted, created_at, updated_at, created_ms, \
+             index_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, 0) \
              ON CONFLICT (user_name_key) DO NOTHING",
         )
         .bind(&user.id)
@@ -157,7 +198,7 @@ impl BridgeStore {
         if inserted.rows_affected() == 0 {
             return Ok(Inserted::UserNameTaken);
         }
-        write_emails(&mut tx, &user.id, &user.document).await?;
+        write_index(&mut tx, user).await?;
         let now = Utc::now();
         for backend in backends {
             sqlx::query(
@@ -207,72 +248,61 @@ impl BridgeStore {
         row.map(|row| user_from_row(&row)).transpose()
     }
 
-    /// One page of the live users matching every condition, oldest first, and how
-    /// many match in all. `offset` counts from 0.
+    /// One page of the live users the filter selects, in the query's order (else oldest
+    /// first), and how many it selects in all. `offset` counts from 0.
     pub(crate) async fn list_users(
         &self,
-        conditions: &[Condition],
+        query: &UserQuery<'_>,
         offset: i64,
         limit: i64,
     ) -> Result<(i64, Vec<UserRecord>), StoreError> {
-        let mut clauses = vec!["deleted = 0".to_owned()];
-        let mut values = Vec::new();
-        for condition in conditions {
-            let n = values.len() + 1;
-            match condition.attribute {
-                FilterAttribute::Id => {
-                    clauses.push(format!("id = ${n}"));
-                    values.push(condition.value.clone());
-                }
-                FilterAttribute::UserName => {
-                    clauses.push(format!("user_name_key = ${n}"));
-                    values.push(user_name_key(&condition.value));
-                }
-                FilterAttribute::ExternalId => {
-                    clauses.push(format!("external_id = ${n}"));
-                    values.push(condition.value.clone());
-                }
-                FilterAttribute::EmailValue => {
-                    values.push(condition.value.to_lowercase());
-                    let typed = match &condition.email_type {
-                        Some(kind) => {
-                            values.push(kind.to_lowercase());
-                            format!(" AND email_type = ${}", n + 1)
-                        }
-                        None => String::new(),
-                    };
-                    clauses.push(format!(
-                        "id IN (SELECT user_id FROM scim_user_emails \
-                         WHERE email_key = ${n}{typed})"
-                    ));
-                }
-                // An attribute a later SDK's reader knows and this store does not:
-                // matching nothing is never a wider answer than the filter asked for.
-                _ => clauses.push("1 = 0".to_owned()),
-            }
-        }
-        let filter = clauses.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) FROM scim_users WHERE {filter}");
-        let mut count = sqlx::query(&count_sql);
-        for value in &values {
-            count = count.bind(value);
-        }
-        let total: i64 = count.fetch_one(&self.pool).await?.try_get(0)?;
+        let mut counting = Sql::new(self.kind);
+        let filter = match query.filter {
+            Some(plan) => format!("u.deleted = 0 AND ({})", counting.predicate(plan)),
+            None => "u.deleted = 0".to_owned(),
+        };
+        let count_sql = format!("SELECT COUNT(*) FROM scim_users u WHERE {filter}");
+        let total: i64 = bound(sqlx::query(&count_sql), &counting.binds)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
         if limit == 0 || total <= offset {
             return Ok((total, Vec::new()));
         }
-        let n = values.len();
-        let page_sql = format!(
-            "SELECT {USER_COLUMNS} FROM scim_users WHERE {filter} \
-             ORDER BY created_ms, id LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        let mut page = sqlx::query(&page_sql);
-        for value in &values {
-            page = page.bind(value);
-        }
-        let rows = page.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        // The page compiles the filter again, so its parameters number from $1 too.
+        let mut paging = Sql::new(self.kind);
+        let filter = match query.filter {
+            Some(plan) => format!("u.deleted = 0 AND ({})", paging.predicate(plan)),
+            None => "u.deleted = 0".to_owned(),
+        };
+        let page_sql = match query.sort {
+            None => {
+                let n = paging.binds.len();
+                format!(
+                    "SELECT {USER_COLUMNS} FROM scim_users u WHERE {filter} \
+                     ORDER BY u.created_ms, u.id LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                )
+            }
+            Some(sort) => {
+                let value = paging.sort_value(sort);
+                let order = paging.order_by(sort);
+                let n = paging.binds.len();
+                format!(
+                    "SELECT {USER_COLUMNS} FROM (SELECT u.*, {value} AS sort_value \
+                     FROM scim_users u WHERE {filter}) t ORDER BY {order} \
+                     LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                )
+            }
+        };
+        let rows = bound(sqlx::query(&page_sql), &paging.binds)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
         let users = rows
             .iter()
             .map(user_from_row)
@@ -312,11 +342,7 @@ impl BridgeStore {
         if result.rows_affected() == 0 {
             return Ok(Written::VersionChanged);
         }
-        sqlx::query("DELETE FROM scim_user_emails WHERE user_id = $1")
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await?;
-        write_emails(&mut tx, &user.id, &user.document).await?;
+        write_index(&mut tx, user).await?;
         queue_all(&mut tx, &user.id, user.version).await?;
         tx.commit().await?;
         Ok(Written::Done)
@@ -369,7 +395,7 @@ impl BridgeStore {
         if gone.rows_affected() == 0 {
             return Ok(false);
         }
-        for table in ["scim_user_emails", "backend_sync"] {
+        for table in ["scim_user_values", "backend_sync"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)
@@ -564,6 +590,15 @@ impl BridgeStore {
     }
 }
 
+/// What a listing selects and how it orders it.
+#[derive(Debug, Default)]
+pub(crate) struct UserQuery<'a> {
+    /// The filter, resolved against [`UserTypes`](super::query::UserTypes).
+    pub filter: Option<&'a Plan>,
+    /// The order; `None`: oldest first.
+    pub sort: Option<&'a SortBy>,
+}
+
 /// What [`BridgeStore::insert_user`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Inserted {
@@ -753,38 +788,63 @@ fn sync_from_row(row: &AnyRow) -> Result<SyncRecord, StoreError> {
     })
 }
 
-async fn write_emails(
+/// Replaces the user's rows in the filter index (`scim_user_values`) with those of
+/// `user`, and records the index version it was written with, if the stored user is
+/// still at `user.version`. That condition comes first: its update locks the user's row,
+/// so an instance reindexing at start-up never writes an older version's rows over those
+/// of a change committed meanwhile (it finds the version changed and leaves the index to
+/// the change). Whether it wrote.
+async fn write_index(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    user_id: &str,
-    document: &Map<String, Value>,
-) -> Result<(), StoreError> {
-    let mut keys: Vec<(String, String)> = document
-        .get("emails")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|email| {
-            let value = email.get("value").and_then(Value::as_str)?;
-            let kind = email
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            Some((value.to_lowercase(), kind.to_lowercase()))
-        })
-        .collect();
-    keys.sort();
-    keys.dedup();
-    for (key, kind) in keys {
+    user: &UserRecord,
+) -> Result<bool, StoreError> {
+    let current =
+        sqlx::query("UPDATE scim_users SET index_version = $1 WHERE id = $2 AND version = $3")
+            .bind(INDEX_VERSION)
+            .bind(&user.id)
+            .bind(user.version)
+            .execute(&mut **tx)
+            .await?;
+    if current.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM scim_user_values WHERE user_id = $1")
+        .bind(&user.id)
+        .execute(&mut **tx)
+        .await?;
+    // What a client sees (id, meta and the document), without the backends' rows.
+    let resource = render_user("", user, &[]);
+    for row in flatten(&resource) {
+        // Two instances reindexing one user at once write the same rows.
         sqlx::query(
-            "INSERT INTO scim_user_emails (user_id, email_key, email_type) VALUES ($1, $2, $3)",
+            "INSERT INTO scim_user_values (user_id, attr, attr_path, element, value_key, \
+             value_num) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (user_id, attr_path, element) DO NOTHING",
         )
-        .bind(user_id)
-        .bind(key)
-        .bind(kind)
+        .bind(&user.id)
+        .bind(row.attr)
+        .bind(row.path)
+        .bind(row.element)
+        .bind(row.key)
+        .bind(row.num)
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
+    Ok(true)
+}
+
+/// Binds the values of a compiled query, in order.
+fn bound<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    binds: &'q [Bind],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for bind in binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text.as_str()),
+            Bind::Number(number) => query.bind(*number),
+        };
+    }
+    query
 }
 
 /// Every backend of the user is due for `version`, now, with a fresh count of attempts.

@@ -382,10 +382,16 @@ async fn migrations_run_by_every_instance_that_opens_the_store() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(applied, 1, "the one migration, applied once");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        applied as usize, migrations,
+        "every migration, each applied once"
+    );
     let tables: i64 = sqlx::query(
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' \
-         AND table_name IN ('scim_users', 'scim_user_emails', 'backend_sync')",
+         AND table_name IN ('scim_users', 'scim_user_values', 'backend_sync')",
     )
     .fetch_one(&mut connection)
     .await

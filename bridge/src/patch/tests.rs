@@ -1020,12 +1020,11 @@ fn malformed_value_filters_are_invalid_filter() {
         "emails[]",
         "emails[type]",
         "emails[type eq]",
-        "emails[type sw \"w\"]",
-        "emails[type eq \"w\" or type eq \"h\"]",
-        "emails[type eq work]",
+        "emails[type eq (]",
         "emails[type eq \"w]",
         "emails[type eq \"w\" and]",
-        "emails[not type eq \"w\"]",
+        "emails[type xx \"w\"]",
+        "emails[primary gt true]",
         "emails[type eq \"w\"[x]]",
         // Checked even where the attribute is ignored.
         "addresses[type eq]",
@@ -1039,8 +1038,12 @@ fn malformed_value_filters_are_invalid_filter() {
             "{path}: {error}"
         );
     }
-    let error = refused(one("replace", "emails[type sw \"w\"].value", json!("v")));
+    let error = refused(one("replace", "emails[type xx \"w\"].value", json!("v")));
     assert_eq!(error.scim_type(), Some(ScimType::InvalidFilter));
+    // The whole grammar reads; a filter that matches nothing and is no `eq`
+    // conjunction describes no new element.
+    let error = refused(one("replace", "emails[type sw \"zz\"].value", json!("v")));
+    assert_eq!(error.scim_type(), Some(ScimType::NoTarget));
 }
 
 #[test]
@@ -1155,4 +1158,36 @@ fn group_member_removals_sent_to_a_user_change_nothing() {
             patched(one("Add", "costume", json!("Babs")))
         );
     }
+}
+
+/// A PATCH value filter takes the whole filter grammar (`or`, `not`, `co`, …) with the
+/// same rules as a list's filter; an `eq` conjunction that matches nothing still
+/// describes the element to create.
+#[test]
+fn value_filters_take_the_whole_filter_grammar() {
+    let mut document = person();
+    let request = message(json!([
+        {"op": "add", "path": "emails", "value": [{"value": "home@example.com", "type": "home"}]},
+        {"op": "replace", "path": "emails[not (type eq \"work\") and value co \"@EXAMPLE\"].type", "value": "personal"},
+        {"op": "replace", "path": "phoneNumbers[type eq \"mobile\" and primary eq false].value", "value": "+15555550199"},
+    ]));
+    apply_patch(&mut document, &request).unwrap();
+    let emails = document["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), 2);
+    assert_eq!(
+        emails[1],
+        json!({"value": "home@example.com", "type": "personal"})
+    );
+    assert_eq!(emails[0]["type"], "work");
+    let phones = document["phoneNumbers"].as_array().unwrap();
+    assert_eq!(
+        phones[1],
+        json!({"type": "mobile", "primary": false, "value": "+15555550199"})
+    );
+    let request = message(json!([{
+        "op": "remove",
+        "path": "emails[type eq \"personal\" or value sw \"TEST.\"]"
+    }]));
+    apply_patch(&mut document, &request).unwrap();
+    assert!(!document.contains_key("emails"));
 }
