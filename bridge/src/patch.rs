@@ -387,7 +387,10 @@ impl ValueFilter {
             }) => {
                 let sub = self.attribute.sub(path.sub.as_deref()?)?;
                 let value = match (value, sub.scalar) {
-                    (CompValue::Str(text), Scalar::String) => Value::String(text.clone()),
+                    // References and base64 are strings too (`photos[value eq "https://…"]`).
+                    (CompValue::Str(text), scalar) if scalar.is_text() => {
+                        Value::String(text.clone())
+                    }
                     (CompValue::Bool(flag), Scalar::Boolean) => Value::Bool(*flag),
                     _ => return None,
                 };

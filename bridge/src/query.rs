@@ -19,102 +19,17 @@
 
 use serde_json::{Map, Value};
 
+pub(crate) use user_provisioner::scim::attributes::UserTypes;
 use user_provisioner::scim::filter::{
     AttributeType, AttributeTypes, Comparable, CompareOp, Key, Plan, Test, ValueKind,
 };
-use user_provisioner::scim::schema::{BRIDGE_USER, ENTERPRISE_USER};
+use user_provisioner::scim::schema::BRIDGE_USER;
 
 use super::store::DatabaseKind;
 
 /// The version of the flattening below; a store whose users were indexed by another
 /// reindexes them when opened.
 pub(crate) const INDEX_VERSION: i64 = 1;
-
-/// The types of the User attributes the bridge filters and sorts on (RFC 7643 §4.1 and
-/// §4.3, and the `meta` the bridge renders); every other attribute is unknown, which a
-/// filter treats as absent.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct UserTypes;
-
-/// Whether `key` is the enterprise extension's attribute `name` (lower-cased).
-fn enterprise(key: &str) -> Option<&str> {
-    let urn = ENTERPRISE_USER.to_ascii_lowercase();
-    key.strip_prefix(urn.as_str())?.strip_prefix(':')
-}
-
-impl AttributeTypes for UserTypes {
-    fn attribute_type(&self, key: &str) -> Option<AttributeType> {
-        use ValueKind::*;
-        let single = |kind, exact| Some(AttributeType::single(kind, exact));
-        let multi = |kind| Some(AttributeType::multi(kind, false));
-        if let Some(name) = enterprise(key) {
-            return match name {
-                "employeenumber"
-                | "costcenter"
-                | "organization"
-                | "division"
-                | "department"
-                | "manager.displayname" => single(String, false),
-                "manager" => single(Complex, false),
-                "manager.value" => single(String, true),
-                "manager.$ref" => single(Reference, true),
-                _ => None,
-            };
-        }
-        match key {
-            "id" | "externalid" => single(String, true),
-            "username" | "displayname" | "nickname" | "title" | "usertype"
-            | "preferredlanguage" | "locale" | "timezone" => single(String, false),
-            "profileurl" => single(Reference, false),
-            "active" => single(Boolean, false),
-            "name" => single(Complex, false),
-            "name.formatted"
-            | "name.familyname"
-            | "name.givenname"
-            | "name.middlename"
-            | "name.honorificprefix"
-            | "name.honorificsuffix" => single(String, false),
-            "emails" | "phonenumbers" | "ims" | "photos" | "addresses" | "entitlements"
-            | "roles" | "x509certificates" | "groups" => multi(Complex),
-            "meta" => single(Complex, false),
-            "meta.created" | "meta.lastmodified" => single(DateTime, false),
-            "meta.resourcetype" => single(String, true),
-            _ => {
-                let (attribute, sub) = key.split_once('.')?;
-                let multi_valued = matches!(
-                    attribute,
-                    "emails"
-                        | "phonenumbers"
-                        | "ims"
-                        | "photos"
-                        | "addresses"
-                        | "entitlements"
-                        | "roles"
-                        | "x509certificates"
-                        | "groups"
-                );
-                if !multi_valued {
-                    return None;
-                }
-                match (attribute, sub) {
-                    (_, "primary") => single(Boolean, false),
-                    ("photos", "value") => single(Reference, true),
-                    ("groups", "value") => single(String, true),
-                    ("groups", "$ref") => single(Reference, true),
-                    ("x509certificates", "value") => single(Binary, true),
-                    (
-                        "addresses",
-                        "formatted" | "streetaddress" | "locality" | "region" | "postalcode"
-                        | "country",
-                    ) => single(String, false),
-                    ("addresses", "value") => None,
-                    (_, "value" | "display" | "type") => single(String, false),
-                    _ => None,
-                }
-            }
-        }
-    }
-}
 
 /// One row of `scim_user_values`.
 #[derive(Debug, Clone, PartialEq)]

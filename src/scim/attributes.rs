@@ -846,6 +846,92 @@ pub fn boolean(value: &Value) -> Option<bool> {
     }
 }
 
+/// The filter types of the User (RFC 7643 §4.1, the enterprise extension §4.3, and the
+/// common `meta` of §3.1), read from [`ATTRIBUTES`]: what a filter or a sort over User
+/// resources compares by. One table serves reading, PATCH, `/Schemas` and filtering, so
+/// an attribute added to it is filterable with the type and `caseExact` it is announced
+/// with. The bridge's extension (provider attributes, backend states) is not filtered
+/// on, and `schemas` is not an attribute a filter names: both are unknown (absent).
+///
+/// ```
+/// use user_provisioner::scim::attributes::UserTypes;
+/// use user_provisioner::scim::filter::{AttributeTypes, ValueKind};
+///
+/// let id = UserTypes.attribute_type("id").unwrap();
+/// assert!(id.case_exact);
+/// let emails = UserTypes.attribute_type("emails").unwrap();
+/// assert!(emails.multi_valued && emails.kind == ValueKind::Complex);
+/// let modified = UserTypes.attribute_type("meta.lastmodified").unwrap();
+/// assert_eq!(modified.kind, ValueKind::DateTime);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserTypes;
+
+impl super::filter::AttributeTypes for UserTypes {
+    fn attribute_type(&self, key: &str) -> Option<super::filter::AttributeType> {
+        use super::filter::{AttributeType, ValueKind};
+        let (schema, rest) = if key
+            .get(..4)
+            .is_some_and(|head| head.eq_ignore_ascii_case("urn:"))
+        {
+            // The key is `urn:…:attribute[.sub]`: the URN is the longest known prefix
+            // followed by a colon (URNs hold colons and dots, attribute names do not).
+            let schema = [Schema::Enterprise, Schema::Core]
+                .into_iter()
+                .find(|schema| {
+                    key.get(..schema.urn().len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(schema.urn()))
+                        && key.as_bytes().get(schema.urn().len()) == Some(&b':')
+                })?;
+            (schema, &key[schema.urn().len() + 1..])
+        } else {
+            (Schema::Core, key)
+        };
+        let (name, sub) = match rest.split_once('.') {
+            Some((name, sub)) => (name, Some(sub)),
+            None => (rest, None),
+        };
+        let kind = |scalar: Scalar| match scalar {
+            Scalar::String => ValueKind::String,
+            Scalar::Boolean => ValueKind::Boolean,
+            Scalar::Reference => ValueKind::Reference,
+            Scalar::Binary => ValueKind::Binary,
+        };
+        if schema == Schema::Core && name.eq_ignore_ascii_case("meta") {
+            // RFC 7643 §3.1: the service provider's own attributes, rendered by it.
+            return match sub.map(str::to_ascii_lowercase).as_deref() {
+                None => Some(AttributeType::single(ValueKind::Complex, false)),
+                Some("created" | "lastmodified") => {
+                    Some(AttributeType::single(ValueKind::DateTime, false))
+                }
+                Some("resourcetype" | "location" | "version") => {
+                    Some(AttributeType::single(ValueKind::String, true))
+                }
+                Some(_) => None,
+            };
+        }
+        let attribute = lookup(schema, name)?;
+        match (attribute.kind, sub) {
+            (Kind::Scalar(scalar), None) => Some(AttributeType::single(
+                kind(scalar),
+                attribute.traits.case_exact,
+            )),
+            (Kind::Complex { .. }, None) => Some(AttributeType::single(ValueKind::Complex, false)),
+            (Kind::MultiComplex(_), None) => Some(AttributeType::multi(ValueKind::Complex, false)),
+            (Kind::Complex { subs, .. } | Kind::MultiComplex(subs), Some(sub)) => {
+                let sub = subs
+                    .iter()
+                    .find(|known| known.name.eq_ignore_ascii_case(sub))?;
+                Some(AttributeType::single(
+                    kind(sub.scalar),
+                    sub.traits.case_exact,
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

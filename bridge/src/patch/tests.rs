@@ -392,6 +392,17 @@ fn a_filter_that_matches_nothing_creates_the_element_for_add_and_replace() {
     .unwrap();
     assert_eq!(again["phoneNumbers"][1]["value"], json!("+15555550122"));
     assert_eq!(again["phoneNumbers"][0]["value"], json!("+15555550100"));
+
+    // A reference sub-attribute describes its element as a string does.
+    let document = patched(one(
+        "Add",
+        "photos[value eq \"https://photos.example.com/p.jpg\"].type",
+        json!("photo"),
+    ));
+    assert_eq!(
+        document["photos"],
+        json!([{"value": "https://photos.example.com/p.jpg", "type": "photo"}])
+    );
 }
 
 #[test]

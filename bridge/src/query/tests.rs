@@ -687,6 +687,8 @@ fn flattening_indexes_what_filters_name() {
             0,
             Some("2026-01-01T00:00:00.000000000Z".into()),
         ),
+        // meta.location is case-exact (RFC 7643 §3.1: the service provider's URI).
+        ("meta.location".into(), 0, Some("https://x".into())),
         (
             format!("{}:employeenumber", ENTERPRISE_USER.to_ascii_lowercase()),
             0,
