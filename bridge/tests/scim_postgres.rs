@@ -142,7 +142,7 @@ async fn converged(bridge: &ScimBridge, users: i64, within: Duration) -> BridgeS
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL: see README"]
-async fn the_same_user_sent_to_two_instances_at_once_is_one_user() {
+async fn the_same_user_sent_to_two_instances_at_once_is_one_user_and_one_409() {
     let database = TestDatabase::create("same_user").await;
     let backend = Arc::new(Faulty::new(MemoryProvisioner::new()));
     let a = instance(database.open().await, backend.clone(), settings()).await;
@@ -155,10 +155,17 @@ async fn the_same_user_sent_to_two_instances_at_once_is_one_user() {
     for round in 0..ROUNDS {
         let body = okta_user(&format!("twin{round}@example.com"), "Twin", "Round");
         let (first, second) = tokio::join!(a.post("/Users", body.clone()), b.post("/Users", body));
-        assert_eq!(first.status, 201, "{:#}", first.body);
-        assert_eq!(second.status, 201, "{:#}", second.body);
-        let id = first.body["id"].as_str().unwrap().to_owned();
-        assert_eq!(second.body["id"], id.as_str(), "one SCIM id for one user");
+        // One instance creates it; the other finds the userName taken: a 409
+        // `uniqueness` (RFC 7644 §3.3), never a second user.
+        let (created, refused) = if first.status == 201 {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        assert_eq!(created.status, 201, "{:#}", created.body);
+        assert_eq!(refused.status, 409, "{:#}", refused.body);
+        assert_eq!(refused.body["scimType"], "uniqueness", "{:#}", refused.body);
+        let id = created.body["id"].as_str().unwrap().to_owned();
         // Either instance reads the user the other stored.
         for instance in [&a, &b] {
             let read = instance.get(&format!("/Users/{id}")).await;
