@@ -187,8 +187,13 @@ mod tests {
     #[test]
     fn known_malformed_inputs_are_refused() {
         // Inputs that once panicked the parser (rust-phonenumber #43, #32), and a long one.
-        for (text, region) in [("  2 22#:", None), ("003-836-4618x3001", Some("CH"))] {
-            let _ = to_e164("phone", text, region);
+        for (text, region) in [
+            ("  2 22#:", None),
+            ("  2 22#:", Some("US")),
+            ("003-836-4618x3001", Some("CH")),
+        ] {
+            let refused = to_e164("phone", text, region);
+            assert!(refused.is_err(), "{text} {region:?}: {refused:?}");
         }
         let long = "1".repeat(MAX_PHONE_TEXT + 1);
         assert!(to_e164("phone", &long, Some("US")).is_err());

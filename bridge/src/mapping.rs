@@ -311,88 +311,82 @@ pub(crate) struct PortableState {
     pub attributes: BTreeMap<String, Value>,
 }
 
-/// One value of [`PortableState`] (or the password), as a backend's check names it.
+/// One value of [`PortableState`] (or the password), as a backend's check names it: a
+/// portable [`Field`] the bridge maps, or a provider attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Slot {
-    Username,
-    Email,
-    GivenName,
-    FamilyName,
-    DisplayName,
-    Phone,
-    Enabled,
-    Password,
+    Field(Field),
     Attribute(String),
 }
 
 impl Slot {
-    /// The slot a portable check's problem names (`email`, `attributes["k"]`).
+    /// The slot a portable check's problem names (`email`, `attributes["k"]`), in the
+    /// SDK's own spelling ([`Field::name`]); `None` for a field the bridge does not map
+    /// (roles, metadata) and for anything else.
     fn of(field: &str) -> Option<Slot> {
-        Some(match field {
-            "username" => Slot::Username,
-            "email" => Slot::Email,
-            "given_name" => Slot::GivenName,
-            "family_name" => Slot::FamilyName,
-            "display_name" => Slot::DisplayName,
-            "phone" => Slot::Phone,
-            "enabled" => Slot::Enabled,
-            // `password.current`: jambonz's change needs the current one.
-            password if password == "password" || password.starts_with("password.") => {
-                Slot::Password
-            }
-            other => {
-                let quoted = other.strip_prefix("attributes[")?.strip_suffix(']')?;
-                Slot::Attribute(serde_json::from_str(quoted).ok()?)
-            }
-        })
+        // `password.current`: jambonz's change needs the current one.
+        if field.starts_with("password.") {
+            return Some(Slot::Field(Field::Password));
+        }
+        if let Some(found) = Field::ALL
+            .into_iter()
+            .find(|known| known.name() == field && !matches!(known, Field::Roles | Field::Metadata))
+        {
+            return Some(Slot::Field(found));
+        }
+        let quoted = field.strip_prefix("attributes[")?.strip_suffix(']')?;
+        Some(Slot::Attribute(serde_json::from_str(quoted).ok()?))
     }
 
     /// The SCIM attribute the value comes from, for notices and refusals.
     fn scim_name(&self) -> String {
-        match self {
-            Slot::Username => "userName".into(),
-            Slot::Email => "emails".into(),
-            Slot::GivenName => "name.givenName".into(),
-            Slot::FamilyName => "name.familyName".into(),
-            Slot::DisplayName => "displayName".into(),
-            Slot::Phone => "phoneNumbers".into(),
-            Slot::Enabled => "active".into(),
-            Slot::Password => "password".into(),
-            Slot::Attribute(key) => key.clone(),
-        }
+        let name = match self {
+            Slot::Attribute(key) => return key.clone(),
+            Slot::Field(Field::Username) => "userName",
+            Slot::Field(Field::Email) => "emails",
+            Slot::Field(Field::GivenName) => "name.givenName",
+            Slot::Field(Field::FamilyName) => "name.familyName",
+            Slot::Field(Field::DisplayName) => "displayName",
+            Slot::Field(Field::Phone) => "phoneNumbers",
+            Slot::Field(Field::Enabled) => "active",
+            Slot::Field(Field::Password) => "password",
+            Slot::Field(other) => other.name(),
+        };
+        name.into()
     }
 }
 
 impl PortableState {
     fn text_slot(&mut self, slot: &Slot) -> Option<&mut Option<String>> {
         match slot {
-            Slot::Email => Some(&mut self.email),
-            Slot::GivenName => Some(&mut self.given_name),
-            Slot::FamilyName => Some(&mut self.family_name),
-            Slot::DisplayName => Some(&mut self.display_name),
-            Slot::Phone => Some(&mut self.phone),
+            Slot::Field(Field::Email) => Some(&mut self.email),
+            Slot::Field(Field::GivenName) => Some(&mut self.given_name),
+            Slot::Field(Field::FamilyName) => Some(&mut self.family_name),
+            Slot::Field(Field::DisplayName) => Some(&mut self.display_name),
+            Slot::Field(Field::Phone) => Some(&mut self.phone),
             _ => None,
         }
     }
 
     fn is_set(&self, slot: &Slot) -> bool {
         match slot {
-            Slot::Username => !self.username.is_empty(),
-            Slot::Email => self.email.is_some(),
-            Slot::GivenName => self.given_name.is_some(),
-            Slot::FamilyName => self.family_name.is_some(),
-            Slot::DisplayName => self.display_name.is_some(),
-            Slot::Phone => self.phone.is_some(),
-            Slot::Enabled => self.enabled.is_some(),
-            Slot::Password => false,
+            Slot::Field(Field::Username) => !self.username.is_empty(),
+            Slot::Field(Field::Email) => self.email.is_some(),
+            Slot::Field(Field::GivenName) => self.given_name.is_some(),
+            Slot::Field(Field::FamilyName) => self.family_name.is_some(),
+            Slot::Field(Field::DisplayName) => self.display_name.is_some(),
+            Slot::Field(Field::Phone) => self.phone.is_some(),
+            Slot::Field(Field::Enabled) => self.enabled.is_some(),
             Slot::Attribute(key) => self.attributes.contains_key(key),
+            // The password is never held in the state; roles and metadata are not mapped.
+            Slot::Field(_) => false,
         }
     }
 
     /// Leaves the value out; false for one that cannot be (the username).
     fn leave_out(&mut self, slot: &Slot) -> bool {
         match slot {
-            Slot::Enabled => self.enabled = None,
+            Slot::Field(Field::Enabled) => self.enabled = None,
             Slot::Attribute(key) => return self.attributes.remove(key).is_some(),
             other => match self.text_slot(other) {
                 Some(value) => *value = None,
@@ -407,9 +401,8 @@ impl PortableState {
     fn keep_old(&mut self, slot: &Slot, old: &PortableState) -> bool {
         let before = self.clone();
         match slot {
-            Slot::Username => self.username = old.username.clone(),
-            Slot::Enabled => self.enabled = old.enabled,
-            Slot::Password => return false,
+            Slot::Field(Field::Username) => self.username = old.username.clone(),
+            Slot::Field(Field::Enabled) => self.enabled = old.enabled,
             Slot::Attribute(key) => match old.attributes.get(key) {
                 Some(value) => {
                     self.attributes.insert(key.clone(), value.clone());
@@ -418,11 +411,13 @@ impl PortableState {
                     self.attributes.remove(key);
                 }
             },
-            Slot::Email => self.email = old.email.clone(),
-            Slot::GivenName => self.given_name = old.given_name.clone(),
-            Slot::FamilyName => self.family_name = old.family_name.clone(),
-            Slot::DisplayName => self.display_name = old.display_name.clone(),
-            Slot::Phone => self.phone = old.phone.clone(),
+            Slot::Field(Field::Email) => self.email = old.email.clone(),
+            Slot::Field(Field::GivenName) => self.given_name = old.given_name.clone(),
+            Slot::Field(Field::FamilyName) => self.family_name = old.family_name.clone(),
+            Slot::Field(Field::DisplayName) => self.display_name = old.display_name.clone(),
+            Slot::Field(Field::Phone) => self.phone = old.phone.clone(),
+            // The password is never held in the state; roles and metadata are not mapped.
+            Slot::Field(_) => return false,
         }
         *self != before
     }
@@ -690,7 +685,7 @@ impl BackendSpec {
                     continue;
                 };
                 let field = slot.scim_name();
-                if slot == Slot::Password {
+                if slot == Slot::Field(Field::Password) {
                     if password.is_none() || generated {
                         let reason = match left_out.get(&field) {
                             Some(why) => format!(
@@ -730,7 +725,7 @@ impl BackendSpec {
                 }
                 if state.is_set(&slot) {
                     let reason = match (&slot, &present.phone_problem) {
-                        (Slot::Phone, Some(why)) => why.clone(),
+                        (Slot::Field(Field::Phone), Some(why)) => why.clone(),
                         _ => problem.reason.clone(),
                     };
                     if self.rules.strict {
@@ -830,11 +825,11 @@ impl BackendSpec {
                     .as_ref()
                     .map_or_else(|| problem.field.clone(), Slot::scim_name);
                 let reason = match (&slot, &present.phone_problem) {
-                    (Some(Slot::Phone), Some(why)) => why.clone(),
+                    (Some(Slot::Field(Field::Phone)), Some(why)) => why.clone(),
                     _ => problem.reason.clone(),
                 };
                 let applied = match &slot {
-                    Some(Slot::Password) if password.is_some() => {
+                    Some(Slot::Field(Field::Password)) if password.is_some() => {
                         password = None;
                         true
                     }
@@ -849,7 +844,9 @@ impl BackendSpec {
                 }
                 changed = true;
                 notes.push(match slot {
-                    Some(Slot::Password) => format!("the new password was not applied: {reason}"),
+                    Some(Slot::Field(Field::Password)) => {
+                        format!("the new password was not applied: {reason}")
+                    }
                     _ => format!("{field}: the change was not applied ({reason})"),
                 });
             }
@@ -1041,14 +1038,18 @@ mod tests {
 
     #[test]
     fn problems_name_the_values_they_concern() {
-        assert_eq!(Slot::of("email"), Some(Slot::Email));
-        assert_eq!(Slot::of("password.current"), Some(Slot::Password));
+        assert_eq!(Slot::of("email"), Some(Slot::Field(Field::Email)));
+        assert_eq!(
+            Slot::of("password.current"),
+            Some(Slot::Field(Field::Password))
+        );
         assert_eq!(
             Slot::of("attributes[\"netsapiens.extension\"]"),
             Some(Slot::Attribute("netsapiens.extension".into()))
         );
         assert_eq!(Slot::of("update"), None);
-        assert_eq!(Slot::Phone.scim_name(), "phoneNumbers");
+        assert_eq!(Slot::Field(Field::Phone).scim_name(), "phoneNumbers");
+        assert_eq!(Slot::of("roles"), None);
     }
 
     #[test]

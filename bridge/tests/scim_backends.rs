@@ -4,66 +4,17 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::json;
-use support::scim::{entra_user, okta_user, serve, ServedBridge, PATCH_OP};
+use support::scim::{entra_user, four_emulators, okta_user, quick, serve, ServedBridge, PATCH_OP};
 use support::JambonzTarget;
 use user_provisioner::testing::Emulators;
 use user_provisioner::{UserId, UserKey, UserProvisioner};
-use user_provisioner_bridge::{AttributeRule, BackendRules, Deactivation, ScimValue, SyncSettings};
-
-fn quick() -> SyncSettings {
-    SyncSettings::new()
-        .with_retry_delays(Duration::ZERO, Duration::ZERO)
-        .with_max_attempts(3)
-}
+use user_provisioner_bridge::{AttributeRule, BackendRules, ScimValue};
 
 /// A bridge over the four emulators with the rules each provider needs.
 async fn over_emulators(emulators: &Emulators) -> ServedBridge {
-    let jambonz = Arc::new(emulators.jambonz.client().unwrap());
-    let account = emulators.jambonz.account_sid().to_string();
-    let netsapiens = Arc::new(
-        emulators
-            .netsapiens
-            .builder()
-            .with_extension_range(7000..=7999)
-            .build()
-            .unwrap(),
-    );
-    let connect = Arc::new(emulators.connect.client().unwrap());
-    let ece = Arc::new(emulators.ece.client().unwrap());
-    serve(|b| {
-        b.backend_with_rules(
-            "jambonz",
-            jambonz,
-            BackendRules::new()
-                .with_attribute(AttributeRule::fixed("jambonz.account_sid", account))
-                .generate_missing_passwords(true),
-        )
-        .backend_with_rules(
-            "netsapiens",
-            netsapiens,
-            BackendRules::new()
-                .on_deactivation(Deactivation::Delete)
-                .with_attribute(AttributeRule::from_scim(
-                    "netsapiens.department",
-                    ScimValue::Department,
-                )),
-        )
-        .backend_with_rules(
-            "connect",
-            connect,
-            BackendRules::new().on_deactivation(Deactivation::Keep),
-        )
-        .backend_with_rules(
-            "ece",
-            ece,
-            BackendRules::new().generate_missing_passwords(true),
-        )
-        .sync_settings(quick())
-    })
-    .await
+    serve(|b| four_emulators(emulators, b)).await
 }
 
 fn all_synced(answer: &support::scim::Answer) {

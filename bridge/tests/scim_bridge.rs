@@ -6,18 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use support::scim::{entra_user, listener, okta_user, serve, serve_built, PATCH_OP, TOKEN};
+use support::scim::{entra_user, listener, okta_user, quick, serve, serve_built, PATCH_OP, TOKEN};
 use user_provisioner::providers::memory::MemoryProvisioner;
 use user_provisioner::testing::Faulty;
 use user_provisioner::Operation;
 use user_provisioner::{UserKey, UserProvisioner};
-use user_provisioner_bridge::{BridgeStore, ScimBridge, SyncSettings};
-
-fn quick() -> SyncSettings {
-    SyncSettings::new()
-        .with_retry_delays(Duration::ZERO, Duration::ZERO)
-        .with_max_attempts(3)
-}
+use user_provisioner_bridge::{BridgeStore, ScimBridge};
 
 #[tokio::test]
 async fn okta_create_looks_up_then_posts_and_every_backend_gets_the_user() {

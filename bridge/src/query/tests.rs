@@ -304,6 +304,28 @@ fn base_time() -> DateTime<Utc> {
 }
 
 /// Empties the store between cases (the PostgreSQL one lives across them).
+/// A stored user of version 1 created at [`base_time`], its `userName` and
+/// `externalId` read from the document.
+fn record(id: impl Into<String>, document: Map<String, Value>) -> UserRecord {
+    let text = |name: &str| {
+        document
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    UserRecord {
+        id: id.into(),
+        user_name: text("userName").unwrap_or_default(),
+        external_id: text("externalId"),
+        document,
+        version: 1,
+        password_version: 0,
+        deleted: false,
+        created: base_time(),
+        updated: base_time(),
+    }
+}
+
 async fn clear(store: &BridgeStore) {
     for table in ["scim_user_values", "backend_sync", "scim_users"] {
         sqlx::query(&format!("DELETE FROM {table}"))
@@ -333,18 +355,9 @@ async fn check(
     for (index, (document, created, changed)) in users.into_iter().enumerate() {
         let created = base_time() + Duration::milliseconds(created);
         let record = UserRecord {
-            id: format!("user-{index}"),
-            user_name: document["userName"].as_str().unwrap_or_default().to_owned(),
-            external_id: document
-                .get("externalId")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            document,
-            version: 1,
-            password_version: 0,
-            deleted: false,
             created,
             updated: created + Duration::milliseconds(changed),
+            ..record(format!("user-{index}"), document)
         };
         if store.insert_user(&record, &[]).await.unwrap() == Inserted::Inserted {
             stored.push(store.user(&record.id).await.unwrap().unwrap());
@@ -600,17 +613,7 @@ async fn a_store_opened_reindexes_users_without_the_current_index() {
     let mut document = Map::new();
     document.insert("userName".into(), "Straße".into());
     document.insert("title".into(), "Engineer".into());
-    let record = UserRecord {
-        id: "u1".into(),
-        user_name: "Straße".into(),
-        external_id: None,
-        document,
-        version: 1,
-        password_version: 0,
-        deleted: false,
-        created: base_time(),
-        updated: base_time(),
-    };
+    let record = record("u1", document);
     store.insert_user(&record, &[]).await.unwrap();
     let plan = |filter: &str| parse(filter).unwrap().plan(&UserTypes).unwrap();
     let found = |store: BridgeStore, plan: Plan| async move {
@@ -711,17 +714,7 @@ async fn a_value_path_holds_on_one_element() {
             {"value": "b@home.example", "type": "home", "primary": true}
         ]
     });
-    let record = UserRecord {
-        id: "u1".into(),
-        user_name: "split".into(),
-        external_id: None,
-        document: document.as_object().unwrap().clone(),
-        version: 1,
-        password_version: 0,
-        deleted: false,
-        created: base_time(),
-        updated: base_time(),
-    };
+    let record = record("u1", document.as_object().unwrap().clone());
     store.insert_user(&record, &[]).await.unwrap();
     let rendered = render_user("", &record, &[]);
     for (filter, selects) in [
@@ -757,17 +750,7 @@ async fn every_condition_is_one_lookup_per_user() {
             "active": n % 2 == 0,
             "emails": [{"value": format!("user{n}@example.com"), "type": "work"}],
         });
-        let record = UserRecord {
-            id: format!("id-{n:02}"),
-            user_name: format!("user{n}@example.com"),
-            external_id: None,
-            document: document.as_object().unwrap().clone(),
-            version: 1,
-            password_version: 0,
-            deleted: false,
-            created: base_time(),
-            updated: base_time(),
-        };
+        let record = record(format!("id-{n:02}"), document.as_object().unwrap().clone());
         store.insert_user(&record, &[]).await.unwrap();
     }
     for filter in [
@@ -810,17 +793,7 @@ async fn a_reindex_of_an_older_version_leaves_the_newer_index() {
     let mut document = Map::new();
     document.insert("userName".into(), "ada".into());
     document.insert("title".into(), "Old".into());
-    let first = UserRecord {
-        id: "u1".into(),
-        user_name: "ada".into(),
-        external_id: None,
-        document,
-        version: 1,
-        password_version: 0,
-        deleted: false,
-        created: base_time(),
-        updated: base_time(),
-    };
+    let first = record("u1", document);
     store.insert_user(&first, &[]).await.unwrap();
     let mut second = first.clone();
     second.version = 2;

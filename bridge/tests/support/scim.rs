@@ -4,9 +4,16 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use user_provisioner_bridge::{ScimBridge, ScimBridgeBuilder};
+
+use user_provisioner::testing::Emulators;
+use user_provisioner_bridge::{
+    AttributeRule, BackendRules, Deactivation, ScimBridge, ScimBridgeBuilder, ScimValue,
+    SyncSettings,
+};
 
 /// The bearer token every test bridge accepts.
 pub const TOKEN: &str = "test-token-0123456789abcdef";
@@ -38,6 +45,55 @@ pub async fn listener() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/scim/v2", listener.local_addr().unwrap());
     (listener, base)
+}
+
+/// Sync settings for tests: retries without delay, three attempts.
+pub fn quick() -> SyncSettings {
+    SyncSettings::new()
+        .with_retry_delays(Duration::ZERO, Duration::ZERO)
+        .with_max_attempts(3)
+}
+
+/// The four provider emulators as backends, with the rules each provider needs (those
+/// of the `scim_bridge` example), and [`quick`] sync settings.
+pub fn four_emulators(emulators: &Emulators, builder: ScimBridgeBuilder) -> ScimBridgeBuilder {
+    let account = emulators.jambonz.account_sid().to_string();
+    builder
+        .backend_with_rules(
+            "jambonz",
+            Arc::new(emulators.jambonz.client().unwrap()),
+            BackendRules::new()
+                .with_attribute(AttributeRule::fixed("jambonz.account_sid", account))
+                .generate_missing_passwords(true),
+        )
+        .backend_with_rules(
+            "netsapiens",
+            Arc::new(
+                emulators
+                    .netsapiens
+                    .builder()
+                    .with_extension_range(7000..=7999)
+                    .build()
+                    .unwrap(),
+            ),
+            BackendRules::new()
+                .on_deactivation(Deactivation::Delete)
+                .with_attribute(AttributeRule::from_scim(
+                    "netsapiens.department",
+                    ScimValue::Department,
+                )),
+        )
+        .backend_with_rules(
+            "connect",
+            Arc::new(emulators.connect.client().unwrap()),
+            BackendRules::new().on_deactivation(Deactivation::Keep),
+        )
+        .backend_with_rules(
+            "ece",
+            Arc::new(emulators.ece.client().unwrap()),
+            BackendRules::new().generate_missing_passwords(true),
+        )
+        .sync_settings(quick())
 }
 
 /// Builds the bridge `configure` describes at the listener's base URL and serves it.
