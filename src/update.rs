@@ -466,6 +466,18 @@ impl UserUpdate {
             None => Ok(()),
         }
     }
+
+    /// Refuses a new phone number that is not E.164 where the provider stores only that
+    /// ([`Capabilities::e164_phones`](crate::Capabilities::e164_phones)), as
+    /// [`Capabilities::check`](crate::Capabilities::check) does at create.
+    pub(crate) fn check_phone_form(&self, capabilities: &crate::Capabilities) -> Result<()> {
+        match self.phone.as_set() {
+            Some(phone) if capabilities.e164_phones() => {
+                crate::validate::e164(Field::Phone.name(), phone)
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

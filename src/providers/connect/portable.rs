@@ -67,9 +67,7 @@ impl UserProvisioner for ConnectClient {
         update.check_unsupported(Provider::CONNECT, UNSUPPORTED)?;
         update.check_clears(Provider::CONNECT, NOT_CLEARABLE)?;
         // `msisdn` takes E.164 only: checked here as at create, under the portable name.
-        if let Patch::Set(phone) = &update.phone {
-            validate::msisdn("phone", phone)?;
-        }
+        update.check_phone_form(&CAPABILITIES)?;
         update
             .attributes
             .for_provider(Provider::CONNECT, ATTRIBUTES)

@@ -60,10 +60,7 @@ impl UserProvisioner for MemoryProvisioner {
             validate::email("email", email)?;
         }
         // A phone number's form is checked only where the provider played requires one.
-        if let Some(phone) = update.phone.as_set().filter(|_| caps.e164_phones()) {
-            validate::e164("phone", phone)?;
-        }
-        Ok(())
+        update.check_phone_form(&caps)
     }
 
     async fn create_user_opts(
